@@ -1,0 +1,96 @@
+"""The ``osscb`` command (also ``python -m osscb_notebook``): a thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import OsscbError
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]] = {}
+
+
+def command(name: str, add_args: Callable[[argparse.ArgumentParser], None]) -> Callable[[Handler], Handler]:
+    """Register a subcommand; other modules add theirs (emulator, receiver, demo, lab)."""
+
+    def register(fn: Handler) -> Handler:
+        _COMMANDS[name] = (add_args, fn)
+        return fn
+
+    return register
+
+
+def _verify_args(p: argparse.ArgumentParser) -> None:
+    p.description = "Verify one captured callback request, step by step. Exit 0 verified, 1 not verified, 2 unusable input."
+    p.add_argument("file", help="raw HTTP request: request line, headers, blank line, body ('-' for stdin)")
+    p.add_argument("--public-key", metavar="PEM", help="PEM file of the public key to use instead of the key URL")
+    p.add_argument("--trust-key-url", metavar="PREFIX", action="append", default=[],
+                   help="also trust key URLs starting with PREFIX (OSS's official host is always trusted)")
+    p.add_argument("--json", action="store_true", help="print the trace as JSON")
+
+
+@command("verify", _verify_args)
+def _verify(args: argparse.Namespace) -> int:
+    import json
+
+    from .verification import KeyResolver, parse_raw_request, verify_request
+
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        raise OsscbError(f"Cannot read {args.file}: {exc.strerror}.", hint="Give the path of a saved request.") from None
+    request = parse_raw_request(data)
+    pem = None
+    if args.public_key:
+        try:
+            pem = Path(args.public_key).read_bytes()
+        except OSError as exc:
+            raise OsscbError(f"Cannot read {args.public_key}: {exc.strerror}.") from None
+    try:
+        resolver = KeyResolver(args.trust_key_url, public_key=pem)
+    except ValueError as exc:
+        raise OsscbError(f"{exc}.", hint="--public-key takes a PEM file, --trust-key-url an http(s) URL prefix.") from None
+    trace = verify_request(request, resolver)
+    print(json.dumps(trace.to_dict(), indent=2) if args.json else trace.render_text())
+    return 0 if trace.ok else 1
+
+
+def _load_plugins() -> None:
+    # Subcommands live next to what they run; importing registers them.
+    import importlib
+
+    for module in ("emulator.cli", "receiver.cli", "launch"):
+        try:
+            importlib.import_module(f"{__package__}.{module}")
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith(__package__):
+                raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    _load_plugins()
+    parser = argparse.ArgumentParser(prog="osscb", description="OSS upload-callback teaching kit.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (add_args, fn) in sorted(_COMMANDS.items()):
+        p = sub.add_parser(name)
+        add_args(p)
+        p.set_defaults(handler=fn)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except OsscbError as exc:
+        print(f"osscb {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Public keys for callback verification: OSS's official key pinned, an allowlist for the rest,
+bounded fetching and a cache. An untrusted key URL is never fetched."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..callback.signing import load_public_key
+from ..errors import KeyFetchError, UntrustedKeyURLError
+
+#: OSS's callback public key (RSA-512), public data; every real OSS callback verifies with it.
+OFFICIAL_PUBLIC_KEY_PEM = b"""-----BEGIN PUBLIC KEY-----
+MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKs/JBGzwUB2aVht4crBx3oIPBLNsjGs
+C0fTXv+nvlmklvkcolvpvXLTjaxUHR3W9LXxQ2EHXAJfCB+6H2YF1k8CAwEAAQ==
+-----END PUBLIC KEY-----
+"""
+OFFICIAL_KEY_URLS = (
+    "https://gosspublic.alicdn.com/callback_pub_key_v1.pem",
+    "http://gosspublic.alicdn.com/callback_pub_key_v1.pem",
+)
+#: OSS's official key host: the only prefixes trusted without being asked.
+OFFICIAL_PREFIXES = ("https://gosspublic.alicdn.com/", "http://gosspublic.alicdn.com/")
+
+MAX_KEY_BYTES = 16 * 1024
+FETCH_TIMEOUT = 3.0
+
+
+def normalize_prefix(prefix: str) -> str:
+    """A prefix naming only a host (``http://127.0.0.1:9000``) gets a ``/`` so that it cannot also
+    match ``http://127.0.0.1:90001`` or ``http://127.0.0.1:9000.evil``."""
+    parts = urlsplit(prefix)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"trusted key URL prefix must be an http(s) URL, got {prefix!r}")
+    return prefix if parts.path else prefix + "/"
+
+
+def _http_fetch(url: str, timeout: float, max_bytes: int) -> bytes:
+    import httpx
+
+    try:
+        with httpx.stream("GET", url, timeout=timeout, follow_redirects=False) as resp:
+            if resp.status_code != 200:
+                raise KeyFetchError(
+                    f"GET {url} answered {resp.status_code}, not 200.",
+                    hint="Check that the key server is up and serves the PEM at this path.",
+                )
+            data = b""
+            for chunk in resp.iter_bytes():
+                data += chunk
+                if len(data) > max_bytes:
+                    raise KeyFetchError(
+                        f"The key at {url} is larger than {max_bytes} bytes; refusing it.",
+                        hint="A PEM public key is well under 4 KB: is this URL really a key?",
+                    )
+            return data
+    except httpx.HTTPError as exc:
+        raise KeyFetchError(
+            f"Could not fetch the public key from {url}: {exc.__class__.__name__}: {exc}",
+            hint="Is the key server reachable from here? Pin the key with public_key=... to work offline.",
+        ) from None
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    key: rsa.RSAPublicKey
+    pem: bytes
+    source: str  # "pinned", "given", "cache" or "fetched"
+
+
+class KeyResolver:
+    """Turns a decoded key URL into a public key, under an allowlist.
+
+    ``trusted_prefixes`` add to OSS's official host. ``public_key`` (PEM) overrides every URL,
+    for captured requests signed by a key you hold. Thread-safe; fetched keys are cached forever,
+    as OSS advises ("the key content never changes").
+    """
+
+    def __init__(
+        self,
+        trusted_prefixes: Iterable[str] = (),
+        *,
+        public_key: bytes | None = None,
+        timeout: float = FETCH_TIMEOUT,
+        max_bytes: int = MAX_KEY_BYTES,
+        fetch: Callable[[str, float, int], bytes] = _http_fetch,
+    ) -> None:
+        self.trusted_prefixes = tuple(OFFICIAL_PREFIXES) + tuple(normalize_prefix(p) for p in trusted_prefixes)
+        self.given = load_public_key(public_key) if public_key else None
+        self.given_pem = public_key
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self._fetch = fetch
+        self._cache: dict[str, tuple[rsa.RSAPublicKey, bytes]] = {
+            url: (load_public_key(OFFICIAL_PUBLIC_KEY_PEM), OFFICIAL_PUBLIC_KEY_PEM) for url in OFFICIAL_KEY_URLS
+        }
+        self._lock = threading.Lock()
+        self.fetch_count = 0
+
+    def trust(self, prefix: str) -> None:
+        self.trusted_prefixes = self.trusted_prefixes + (normalize_prefix(prefix),)
+
+    def is_trusted(self, url: str) -> bool:
+        return any(url.startswith(p) for p in self.trusted_prefixes)
+
+    def resolve(self, url: str) -> ResolvedKey:
+        if self.given is not None and self.given_pem is not None:
+            return ResolvedKey(self.given, self.given_pem, "given")
+        if not self.is_trusted(url):
+            raise UntrustedKeyURLError(
+                f"The key URL {url!r} is not on the allowlist, so it was not fetched.",
+                hint="Trust it only if you run that server: trust_key_url=PREFIX / --trust-key-url PREFIX.",
+            )
+        with self._lock:
+            cached = self._cache.get(url)
+        if cached is not None:
+            source = "pinned" if url in OFFICIAL_KEY_URLS else "cache"
+            return ResolvedKey(cached[0], cached[1], source)
+        pem = self._fetch(url, self.timeout, self.max_bytes)
+        try:
+            key = load_public_key(pem)
+        except ValueError as exc:
+            raise KeyFetchError(
+                f"{url} did not serve an RSA public key in PEM form ({exc}).",
+                hint="The body must start with -----BEGIN PUBLIC KEY-----.",
+            ) from None
+        with self._lock:
+            self._cache[url] = (key, pem)
+            self.fetch_count += 1
+        return ResolvedKey(key, pem, "fetched")
