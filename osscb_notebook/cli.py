@@ -75,8 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="osscb", description="OSS upload-callback teaching kit.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (add_args, fn) in sorted(_COMMANDS.items()):
-        p = sub.add_parser(name)
+        p = sub.add_parser(name, help="")
         add_args(p)
+        # the one-line help in `osscb --help` is the first sentence of the command's description
+        sub._choices_actions[-1].help = (p.description or "").split(". ")[0].rstrip(".")
         p.set_defaults(handler=fn)
     return parser
 
