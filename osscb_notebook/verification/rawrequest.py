@@ -17,6 +17,7 @@ class CapturedRequest:
     target: str
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    notes: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -33,7 +34,8 @@ class CapturedRequest:
 
 def parse_raw_request(data: bytes) -> CapturedRequest:
     """Parse a capture. The body is ``Content-Length`` bytes when the header is present (so an
-    editor's trailing newline does no harm), else everything after the blank line."""
+    editor's trailing newline does no harm), else everything after the blank line less one final
+    line break, which a saved file gains (OSS bodies do not end with one); a note records it."""
     if not data.strip():
         raise RawRequestError("The capture is empty.", hint="Save the whole request: request line, headers, blank line, body.")
     crlf = data.find(b"\r\n\r\n")
@@ -80,5 +82,9 @@ def parse_raw_request(data: bytes) -> CapturedRequest:
                 f"Content-Length says {n} bytes but the capture holds {len(body)} after the headers.",
                 hint="The capture looks truncated: save the complete body.",
             )
-        request = CapturedRequest(request.method, request.target, headers, body[:n])
+        return CapturedRequest(request.method, request.target, headers, body[:n])
+    for eol in (b"\r\n", b"\n"):
+        if body.endswith(eol):
+            note = "no Content-Length: the file's final line break was taken as end of file, not body"
+            return CapturedRequest(request.method, request.target, headers, body[: -len(eol)], (note,))
     return request

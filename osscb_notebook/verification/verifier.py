@@ -103,6 +103,8 @@ def verify_request(request: CapturedRequest, resolver: KeyResolver | None = None
          "query (raw)": ("?" + request.query) if request.query else "(none)", "body bytes": str(len(request.body))},
         output=visible(message), ok=True,
     )
+    for note in request.notes:
+        step.inputs["note"] = note
     add(step)
 
     # 6. MD5

@@ -190,3 +190,11 @@ def test_trace_renders_text_and_dict() -> None:
     assert "[PASS] 7. RSA verify" in text and "\\n" in text
     d = trace.to_dict()
     assert d["ok"] is True and len(d["steps"]) == 7 and d["steps"][0]["status"] == "PASS"
+
+
+def test_capture_without_content_length_ignores_the_files_final_newline() -> None:
+    no_length = b"\r\n".join(line for line in G1.split(b"\r\n") if not line.lower().startswith(b"content-length")) + b"\n"
+    req = parse_raw_request(no_length)
+    assert req.body == b"bucket=yonghu-test" and req.notes
+    trace = verify_request(req)
+    assert trace.ok and "final line break" in trace.step("string_to_sign").inputs["note"]
