@@ -1,0 +1,18 @@
+"""The callback receiver: verifies every callback, records everything, answers within OSS's 5 s.
+
+Runs in a kernel thread (default) or a child process, and standalone (``osscb receiver``).
+"""
+
+from .engine import DEFAULT_MAX_BODY, EngineConfig
+from .export import export_production_receiver, production_receiver_source
+from .history import History, load_log
+from .receiver import Receiver, running_receivers, start_receiver, stop_receiver
+from .record import CallbackRecord
+from .replay import ReplayResult, replay
+from .reply import OSS_MAX_REPLY_BODY, ReplySettings
+
+__all__ = [
+    "DEFAULT_MAX_BODY", "OSS_MAX_REPLY_BODY", "CallbackRecord", "EngineConfig", "History", "Receiver",
+    "ReplayResult", "ReplySettings", "export_production_receiver", "load_log", "production_receiver_source",
+    "replay", "running_receivers", "start_receiver", "stop_receiver",
+]

@@ -1,0 +1,260 @@
+"""The HTTP engine shared by every mode: read the raw request, verify it, answer, emit a record.
+
+It never prints: request logs are dropped and server errors go to ``on_error``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
+
+from ..errors import ReceiverError
+from ..verification import CapturedRequest, KeyResolver, verify_request
+from .record import REPLY_PREVIEW, CallbackRecord
+from .redact import DEFAULT_SECRET_PARAMS, redact, redact_trace, secrets_in_query
+from .reply import Reply, ReplySettings, build_reply
+
+DEFAULT_MAX_BODY = 1024 * 1024
+PING_SUFFIX = "/_osscb_ping"
+_DRAIN_LIMIT = 8 * 1024 * 1024  # read (and drop) an oversized body up to this, so the client sees our 413
+
+
+@dataclass
+class EngineConfig:
+    """Everything the engine needs; picklable so a child process can rebuild the engine."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    trust_key_urls: tuple[str, ...] = ()
+    public_key: bytes | None = None
+    reply: ReplySettings = field(default_factory=ReplySettings)
+    path_replies: dict[str, ReplySettings] = field(default_factory=dict)
+    max_body: int = DEFAULT_MAX_BODY
+    secret_params: tuple[str, ...] = DEFAULT_SECRET_PARAMS
+    secrets: tuple[str, ...] = ()
+    forwarded_prefix: bool = True
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def alive_path(self) -> str:
+        return f"/_osscb_alive_{self.instance}"
+
+
+Sink = Callable[[CallbackRecord], None]
+ErrorSink = Callable[[str], None]
+
+
+class CallbackServer(ThreadingHTTPServer):
+    """A threading HTTP server that verifies OSS callbacks; one thread per connection."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    # A burst of callbacks must not overflow the listen backlog (the stdlib default is 5).
+    request_queue_size = 1024
+
+    def __init__(self, config: EngineConfig, sink: Sink, on_error: ErrorSink) -> None:
+        self.config = config
+        self.sink = sink
+        self.on_error = on_error
+        self.resolver = KeyResolver(config.trust_key_urls, public_key=config.public_key)
+        self._reply_lock = threading.Lock()
+        self._default_reply = config.reply
+        self._path_replies = dict(config.path_replies)
+        self._secrets = set(config.secrets)
+        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+        self.address_family = family
+        try:
+            super().__init__((config.host, config.port), _Handler)
+        except OSError as exc:
+            raise ReceiverError(
+                f"Cannot listen on {config.host}:{config.port}: {exc.strerror or exc}.",
+                hint="Another program uses this port: pick another one, or port=0 for a free one.",
+            ) from None
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def set_reply(self, settings: ReplySettings | None, path: str | None = None) -> None:
+        with self._reply_lock:
+            if path is None:
+                self._default_reply = settings or ReplySettings()
+            elif settings is None:
+                self._path_replies.pop(path, None)
+            else:
+                self._path_replies[path] = settings
+
+    def add_secret(self, secret: str) -> None:
+        with self._reply_lock:
+            self._secrets.add(secret)
+
+    def reply_for(self, path: str) -> ReplySettings:
+        with self._reply_lock:
+            for candidate in (path, unquote(path)):
+                if candidate in self._path_replies:
+                    return self._path_replies[candidate]
+            # Behind a proxy the path gains a prefix: "/cb" also matches "/proxy/absolute/8000/cb".
+            suffixes = [p for p in self._path_replies if path.endswith(p) and p.startswith("/")]
+            if suffixes:
+                return self._path_replies[max(suffixes, key=len)]
+            return self._default_reply
+
+    def secrets_for(self, query: str) -> set[str]:
+        with self._reply_lock:
+            return secrets_in_query(query, self.config.secret_params) | self._secrets
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # The stdlib prints the traceback to stderr, which lands in whatever cell runs next.
+        self.on_error(f"error while serving {client_address}:\n{traceback.format_exc()}")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: CallbackServer
+    protocol_version = "HTTP/1.1"
+    server_version = "osscb-receiver"
+    sys_version = ""
+    timeout = 30  # a stalled client must not hold a thread forever
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass  # never print from a server thread
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
+
+    # -- reading -------------------------------------------------------------------------------
+    def _read_body(self) -> tuple[bytes, str]:
+        """The raw body, or ``(b"", note)`` when it is refused (too large, unreadable length)."""
+        cap = self.server.config.max_body
+        length = self.headers.get("Content-Length")
+        if length is not None:
+            try:
+                n = int(length)
+            except ValueError:
+                self.close_connection = True
+                return b"", f"unusable Content-Length {length!r}"
+            if n > cap:
+                self._drain(n)
+                return b"", f"body of {n} bytes is over the {cap}-byte cap"
+            return self.rfile.read(n), ""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked(cap)
+        return b"", ""
+
+    def _drain(self, n: int) -> None:
+        self.close_connection = True
+        left = min(n, _DRAIN_LIMIT)
+        while left > 0:
+            chunk = self.rfile.read(min(left, 65536))
+            if not chunk:
+                break
+            left -= len(chunk)
+
+    def _read_chunked(self, cap: int) -> tuple[bytes, str]:
+        data = b""
+        while True:
+            size_line = self.rfile.readline(1024)
+            try:
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+            except ValueError:
+                self.close_connection = True
+                return b"", "bad chunked encoding"
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                return data, ""
+            if len(data) + size > cap:
+                self.close_connection = True
+                return b"", f"chunked body over the {cap}-byte cap"
+            data += self.rfile.read(size)
+            self.rfile.readline(1024)
+
+    # -- answering -----------------------------------------------------------------------------
+    def _write(self, reply: Reply, extra: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+        headers = [("Content-Type", reply.content_type)]
+        headers += [("Transfer-Encoding", "chunked")] if reply.chunked else [("Content-Length", str(len(reply.body)))]
+        headers += [("Connection", "close")] + (extra or [])
+        self.close_connection = True
+        self.send_response(reply.status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            if reply.chunked:
+                if reply.body:
+                    self.wfile.write(f"{len(reply.body):x}\r\n".encode() + reply.body + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+            else:
+                self.wfile.write(reply.body)
+        self.wfile.flush()
+        return [("Server", self.version_string())] + headers
+
+    def _verify(self, request: CapturedRequest) -> tuple[object, str]:
+        trace = verify_request(request, self.server.resolver)
+        prefix = request.header("x-forwarded-prefix")
+        if trace.ok or not prefix or not self.server.config.forwarded_prefix:
+            return trace, ""
+        # jupyter-server-proxy's /proxy/PORT/ strips the public prefix; OSS signed the public path.
+        rebuilt = CapturedRequest(request.method, prefix.rstrip("/") + request.target, request.headers, request.body)
+        again = verify_request(rebuilt, self.server.resolver)
+        if again.ok:
+            return again, f"verified over X-Forwarded-Prefix {prefix!r} + path (the path OSS called)"
+        return trace, ""
+
+    def _handle(self) -> None:
+        start = time.perf_counter()
+        received = time.time()
+        path = self.path.partition("?")[0]
+        if self.command == "GET" and (path == self.server.config.alive_path or path.endswith(PING_SUFFIX)):
+            self._write(Reply(200, "text/plain", f"osscb-receiver {self.server.config.instance}".encode()))
+            return
+        headers = list(self.headers.items())
+        secrets = self.server.secrets_for(self.path.partition("?")[2])
+        body, note = b"", ""
+        trace = None
+        error = ""
+        try:
+            body, note = self._read_body()
+            if note:
+                reply = Reply(413 if "cap" in note else 400, "application/json",
+                              json.dumps({"Status": "rejected", "reason": note}).encode())
+                settings = ReplySettings()
+            else:
+                request = CapturedRequest(self.command, self.path, headers, body)
+                if self.command == "POST":
+                    trace, note = self._verify(request)
+                settings = self.server.reply_for(path)
+                reply = build_reply(settings, self.command, trace)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - answer 500 and keep the traceback for the notebook
+            error = traceback.format_exc()
+            self.server.on_error(f"{self.command} {redact(self.path, secrets)} failed:\n{error}")
+            reply, settings = Reply(500, "application/json", b'{"Status":"receiver error"}'), ReplySettings()
+        if settings.delay and reply.status != 501:
+            time.sleep(settings.delay)
+        sent_headers = [("Server", self.version_string()), ("Content-Type", reply.content_type)]
+        sent_headers += [("Transfer-Encoding", "chunked")] if reply.chunked else [("Content-Length", str(len(reply.body)))]
+        sent_headers += [("Connection", "close")]
+        record = CallbackRecord(
+            method=self.command, target=redact(self.path, secrets),
+            headers=[(k, redact(v, secrets)) for k, v in headers], body=body, received_at=received,
+            client=f"{self.client_address[0]}:{self.client_address[1]}",
+            trace=redact_trace(trace, secrets) if trace is not None else None,  # type: ignore[arg-type]
+            reply_status=reply.status, reply_headers=sent_headers, reply_body=reply.body[:REPLY_PREVIEW],
+            reply_size=len(reply.body), duration_ms=(time.perf_counter() - start) * 1000, error=error, note=note,
+            raw_target=self.path,
+        )
+        # Record before writing: once the client has its answer, the record exists (thread mode).
+        try:
+            self.server.sink(record)
+        except Exception:  # noqa: BLE001
+            self.server.on_error(f"recording a request failed:\n{traceback.format_exc()}")
+        self._write(reply)

@@ -1,0 +1,108 @@
+"""Thread-safe, bounded request history with an optional JSON Lines log and listeners."""
+
+from __future__ import annotations
+
+import json
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .record import CallbackRecord
+
+Listener = Callable[[CallbackRecord], None]
+
+
+class History:
+    """Records in arrival order; the oldest are dropped past ``maxlen`` (the log keeps them all).
+
+    Listeners run on the thread that adds the record (a server thread) and must not print; an
+    exception in one is kept in :attr:`errors` and never propagates into the server.
+    """
+
+    def __init__(self, maxlen: int = 1000, log_path: str | Path | None = None) -> None:
+        self._records: deque[CallbackRecord] = deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._listeners: list[Listener] = []
+        self._next_id = 1
+        self.total = 0
+        self.errors: list[str] = []
+        self.log_path = Path(log_path) if log_path is not None else None
+        self._log = None
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def add(self, record: CallbackRecord) -> CallbackRecord:
+        with self._lock:
+            record.id = self._next_id
+            self._next_id += 1
+            self.total += 1
+            self._records.append(record)
+            if self._log is not None:
+                # One line per request, written under the lock so lines never interleave.
+                self._log.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+                self._log.flush()
+            listeners = list(self._listeners)
+            self._changed.notify_all()
+        for fn in listeners:
+            try:
+                fn(record)
+            except Exception:  # noqa: BLE001 - a broken widget must not break the receiver
+                self.note_error(f"listener {getattr(fn, '__name__', fn)!r} raised:\n{traceback.format_exc()}")
+        return record
+
+    def note_error(self, text: str) -> None:
+        with self._lock:
+            self.errors.append(text)
+            del self.errors[:-100]
+
+    def subscribe(self, fn: Listener) -> Callable[[], None]:
+        """Call ``fn(record)`` for each new record; returns a function that unsubscribes."""
+        with self._lock:
+            self._listeners.append(fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._listeners:
+                    self._listeners.remove(fn)
+
+        return unsubscribe
+
+    def records(self) -> list[CallbackRecord]:
+        with self._lock:
+            return list(self._records)
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until ``count`` records have been added in total (or the timeout passes)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.total >= count, timeout=timeout)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._log is not None:
+                self._log.close()
+                self._log = None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._records)
+
+    def __iter__(self) -> Iterator[CallbackRecord]:
+        return iter(self.records())
+
+
+def load_log(path: str | Path) -> list[CallbackRecord]:
+    """Read back a JSON Lines log written by a receiver (masked secrets stay masked)."""
+    out: list[CallbackRecord] = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                out.append(CallbackRecord.from_dict(json.loads(line)))
+    return out

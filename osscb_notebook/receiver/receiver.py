@@ -1,0 +1,263 @@
+"""The notebook-facing receiver: start/stop, a per-port registry, history, replies, replay."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Literal
+
+from ..errors import ReceiverError
+from .backends import ProcessBackend, ThreadBackend
+from .engine import DEFAULT_MAX_BODY, EngineConfig
+from .history import History
+from .record import CallbackRecord
+from .redact import DEFAULT_SECRET_PARAMS, redact
+from .replay import ReplayResult, replay
+from .reply import ReplySettings
+
+Mode = Literal["thread", "process"]
+READY_TIMEOUT = 10.0
+
+_REGISTRY: dict[int, Receiver] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _probe_host(host: str) -> str:
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "::1"
+    return host
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class Receiver:
+    """A running callback receiver. Use :func:`start_receiver` to make one.
+
+    Every API call first surfaces problems from the server side (a dead thread or process, errors
+    kept from server threads) as :class:`ReceiverError`, so they show in the cell that asked.
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        mode: Mode = "thread",
+        trust_key_urls: Iterable[str] = (),
+        public_key: bytes | None = None,
+        reply: ReplySettings | None = None,
+        log_path: str | Path | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+        history_size: int = 1000,
+        secret_params: Iterable[str] = DEFAULT_SECRET_PARAMS,
+    ) -> None:
+        if mode not in ("thread", "process"):
+            raise ValueError(f"mode must be 'thread' or 'process', got {mode!r}")
+        self.mode: Mode = mode
+        self.host = host
+        self.config = EngineConfig(
+            host=host, port=port, trust_key_urls=tuple(trust_key_urls), public_key=public_key,
+            reply=reply or ReplySettings(), max_body=max_body, secret_params=tuple(secret_params),
+        )
+        self._history = History(history_size, log_path)
+        self._errors: list[str] = []
+        self._errors_lock = threading.Lock()
+        self._reported = 0
+        self._stopped = False
+        backend_cls = ProcessBackend if mode == "process" else ThreadBackend
+        try:
+            self._backend = backend_cls(self.config, self._history.add, self._keep_error)
+        except Exception:
+            self._history.close()
+            raise
+        self.port = self._backend.port
+        try:
+            self._wait_ready()
+        except Exception:
+            self._backend.stop()
+            self._history.close()
+            raise
+
+    # -- errors from the server side -----------------------------------------------------------
+    def _keep_error(self, text: str) -> None:
+        with self._errors_lock:
+            self._errors.append(text)
+            del self._errors[:-100]
+
+    @property
+    def errors(self) -> list[str]:
+        """Tracebacks kept from server threads and listeners (most recent last)."""
+        with self._errors_lock:
+            return list(self._errors) + self._history.errors
+
+    def check(self) -> None:
+        """Raise :class:`ReceiverError` if the server died or new errors were kept since the last check."""
+        if not self._stopped and not self._backend.alive():
+            raise ReceiverError(f"The receiver on port {self.port} is down: {self._backend.exit_info()}.",
+                                hint="Start it again with start_receiver(...).")
+        errors = self.errors
+        if len(errors) > self._reported:
+            new = errors[self._reported:]
+            self._reported = len(errors)
+            raise ReceiverError(f"{len(new)} error(s) on the server side since the last call; the latest:\n{new[-1]}",
+                                hint="See receiver.errors for all of them. The receiver keeps running.")
+
+    def _wait_ready(self) -> None:
+        """Return only when the server answers HTTP on its port (the Dash ``_alive_`` pattern)."""
+        deadline = time.monotonic() + READY_TIMEOUT
+        delay = 0.01
+        last = ""
+        while time.monotonic() < deadline:
+            if not self._backend.alive():
+                break
+            conn = http.client.HTTPConnection(_probe_host(self.host), self.port, timeout=2)
+            try:
+                conn.request("GET", self.config.alive_path)
+                resp = conn.getresponse()
+                if resp.status == 200 and self.config.instance.encode() in resp.read():
+                    return
+                last = f"HTTP {resp.status}"
+            except OSError as exc:
+                last = str(exc)
+            finally:
+                conn.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+        raise ReceiverError(f"The receiver on port {self.port} did not become ready ({last or 'not running'}).")
+
+    # -- the public API ------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The loopback URL callbacks can be sent to (``http://127.0.0.1:PORT/``)."""
+        return f"http://{_url_host(_probe_host(self.host))}:{self.port}/"
+
+    @property
+    def running(self) -> bool:
+        return not self._stopped and self._backend.alive()
+
+    @property
+    def history(self) -> list[CallbackRecord]:
+        """Records, oldest first (bounded: the oldest drop out past ``history_size``)."""
+        self.check()
+        return self._history.records()
+
+    @property
+    def last(self) -> CallbackRecord | None:
+        records = self.history
+        return records[-1] if records else None
+
+    @property
+    def log_path(self) -> Path | None:
+        return self._history.log_path
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[CallbackRecord]:
+        """Wait until ``count`` records arrived in total (process mode delivers them asynchronously)."""
+        if not self._history.wait_for(count, timeout):
+            self.check()
+            raise ReceiverError(f"Only {self._history.total} of {count} requests arrived within {timeout} s.")
+        return self.history
+
+    def clear(self) -> None:
+        self._history.clear()
+
+    def subscribe(self, fn: Callable[[CallbackRecord], None]) -> Callable[[], None]:
+        """Call ``fn(record)`` for every new record, from a server-side thread; ``fn`` must not
+        print (use widget ``append_*`` or a queue). Returns an unsubscribe function."""
+        return self._history.subscribe(fn)
+
+    def set_reply(self, settings: ReplySettings | None = None, path: str | None = None, **changes: object) -> None:
+        """Change how the receiver answers, for every path or for one path (``None`` resets)."""
+        self.check()
+        if changes:
+            settings = (settings or ReplySettings()).with_(**changes)
+        self._backend.set_reply(settings, path)
+
+    def add_secret(self, secret: str) -> None:
+        """Mask this string in everything recorded from now on (the tunnels use it for tokens)."""
+        self._backend.add_secret(secret)
+
+    def replay(self, record: CallbackRecord, url: str | None = None, *, keep_target: bool = True,
+               timeout: float = 10.0) -> ReplayResult:
+        """Send a recorded request again, to ``url`` (default: this receiver)."""
+        return replay(record, url or self.url, keep_target=keep_target, timeout=timeout)
+
+    def status(self) -> dict[str, object]:
+        return {"url": self.url, "mode": self.mode, "running": self.running, "requests": self._history.total,
+                "kept": len(self._history), "errors": len(self.errors), "log": str(self.log_path or "")}
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            self._backend.stop()
+        finally:
+            self._history.close()
+            with _REGISTRY_LOCK:
+                if _REGISTRY.get(self.port) is self:
+                    del _REGISTRY[self.port]
+
+    def __enter__(self) -> Receiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<Receiver {redact(self.url, [])} mode={self.mode} {state} requests={self._history.total}>"
+
+
+def start_receiver(
+    port: int = 0,
+    host: str = "127.0.0.1",
+    mode: Mode = "thread",
+    trust_key_urls: Iterable[str] = (),
+    public_key: bytes | None = None,
+    reply: ReplySettings | None = None,
+    log_path: str | Path | None = None,
+    *,
+    max_body: int = DEFAULT_MAX_BODY,
+    history_size: int = 1000,
+) -> Receiver:
+    """Start a receiver and return once it answers HTTP.
+
+    Re-running a cell with the same non-zero ``port`` stops the receiver this kernel already runs
+    there instead of failing with "address in use".
+    """
+    if isinstance(trust_key_urls, str):
+        trust_key_urls = (trust_key_urls,)
+    if port:
+        with _REGISTRY_LOCK:
+            previous = _REGISTRY.pop(port, None)
+        if previous is not None:
+            previous.stop()
+    receiver = Receiver(port=port, host=host, mode=mode, trust_key_urls=trust_key_urls, public_key=public_key,
+                        reply=reply, log_path=log_path, max_body=max_body, history_size=history_size)
+    with _REGISTRY_LOCK:
+        _REGISTRY[receiver.port] = receiver
+    return receiver
+
+
+def stop_receiver(port: int | Receiver | None = None) -> int:
+    """Stop the receiver on ``port`` (or the one given), or every receiver when ``None``; returns how many."""
+    if isinstance(port, Receiver):
+        port.stop()
+        return 1
+    with _REGISTRY_LOCK:
+        targets = list(_REGISTRY.values()) if port is None else [r for p, r in _REGISTRY.items() if p == port]
+    for r in targets:
+        r.stop()
+    return len(targets)
+
+
+def running_receivers() -> list[Receiver]:
+    with _REGISTRY_LOCK:
+        return list(_REGISTRY.values())

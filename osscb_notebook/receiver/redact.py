@@ -1,0 +1,56 @@
+"""Keep secrets (a Jupyter token in the callback URL's query) out of everything people see."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, unquote
+
+from ..verification import Trace
+
+MASK = "***"
+#: Query parameters whose values are credentials (jupyter-server-proxy needs ``?token=``).
+DEFAULT_SECRET_PARAMS = ("token",)
+
+
+def secrets_in_query(query: str, names: Iterable[str] = DEFAULT_SECRET_PARAMS) -> set[str]:
+    """Raw and decoded values of the named query parameters."""
+    wanted = {n.lower() for n in names}
+    found: set[str] = set()
+    for part in query.split("&"):
+        key, sep, value = part.partition("=")
+        if sep and unquote(key).lower() in wanted and value:
+            found.add(value)
+            found.add(unquote(value))
+    for key, value in parse_qsl(query, keep_blank_values=False):
+        if key.lower() in wanted and value:
+            found.add(value)
+    return found
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    # Longest first, so a decoded secret that is a substring of the raw one cannot leave a tail.
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= 4:  # a 1-3 character "secret" would mangle ordinary text
+            text = text.replace(secret, MASK)
+    return text
+
+
+def redact_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= 4:
+            data = data.replace(secret.encode("utf-8", "replace"), MASK.encode())
+    return data
+
+
+def redact_trace(trace: Trace, secrets: Iterable[str]) -> Trace:
+    """A copy of the trace with every secret masked (the verdict is kept)."""
+    secrets = set(secrets)
+    if not secrets:
+        return trace
+    out = copy.deepcopy(trace)
+    for step in out.steps:
+        step.inputs = {k: redact(v, secrets) for k, v in step.inputs.items()}
+        step.output = redact(step.output, secrets)
+        step.cause = redact(step.cause, secrets)
+    return out

@@ -1,0 +1,100 @@
+"""What the receiver answers: OSS's defaults, or a reply broken on purpose for teaching."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..verification import Trace
+
+#: OSS accepts at most 1 MB of callback response body (spec §1.7); ``oversize`` goes one byte past it.
+OSS_MAX_REPLY_BODY = 1024 * 1024
+BOM = b"\xef\xbb\xbf"
+OK_BODY = b'{"Status":"OK"}'
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    """How to answer a callback.
+
+    ``status=None`` answers as the official sample does: 200 when the signature verified, 400 when
+    not (501 for non-POST methods whatever the settings). A set ``status`` is used regardless of
+    verification. ``body=None`` gives ``{"Status":"OK"}`` or a JSON explanation of the failure.
+    ``bom`` prepends a UTF-8 BOM, ``content_length=False`` answers chunked (no Content-Length),
+    ``oversize`` pads the body past OSS's 1 MB limit, ``delay`` waits (seconds) before answering.
+    """
+
+    status: int | None = None
+    body: bytes | str | dict[str, Any] | None = None
+    content_type: str = "application/json"
+    delay: float = 0.0
+    bom: bool = False
+    content_length: bool = True
+    oversize: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status is not None and not 100 <= self.status <= 599:
+            raise ValueError(f"status must be an HTTP status code (100-599), got {self.status}")
+        if self.delay < 0:
+            raise ValueError("delay must be >= 0 seconds")
+
+    def with_(self, **changes: Any) -> ReplySettings:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply ready to write: status, headers (Content-Length added at write time unless chunked), body."""
+
+    status: int
+    content_type: str
+    body: bytes
+    chunked: bool = False
+
+
+def _encode(body: bytes | str | dict[str, Any]) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _failure_body(trace: Trace | None) -> bytes:
+    failed = trace.failed_step if trace is not None else None
+    doc = {"Status": "verify not ok", "failed_step": failed.name if failed else None,
+           "reason": trace.summary if trace is not None else "not verified"}
+    return _encode(doc)
+
+
+def _pad(body: bytes) -> bytes:
+    """Grow the body past 1 MB; a JSON object stays valid JSON so only the size is wrong."""
+    need = OSS_MAX_REPLY_BODY + 1 - len(body)
+    if need <= 0:
+        return body
+    if body.rstrip().endswith(b"}"):
+        stripped = body.rstrip()[:-1]
+        sep = b"," if stripped.strip() not in (b"{",) else b""
+        filler = b'"padding":"' + b"x" * max(need, 1) + b'"}'
+        return stripped + sep + filler
+    return body + b" " * need
+
+
+def build_reply(settings: ReplySettings, method: str, trace: Trace | None) -> Reply:
+    """The reply for one request (pure: the caller sleeps ``settings.delay`` and writes)."""
+    if method != "POST":
+        return Reply(501, "application/json", b'{"Status":"Unsupported method"}')
+    verified = trace is not None and trace.ok
+    status = settings.status if settings.status is not None else (200 if verified else 400)
+    if settings.body is not None:
+        body = _encode(settings.body)
+    elif settings.status is None:
+        body = OK_BODY if verified else _failure_body(trace)
+    else:
+        body = OK_BODY if 200 <= status < 300 else _failure_body(trace)
+    if settings.oversize:
+        body = _pad(body)
+    if settings.bom:
+        body = BOM + body
+    return Reply(status, settings.content_type, body, chunked=not settings.content_length)
