@@ -1,0 +1,260 @@
+# %% [markdown]
+# # 2. Callback parameters
+#
+# An upload asks for a callback with two parameters:
+#
+# * **`callback`**: Base64 of a JSON object that says *where* OSS calls (`callbackUrl`) and *what* it sends
+#   (`callbackBody`, `callbackBodyType`), plus `callbackHost` and `callbackSNI`;
+# * **`callback-var`** (optional): Base64 of a JSON object of custom variables, `{"x:uid": "42"}`.
+#
+# This notebook covers every field, the three ways to carry the parameters, the `x:` rules, form vs JSON
+# bodies, and the mistakes OSS rejects, each with **OSS's exact error**. No server, no credentials:
+# everything here is the kit's pure core, the same code the emulator uses to judge your requests.
+
+# %%
+import base64
+import json
+
+from osscb_notebook import (
+    CallbackParamError,
+    CallbackParams,
+    CallbackVars,
+    UploadFacts,
+    decode_callback,
+    decode_callback_var,
+    encode_callback,
+    encode_callback_var,
+    render_body,
+    render_transports,
+)
+from osscb_notebook.params import FORM, JSON, is_private_address, pick_transport
+
+# %% [markdown]
+# ## Every field of `callback`
+#
+# | Field | Required | What it does |
+# |---|---|---|
+# | `callbackUrl` | yes | Where OSS POSTs. Up to 5 URLs split by `;`, tried in order until one answers 200. Scheme optional (`http` by default), port numeric, no IPv6, no private addresses on real OSS. Timeout 5 s, fixed; no retry. |
+# | `callbackBody` | yes | The body template: `${bucket}`, `${object}`, `${size}`, ... and your own `${x:name}`. Must not be empty. |
+# | `callbackBodyType` | no | `application/x-www-form-urlencoded` (default) or `application/json`. Becomes the request's `Content-Type`. |
+# | `callbackHost` | no | The `Host` header of the callback request (default: the host of the URL). |
+# | `callbackSNI` | no | A JSON **boolean**: send SNI on HTTPS. Turn it on for HTTPS URLs behind shared front ends. |
+#
+# `CallbackParams` holds them with Python names; `to_json()` gives OSS's names:
+
+# %%
+params = CallbackParams(
+    url="http://oss-demo.aliyuncs.com:23450",
+    host="your.callback.com",
+    body="bucket=${bucket}&object=${object}&uid=${x:uid}&order=${x:order_id}",
+    body_type=FORM,
+    sni=False,
+)
+print(json.dumps(params.to_json(), indent=2))
+
+# %% [markdown]
+# The parameter is that JSON, **compact and UTF-8, then Base64**:
+
+# %%
+callback_b64 = encode_callback(params)
+print(callback_b64)
+print(base64.b64decode(callback_b64).decode())
+
+# %% [markdown]
+# Decoding goes the other way and checks everything OSS checks. Here is the example from OSS's own documentation
+# (note its spaces after `:` and `,`: any valid JSON is fine, the kit just writes it compactly):
+
+# %%
+docs_callback = (
+    "eyJjYWxsYmFja0hvc3QiOiAieW91ci5jYWxsYmFjay5jb20iLCAiY2FsbGJhY2tVcmwiOiAiaHR0cDovL29zcy1kZW1vLmFsaXl1bmNz"
+    "LmNvbToyMzQ1MCIsICJjYWxsYmFja0JvZHkiOiAiYnVja2V0PSR7YnVja2V0fSZvYmplY3Q9JHtvYmplY3R9JnVpZD0ke3g6dWlkfSZv"
+    "cmRlcj0ke3g6b3JkZXJfaWR9IiwgImNhbGxiYWNrQm9keVR5cGUiOiAiYXBwbGljYXRpb24veC13d3ctZm9ybS11cmxlbmNvZGVkIiwg"
+    "ImNhbGxiYWNrU05JIjogZmFsc2V9"
+)
+docs_callback_var = "eyJ4OnVpZCI6ICIxMjM0NSIsICJ4Om9yZGVyX2lkIjogIjY3ODkwIn0="
+print(base64.b64decode(docs_callback).decode())
+print(decode_callback(docs_callback) == params)
+print(decode_callback_var(docs_callback_var).to_json())
+
+# %% [markdown]
+# ## `callbackUrl`: several URLs, no scheme, query strings
+#
+# `targets` shows what OSS will call, in order. The request target (path and query) is sent exactly as
+# written; it is also what the signature covers (notebook 5).
+
+# %%
+multi = CallbackParams(url="121.43.113.8:23456/index.php?id=1&index=2;https://cb.example.com/oss;", body="a=${bucket}")
+for t in multi.targets:
+    print(f"{t.scheme:5} host={t.host:15} port={t.port:<5} target={t.target}")
+
+# %% [markdown]
+# ## The three transports
+#
+# The same two values travel in one of three ways, never two at once:
+#
+# 1. **Headers** `x-oss-callback` / `x-oss-callback-var`: PutObject, CompleteMultipartUpload (recommended).
+# 2. **Query parameters** `?callback=...&callback-var=...`: presigned URLs (they are then part of what the URL signs).
+# 3. **Form fields** in a browser PostObject: a `callback` field, and **one field per custom variable**
+#    (`x:uid`), not a `callback-var` blob. The POST policy may pin the callback with a `{"callback": ...}` condition.
+
+# %%
+variables = CallbackVars({"x:uid": "12345", "x:order_id": "67890"})
+t = render_transports(params, variables)
+short = lambda v: v if len(v) < 40 else v[:24] + "..." + v[-8:]  # noqa: E731
+print("1. headers:    ", {k: short(v) for k, v in t.headers.items()})
+print("2. query:      ", {k: short(v) for k, v in t.query.items()})
+print("3. form fields:", {k: short(v) for k, v in t.form_fields.items()})
+print("   policy condition:", {k: short(v) for k, v in t.policy_condition.items()})
+print("callback-var:", t.callback_var, "=", base64.b64decode(t.callback_var).decode())
+
+# %% [markdown]
+# Sending both the header and the query parameter is a 400 (`pick_transport` is what the emulator runs):
+
+# %%
+try:
+    pick_transport(header_value=t.callback, query_value=t.callback)
+except CallbackParamError as e:
+    print(e.status, e.code, e.ec)
+    print(e.oss_message)
+
+# %% [markdown]
+# ## `callback-var` and the `x:` rules
+#
+# Custom variable keys **must start with `x:` and be lowercase**, values are strings, and a variable only reaches the
+# body where the template says `${x:name}`: nothing is appended automatically.
+
+# %%
+for candidate in ({"x:uid": "42"}, {"x:UID": "42"}, {"uid": "42"}, {"x:uid": 42}):
+    try:
+        CallbackVars(candidate)
+        print(f"{json.dumps(candidate):20} ok")
+    except CallbackParamError as e:
+        print(f"{json.dumps(candidate):20} {e.status} {e.ec} {e.oss_message}")
+
+# %% [markdown]
+# ## Form vs JSON bodies
+#
+# Here is what OSS knows about a stored object (the values are fixed so the outputs are reproducible):
+
+# %%
+facts = UploadFacts(
+    bucket="demo", object="photos/2024 trip/cat:1.jpg", etag='"5D41402ABC4B2A76B9719D911017C592"',
+    size=1234, mime_type="image/jpeg", crc64=5981764153023615706, content_md5="XUFAKrxLKna5cZ2REBfFkg==",
+    image_height=539, image_width=810, image_format="jpg", client_ip="203.0.113.9",
+    req_id="5C3D9175B6FC201293AD4890", operation="PutObject",
+)
+custom = {"x:uid": "12345", "x:order_id": "67890"}
+
+# %% [markdown]
+# **Form** (`application/x-www-form-urlencoded`, the default): every value is percent-encoded (`/` becomes `%2F`,
+# `:` `%3A`, a space `%20`). The ETag comes without quotes, uppercase.
+
+# %%
+form_template = "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}&uid=${x:uid}"
+print(render_body(form_template, FORM, facts, custom).text)
+
+# %% [markdown]
+# **JSON** (`application/json`): write the placeholders **without quotes**. OSS writes strings as JSON strings and
+# `size`, `crc64`, `imageInfo.width`/`height` as bare numbers. Custom variables are always strings; an empty
+# `vpcId` is `null`.
+
+# %%
+json_template = (
+    '{"object":${object},"size":${size},"crc64":${crc64},"width":${imageInfo.width},'
+    '"vpcId":${vpcId},"uid":${x:uid},"order":${x:order_id}}'
+)
+body = render_body(json_template, JSON, facts, custom).text
+print(body)
+print(json.loads(body)["size"] + 1)
+
+# %% [markdown]
+# Quoting a string placeholder yourself doubles the quotes, and your server's JSON parser then fails:
+
+# %%
+quoted = render_body('{"object":"${object}"}', JSON, facts).text
+print(quoted)
+try:
+    json.loads(quoted)
+except json.JSONDecodeError as e:
+    print("JSONDecodeError:", e.msg)
+
+# %% [markdown]
+# Variable names are case-sensitive, and only the literal `${...}` form is substituted. A template that a client
+# library URL-encoded (`%24%7Bbucket%7D`, as PHP's `http_build_query` does) reaches the server unchanged:
+
+# %%
+rendered = render_body("bucket=${Bucket}&object=%24%7Bobject%7D", FORM, facts)
+print(rendered.text)
+print("unknown variables:", rendered.unknown)
+
+# %% [markdown]
+# ## Common mistakes and OSS's exact errors
+#
+# Each of these makes OSS reject the upload with **HTTP 400 `InvalidArgument`**: the object is *not* stored and no
+# callback is sent. The kit raises the same message and error code (EC), so what you see here is what OSS says.
+
+# %%
+def b64_text(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def oss_says(label: str, value: str, var: bool = False) -> None:
+    try:
+        (decode_callback_var if var else decode_callback)(value)
+        print(f"{label:38} accepted")
+    except CallbackParamError as e:
+        print(f"{label:38} {e.status} {e.code} EC {e.ec or '-':13} {e.oss_message}")
+
+
+ok = {"callbackUrl": "cb.example.com/oss", "callbackBody": "bucket=${bucket}"}
+mistakes = {
+    "callback not Base64": "x123-*&",
+    "JSON body with unescaped quotes": b64_text('{"callbackUrl":"cb.example.com","callbackBody":"{"bucket":${bucket}}"}'),
+    "callbackUrl port not a number": b64_text(json.dumps({**ok, "callbackUrl": "cb.example.com:test"})),
+    "six callback URLs": b64_text(json.dumps({**ok, "callbackUrl": ";".join(f"https://cb{i}.example.com" for i in range(6))})),
+    "callbackHost not a string": b64_text(json.dumps({**ok, "callbackHost": [1, 2, 3]})),
+    "callbackBody empty": b64_text(json.dumps({**ok, "callbackBody": ""})),
+    "callbackBody not a string": b64_text(json.dumps({**ok, "callbackBody": ["bucket"]})),
+    "callbackBodyType text/plain": b64_text(json.dumps({**ok, "callbackBodyType": "text/plain"})),
+    "callbackBodyType not a string": b64_text(json.dumps({**ok, "callbackBodyType": 123})),
+    'callbackSNI as the string "true"': b64_text(json.dumps({**ok, "callbackSNI": "true"})),
+    "callback over 5 KB": b64_text(json.dumps({**ok, "callbackBody": "a=${bucket}&" * 400})),
+}
+for label, value in mistakes.items():
+    oss_says(label, value)
+oss_says("callback-var key in capitals", b64_text('{"x:UID":"42"}'), var=True)
+oss_says("callback-var without x:", b64_text('{"uid":"42"}'), var=True)
+oss_says("callback-var not Base64", "%%%", var=True)
+oss_says("callback-var a list", b64_text('["x:uid"]'), var=True)
+oss_says("callbackSNI as a boolean (the fix)", b64_text(json.dumps({**ok, "callbackSNI": True})))
+
+# %% [markdown]
+# OSS echoes what it decoded in `<ArgumentValue>`, which helps to spot the broken quote:
+
+# %%
+try:
+    decode_callback(mistakes["JSON body with unescaped quotes"])
+except CallbackParamError as e:
+    print(f"<ArgumentName>{e.argument_name}</ArgumentName>")
+    print(f"<ArgumentValue>{e.argument_value}</ArgumentValue>")
+    print("hint:", e.hint)
+
+# %% [markdown]
+# The fix for the JSON body is to let `json.dumps` escape the inner quotes (or build `CallbackParams` and encode it):
+
+# %%
+fixed = b64_text(json.dumps({"callbackUrl": "cb.example.com", "callbackBody": '{"bucket":${bucket}}', "callbackBodyType": JSON}))
+print(decode_callback(fixed))
+
+# %% [markdown]
+# One more check happens when OSS resolves the URL: **real OSS refuses loopback and private addresses**
+# (`Private address is forbidden to callback.`, EC 0007-00000008). The kit's emulator allows them by default so that
+# you can learn on one machine (`Emulator(allow_private_callbacks=False)` behaves like OSS; see notebook 6).
+# For real OSS, expose your receiver with a tunnel (notebook 3).
+
+# %%
+for host in ("127.0.0.1", "localhost", "10.1.2.3", "192.168.1.20", "121.43.113.8", "cb.example.com"):
+    print(f"{host:15} private={is_private_address(host)}")
+
+# %% [markdown]
+# Next: **3. The receiver and tunnels**, the server side of the callback.

@@ -1,0 +1,161 @@
+# %% [markdown]
+# # 5. Verifying the callback signature, step by step
+#
+# Anyone can POST to your callback URL. OSS proves a callback is genuine by signing it:
+#
+# ```
+# authorization = base64( RSA-sign( private_key, MD5( url_decode(path) + query_string + "\n" + body ) ) )
+# ```
+#
+# * `path` is percent-decoded; `query_string` is kept **raw, with its leading `?`** (nothing at all when there is no query);
+# * one LF (`\n`), then the body **exactly as received**;
+# * RSA PKCS#1 v1.5 with MD5; the public key's URL comes Base64-encoded in `x-oss-pub-key-url` and must start with
+#   `https://gosspublic.alicdn.com/` (or `http://`).
+#
+# We do it by hand on **a real OSS callback** (golden vector G1, from OSS's documentation, signed by OSS's own key),
+# then with the kit's verifier, then on callbacks from the local emulator.
+
+# %%
+import base64
+import hashlib
+from urllib.parse import unquote_to_bytes
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from osscb_notebook import KeyResolver, parse_raw_request, verify_request
+from osscb_notebook.verification import OFFICIAL_PUBLIC_KEY_PEM
+
+# %% [markdown]
+# ## The real callback (G1)
+#
+# `data/g1.http` is the request OSS sent in its documentation's example, byte for byte:
+
+# %%
+raw = open("data/g1.http", "rb").read()
+print(raw.decode())
+
+# %%
+request = parse_raw_request(raw)
+print("method:", request.method)
+print("path:  ", request.path)
+print("query: ", request.query)
+print("body:  ", request.body)
+
+# %% [markdown]
+# ### Step 1: where is the key?
+#
+# `x-oss-pub-key-url` is Base64. Decode it and **check the prefix before fetching anything**: a forger can point
+# this header at their own key.
+
+# %%
+key_url = base64.b64decode(request.header("x-oss-pub-key-url")).decode()
+print(key_url)
+print("trusted:", key_url.startswith(("http://gosspublic.alicdn.com/", "https://gosspublic.alicdn.com/")))
+
+# %% [markdown]
+# ### Step 2: the key
+#
+# The key at that URL never changes, so receivers cache it (or pin it). It is a 512-bit RSA key; the kit ships it:
+
+# %%
+print(OFFICIAL_PUBLIC_KEY_PEM.decode())
+public_key = serialization.load_pem_public_key(OFFICIAL_PUBLIC_KEY_PEM)
+print("RSA", public_key.key_size, "bits, e =", public_key.public_numbers().e)
+
+# %% [markdown]
+# ### Step 3: the signature
+#
+# `authorization` holds the bare Base64 signature, no scheme in front. 512 bits = 64 bytes.
+
+# %%
+signature = base64.b64decode(request.header("authorization"))
+print(len(signature), "bytes:", signature.hex())
+
+# %% [markdown]
+# ### Step 4: the string to sign
+#
+# URL-decoded path + `?` + raw query + LF + body:
+
+# %%
+string_to_sign = unquote_to_bytes(request.path) + b"?" + request.query.encode() + b"\n" + request.body
+print(string_to_sign)
+
+# %% [markdown]
+# ### Step 5: MD5 and RSA
+#
+# The MD5 is what the RSA signature covers (`cryptography` hashes the message itself when given `hashes.MD5()`):
+
+# %%
+print("MD5 hex:   ", hashlib.md5(string_to_sign).hexdigest())
+print("MD5 base64:", base64.b64encode(hashlib.md5(string_to_sign).digest()).decode())
+
+
+def rsa_md5_ok(message: bytes) -> bool:
+    try:
+        public_key.verify(signature, message, padding.PKCS1v15(), hashes.MD5())
+        return True
+    except InvalidSignature:
+        return False
+
+
+print("verified:", rsa_md5_ok(string_to_sign))
+
+# %% [markdown]
+# Every detail matters. Each of these near misses fails:
+
+# %%
+near_misses = {
+    "without the '?'": b"/index.php" + b"id=1&index=2" + b"\n" + request.body,
+    "without the query": b"/index.php" + b"\n" + request.body,
+    "CRLF instead of LF": b"/index.php?id=1&index=2" + b"\r\n" + request.body,
+    "trailing newline on the body": string_to_sign + b"\n",
+    "the newer docs' body (bucket=examplebucket)": b"/index.php?id=1&index=2\nbucket=examplebucket",
+}
+for label, message in near_misses.items():
+    print(f"{label:45} verified: {rsa_md5_ok(message)}")
+
+# %% [markdown]
+# (The last line is why the kit's golden vector comes from the *older* documentation page: the newer page changed the
+# example body but kept the old signature, so its example does not verify.)
+#
+# ## The same, with the kit
+#
+# `verify_request` runs those steps and returns a `Trace`: each step's inputs, output and verdict. The CLI
+# `osscb verify data/g1.http`, the `%osscb verify` magic and the stepper widget all show this same trace.
+
+# %%
+trace = verify_request(request)
+print(trace.render_text())
+
+# %% [markdown]
+# When a step fails, the trace says which and tries the usual mistakes to explain why. Here something on the way
+# (a proxy, a logging middleware, a copy-paste into an editor) appended a newline to the body:
+
+# %%
+import dataclasses
+
+with_newline = dataclasses.replace(request, body=request.body + b"\n")
+print(verify_request(with_newline).summary)
+
+# %% [markdown]
+# And a body changed by one byte; G1 carries no `Content-MD5`, so the kit can only list the suspects:
+
+# %%
+tampered = dataclasses.replace(request, body=b"bucket=yonghu-tesT")
+print(verify_request(tampered).step("rsa_verify").cause)
+
+# %% [markdown]
+# ## Untrusted key URLs are never fetched
+#
+# A forged callback can carry a perfectly valid signature made with the forger's own key, and point
+# `x-oss-pub-key-url` at it. The allowlist stops that before any network access:
+
+# %%
+forged_headers = [(k, v) for k, v in request.headers if k.lower() != "x-oss-pub-key-url"]
+forged_headers.append(("x-oss-pub-key-url", base64.b64encode(b"https://evil.example.com/key.pem").decode()))
+forged = dataclasses.replace(request, headers=forged_headers)
+forged_trace = verify_request(forged, KeyResolver())
+print(forged_trace.step("allowlist").status, forged_trace.step("allowlist").output)
+print(forged_trace.summary)
