@@ -1,0 +1,44 @@
+"""Notebook defaults as a traitlets ``Configurable``: ``%config Osscb.backend = "oss"``.
+
+Settable from ``%config`` and from IPython config files (``c.Osscb.tunnel = "ngrok"``). Secrets are
+not options: an access key secret typed into ``%config`` would land in the notebook, so the real-OSS
+backend reads it from ``OSS_ACCESS_KEY_SECRET`` or asks with ``getpass``.
+"""
+
+from __future__ import annotations
+
+from traitlets import Bool, CaselessStrEnum, Int, List, Unicode
+from traitlets.config import Configurable
+
+BACKENDS = ("emulator", "oss")
+TUNNELS = ("none", "jupyter-proxy", "ngrok", "cloudflared", "localtunnel", "ssh")
+
+
+class Osscb(Configurable):
+    """Defaults used by the ``%osscb_*`` magics and the widgets."""
+
+    backend = CaselessStrEnum(
+        BACKENDS, default_value="emulator", config=True,
+        help="Where uploads go: the local emulator or real OSS.",
+    )
+    tunnel = CaselessStrEnum(
+        TUNNELS, default_value="none", config=True,
+        help="How a receiver is exposed to real OSS ('none' keeps it on 127.0.0.1).",
+    )
+    bucket = Unicode("demo", config=True, help="Bucket name used by uploads and the emulator.")
+    receiver_port = Int(0, config=True, help="Port of the callback receiver (0 picks a free one).")
+    receiver_mode = CaselessStrEnum(
+        ("thread", "process"), default_value="thread", config=True,
+        help="Run the receiver in a kernel thread or a child process.",
+    )
+    emulator_port = Int(0, config=True, help="Port of the OSS emulator (0 picks a free one).")
+    trust_key_urls = List(
+        Unicode(), default_value=[], config=True,
+        help="Extra key-URL prefixes the verifier trusts (OSS's gosspublic host is always trusted).",
+    )
+    oss_endpoint = Unicode("", config=True, help="Real OSS endpoint, e.g. https://oss-cn-hangzhou.aliyuncs.com.")
+    oss_region = Unicode("", config=True, help="Real OSS region, e.g. cn-hangzhou (for V4 signing).")
+    oss_access_key_id = Unicode(
+        "", config=True, help="AccessKey ID for real OSS (the secret is never a config option).",
+    )
+    show_snippets = Bool(True, config=True, help="Show oss2 / SDK V2 snippets in %%osscb_callback.")

@@ -1,0 +1,49 @@
+"""``%load_ext osscb_notebook``: magics, ``%config Osscb.*`` options and their plain functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import Osscb
+from .functions import (
+    osscb_callback,
+    osscb_emulator,
+    osscb_history,
+    osscb_receiver,
+    osscb_status,
+    osscb_ui,
+    osscb_upload,
+    osscb_verify,
+)
+from .session import Report, Session, get_session, reset_session
+
+__all__ = [
+    "Report", "Session", "get_session", "load_ipython_extension", "osscb_callback", "osscb_emulator",
+    "osscb_history", "osscb_receiver", "osscb_status", "osscb_ui", "osscb_upload", "osscb_verify",
+    "unload_ipython_extension",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magics and the ``Osscb`` configurable (so ``%config Osscb.backend = ...`` works)."""
+    from .commands import OsscbMagics
+
+    config = Osscb(parent=ipython)
+    ipython.configurables.append(config)
+    reset_session(config)
+    ipython.register_magics(OsscbMagics)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Stop what the magics started, and remove the magics and the configurable."""
+    from .commands import CELL_MAGICS, LINE_MAGICS
+
+    session = get_session()
+    session.close()
+    ipython.configurables[:] = [c for c in ipython.configurables if c is not session.config]
+    magics = ipython.magics_manager.magics
+    for name in LINE_MAGICS:
+        magics["line"].pop(name, None)
+    for name in CELL_MAGICS:
+        magics["cell"].pop(name, None)
+    reset_session()
