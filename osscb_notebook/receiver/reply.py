@@ -69,16 +69,15 @@ def _failure_body(trace: Trace | None) -> bytes:
 
 
 def _pad(body: bytes) -> bytes:
-    """Grow the body past 1 MB; a JSON object stays valid JSON so only the size is wrong."""
-    need = OSS_MAX_REPLY_BODY + 1 - len(body)
-    if need <= 0:
-        return body
-    if body.rstrip().endswith(b"}"):
-        stripped = body.rstrip()[:-1]
-        sep = b"," if stripped.strip() not in (b"{",) else b""
-        filler = b'"padding":"' + b"x" * max(need, 1) + b'"}'
-        return stripped + sep + filler
-    return body + b" " * need
+    """Grow the body to exactly 1 MB + 1 byte; a JSON object stays valid JSON so only the size is wrong."""
+    target = OSS_MAX_REPLY_BODY + 1
+    stripped = body.rstrip()
+    if stripped.endswith(b"}") and stripped[:-1].strip() != b"{":
+        head = stripped[:-1] + b',"padding":"'
+        filler = target - len(head) - 2
+        if filler >= 0:
+            return head + b"x" * filler + b'"}'
+    return body + b" " * max(target - len(body), 0)
 
 
 def build_reply(settings: ReplySettings, method: str, trace: Trace | None) -> Reply:

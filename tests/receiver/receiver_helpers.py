@@ -10,7 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from osscb_notebook.callback import CallbackRequest, build_callback_request, generate_private_key, public_key_pem
+from osscb_notebook.callback import (
+    CallbackRequest,
+    build_callback_request,
+    generate_private_key,
+    public_key_pem,
+)
 from osscb_notebook.params import parse_callback_url
 
 
