@@ -1,0 +1,147 @@
+"""The emulator's request handling: pick the operation, authenticate, run it, record uploads.
+
+Transport-independent: the HTTP server gives it a :class:`Request` and sends the
+:class:`Response` it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ._auth import Credentials, authenticate
+from ._config import HEALTH_PATH, PUBLIC_KEY_PATH, EmulatorConfig
+from ._errors import OssError, no_such_bucket, not_implemented
+from ._http import Request, Response
+from ._multipart import Multipart
+from ._records import Record, RecordLog
+from ._routing import Route, route
+from ._storage import Storage
+from ._xml import error_xml
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_OPERATIONS = ("PutObject", "PostObject", "CompleteMultipartUpload")
+
+
+@dataclass
+class Call:
+    """One request in flight: what was asked, where it goes, and its record if it is an upload."""
+
+    req: Request
+    route: Route
+    operation: str
+    host_id: str
+    record: Record | None = None
+    auth: str = ""
+
+
+def operation_of(method: str, r: Route) -> str:
+    """OSS's operation name for a request, or 501 for what the emulator does not do."""
+    if r.bucket is None:
+        if method == "GET":
+            return "ListBuckets"
+        raise not_implemented(f"{method} /")
+    if r.key is None:
+        ops = {"PUT": "PutBucket", "DELETE": "DeleteBucket", "POST": "PostObject",
+               "GET": "ListObjectsV2" if r.param("list-type") == "2" else "ListObjects"}
+        listing = {"prefix", "marker", "delimiter", "max-keys", "encoding-type", "list-type", "continuation-token",
+                   "start-after", "fetch-owner"}
+        if method == "GET" and any(k not in listing for k, _ in r.query):
+            raise not_implemented(f"GET on a bucket with ?{r.raw_query}")
+        if method in ops and (method not in ("PUT", "DELETE") or not r.query):
+            return ops[method]
+        raise not_implemented(f"{method} on a bucket with ?{r.raw_query}")
+    if method == "PUT":
+        if r.has("partNumber") and r.has("uploadId"):
+            return "UploadPart"
+        if not any(k in ("acl", "tagging", "symlink", "append") for k, _ in r.query):
+            return "PutObject"
+    elif method == "POST":
+        if r.has("uploads"):
+            return "InitiateMultipartUpload"
+        if r.has("uploadId"):
+            return "CompleteMultipartUpload"
+    elif method == "DELETE":
+        return "AbortMultipartUpload" if r.has("uploadId") else "DeleteObject"
+    elif method in ("GET", "HEAD") and not r.has("uploadId") and not r.has("acl") and not r.has("tagging"):
+        return "GetObject" if method == "GET" else "HeadObject"
+    raise not_implemented(f"{method} on an object with ?{r.raw_query}")
+
+
+class App:
+    """State shared by all requests: settings, storage, the callback key and the record log."""
+
+    def __init__(self, config: EmulatorConfig, data_dir: Path, private_key: rsa.RSAPrivateKey,
+                 public_key_pem: bytes, records: RecordLog) -> None:
+        self.config = config
+        self.storage = Storage(data_dir)
+        self.multipart = Multipart(self.storage)
+        self.private_key = private_key
+        self.public_key_pem = public_key_pem
+        self.records = records
+        self.credentials = Credentials(config.access_key_id, config.access_key_secret)
+        self.public_key_url = ""  # set once the port is known
+        for bucket in config.buckets:
+            self.storage.create_bucket(bucket)
+        self.storage.cleanup_orphans(self.storage.list_buckets())
+
+    def require_bucket(self, bucket: str) -> None:
+        if not self.storage.bucket_exists(bucket):
+            raise no_such_bucket(bucket)
+
+    def handle(self, req: Request) -> Response:
+        from . import _ops  # the operations import App for typing only
+
+        path = req.target.partition("?")[0]
+        if req.method in ("GET", "HEAD") and path == PUBLIC_KEY_PATH:
+            return Response(200, [("Content-Type", "application/x-pem-file")], self.public_key_pem)
+        if req.method in ("GET", "HEAD") and path == HEALTH_PATH:
+            return Response(200, [("Content-Type", "text/plain")], b"ok\n")
+        started = time.monotonic()
+        host = req.host or f"{self.config.host}"
+        call: Call | None = None
+        try:
+            r = route(req.target, req.host, self.config.virtual_host_domains)
+            host_id = f"{r.bucket}.{host}" if r.bucket and not r.virtual_host else host
+            call = Call(req, r, operation_of(req.method, r), host_id)
+            if call.operation in UPLOAD_OPERATIONS:
+                call.record = Record(
+                    id=self.records.next_id(), time=time.time(), request_id=req.request_id,
+                    operation=call.operation, method=req.method, target=req.target, client_ip=req.client_ip,
+                    request_headers=list(req.headers), bucket=r.bucket, key=r.key,
+                )
+            if call.operation != "PostObject":  # PostObject is signed by its form
+                call.auth = authenticate(req.method, req.headers, r, self.credentials)
+            response = getattr(_ops, call.operation)(self, call)
+        except OssError as exc:
+            response = self.error_response(exc, req, call)
+            if call is not None and call.record is not None:
+                call.record.outcome = "rejected"
+                call.record.error_code, call.record.error_message = exc.code, exc.message
+        except Exception:  # a bug must still produce an OSS-shaped answer, and never a print
+            logger.debug("internal error on %s %s", req.method, req.target, exc_info=True)
+            response = self.error_response(OssError(500, "InternalError", "We encountered an internal error. Please try again."), req, call)
+            if call is not None and call.record is not None:
+                call.record.outcome = "rejected"
+        if call is not None and call.record is not None:
+            rec = call.record
+            rec.auth = call.auth
+            rec.status = response.status
+            rec.response_headers = list(response.headers)
+            rec.response_body = response.body if isinstance(response.body, bytes) else None
+            rec.duration_ms = (time.monotonic() - started) * 1000
+            self.records.add(rec)
+        return response
+
+    def error_response(self, exc: OssError, req: Request, call: Call | None) -> Response:
+        host_id = call.host_id if call is not None else (req.host or self.config.host)
+        body = error_xml(exc.code, exc.message, req.request_id, host_id, extra=exc.extra, ec=exc.ec)
+        headers = [("Content-Type", "application/xml")]
+        if exc.ec:
+            headers.append(("x-oss-ec", exc.ec))
+        return Response(exc.status, headers, body)

@@ -1,0 +1,55 @@
+"""Emulator settings: one frozen dataclass, with obviously local-only default credentials."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_ACCESS_KEY_ID = "osscb-local-id"
+DEFAULT_ACCESS_KEY_SECRET = "osscb-local-secret"
+DEFAULT_BUCKETS = ("demo",)
+DEFAULT_OWNER_ID = "1000000000000001"
+#: OSS's callback timeout: 5 s, fixed (spec §1.1).
+CALLBACK_TIMEOUT = 5.0
+#: Where the emulator serves its callback public key (an invalid bucket name, so no clash).
+PUBLIC_KEY_PATH = "/_osscb/callback_pub_key.pem"
+HEALTH_PATH = "/_osscb/health"
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def valid_bucket_name(name: str) -> bool:
+    """OSS's rule: 3-63 characters, lowercase letters, digits and '-', not starting/ending with '-'."""
+    return bool(_BUCKET_NAME.match(name))
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Everything the emulator needs. ``data_dir=None`` means a fresh temporary directory.
+
+    ``callback_timeout`` exists for the emulator's own tests; OSS's is 5 s and not configurable.
+    ``public_endpoint`` overrides the base URL written into ``x-oss-pub-key-url`` (useful when the
+    receiver reaches the emulator through a proxy). ``virtual_host_domains`` are the domains under
+    which ``<bucket>.<domain>`` Host headers select a bucket (virtual-host addressing).
+    """
+
+    data_dir: Path | str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    access_key_id: str = DEFAULT_ACCESS_KEY_ID
+    access_key_secret: str = field(default=DEFAULT_ACCESS_KEY_SECRET, repr=False)
+    buckets: tuple[str, ...] = DEFAULT_BUCKETS
+    allow_private_callbacks: bool = True
+    callback_timeout: float = CALLBACK_TIMEOUT
+    max_records: int = 500
+    owner_id: str = DEFAULT_OWNER_ID
+    public_endpoint: str | None = None
+    virtual_host_domains: tuple[str, ...] = ("localhost",)
+
+    def __post_init__(self) -> None:
+        for name in self.buckets:
+            if not valid_bucket_name(name):
+                raise ValueError(f"invalid bucket name {name!r}: use 3-63 of a-z, 0-9 and '-'")
+        if isinstance(self.buckets, list):  # pragma: no cover - convenience
+            object.__setattr__(self, "buckets", tuple(self.buckets))

@@ -1,0 +1,148 @@
+"""Send the callback as OSS does and judge the reply (spec §1.1, §4.1, §4.2).
+
+POST to each URL of ``callbackUrl`` in order until one succeeds; 5 s per attempt; no retries; no
+redirects. Success is exactly 200 with a valid Content-Length of at most 1 MB and a JSON body
+(no BOM) or any body declared ``application/xml``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import json
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..callback import CallbackRequest, build_callback_request
+from ..params import CallbackTarget
+from ..params import messages as m
+from ._records import CallbackAttempt
+
+MAX_REPLY_BYTES = 1024 * 1024
+#: EC for the 203 messages whose code OSS does not publish (cannot connect, Content-Length
+#: problems): they are all "Error status" failures, so the kit uses 0007-00000203 [I].
+EC_OTHER = m.CALLBACK_FAILED_EC_STATUS
+_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+@dataclass
+class Dispatched:
+    """The outcome of all attempts: ``body``/``content_type`` to return on success, else the
+    last attempt's 203 ``message`` and ``ec``."""
+
+    ok: bool
+    attempts: list[CallbackAttempt]
+    body: bytes = b""
+    content_type: str = "application/json"
+    message: str = ""
+    ec: str | None = None
+
+
+def _wire_target(target: CallbackTarget) -> CallbackTarget:
+    # http.client sends ASCII only; non-ASCII (a callbackUrl that was not URL-encoded as the docs
+    # ask) is percent-encoded, which the receiver's unquote(path) turns back into the same bytes.
+    return dataclasses.replace(target, path=quote(target.path, safe=_SAFE), query=quote(target.query, safe=_SAFE))
+
+
+def _fail(attempt: CallbackAttempt, outcome: str, message: str, ec: str | None) -> CallbackAttempt:
+    attempt.outcome, attempt.message, attempt.ec = outcome, message, ec
+    return attempt
+
+
+def _is_xml(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() in ("application/xml", "text/xml")
+
+
+def send(request: CallbackRequest, target: CallbackTarget, timeout: float) -> CallbackAttempt:
+    """One attempt. Never raises: every problem becomes the attempt's outcome."""
+    start = time.monotonic()
+    attempt = CallbackAttempt(url=request.url, request_target=request.target, request_headers=list(request.headers),
+                              request_body=request.body, started=time.time())
+    deadline = start + timeout
+    peer = f"{target.host}:{target.port}"
+    conn: http.client.HTTPConnection
+    if target.scheme == "https":
+        context = ssl.create_default_context()
+        conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=context)
+    else:
+        conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+    try:
+        try:
+            conn.connect()
+        except (OSError, ssl.SSLError):
+            return _fail(attempt, "connect", m.MSG_CANNOT_CONNECT, EC_OTHER)
+        if conn.sock is not None:
+            peer = "{}:{}".format(*conn.sock.getpeername()[:2])
+        conn.putrequest(request.method, request.target, skip_host=True, skip_accept_encoding=True)
+        for name, value in request.headers:
+            conn.putheader(name, value)
+        conn.endheaders(request.body)
+        sock = conn.sock  # http.client drops conn.sock once a "Connection: close" reply arrives
+        assert sock is not None
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        reply = conn.getresponse()
+        attempt.status = reply.status
+        attempt.reply_headers = list(reply.getheaders())
+        if reply.status != 200:
+            return _fail(attempt, "status", m.status_message(reply.status), m.CALLBACK_FAILED_EC_STATUS)
+        length = reply.getheader("content-length")
+        if length is None:
+            return _fail(attempt, "missing_length", m.MSG_MISSING_LENGTH, EC_OTHER)
+        try:
+            size = int(length.strip())
+            if size < 0 or not length.strip().isdigit():
+                raise ValueError
+        except ValueError:
+            return _fail(attempt, "invalid_length", m.MSG_INVALID_LENGTH, EC_OTHER)
+        if size > MAX_REPLY_BYTES:
+            return _fail(attempt, "too_long", m.MSG_TOO_LONG, EC_OTHER)
+        body = bytearray()
+        while len(body) < size:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            chunk = reply.read(min(65536, size - len(body)))
+            if not chunk:
+                return _fail(attempt, "invalid_length", m.MSG_INVALID_LENGTH, EC_OTHER)
+            body += chunk
+        attempt.reply_body = bytes(body)
+        if _is_xml(reply.getheader("content-type", "")):
+            attempt.outcome = "ok"
+            return attempt
+        try:
+            json.loads(bytes(body).decode("utf-8"))  # str input: a UTF-8 BOM is an error, as at OSS
+        except ValueError:
+            return _fail(attempt, "not_json", m.MSG_NOT_JSON, m.CALLBACK_FAILED_EC_NOT_JSON)
+        attempt.outcome = "ok"
+        return attempt
+    except TimeoutError:
+        cost = int((time.monotonic() - start) * 1000)
+        return _fail(attempt, "timeout", m.timeout_message(peer, cost, int(timeout * 1000)), m.CALLBACK_FAILED_EC_TIMEOUT)
+    except (OSError, http.client.HTTPException, ssl.SSLError):
+        return _fail(attempt, "connect", m.MSG_CANNOT_CONNECT, EC_OTHER)
+    finally:
+        attempt.elapsed_ms = (time.monotonic() - start) * 1000
+        conn.close()
+
+
+def dispatch(
+    targets: list[CallbackTarget], body: bytes, *, body_type: str, host: str | None, private_key: rsa.RSAPrivateKey,
+    public_key_url: str, bucket: str, request_id: str, requester: str, timeout: float,
+) -> Dispatched:
+    """Try each target in order until one succeeds; report the last failure otherwise."""
+    attempts: list[CallbackAttempt] = []
+    for target in targets:
+        wire = _wire_target(target)
+        request = build_callback_request(
+            wire, body, body_type=body_type, private_key=private_key, public_key_url=public_key_url,
+            bucket=bucket, request_id=request_id, requester=requester, host=host or None,
+        )
+        attempt = send(request, wire, timeout)
+        attempts.append(attempt)
+        if attempt.ok:
+            reply_type = next((v for k, v in attempt.reply_headers if k.lower() == "content-type"), "")
+            return Dispatched(True, attempts, attempt.reply_body or b"", reply_type or "application/json")
+    last = attempts[-1]
+    return Dispatched(False, attempts, message=last.message or m.MSG_CANNOT_CONNECT, ec=last.ec)

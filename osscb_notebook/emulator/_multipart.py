@@ -1,0 +1,132 @@
+"""Multipart uploads in progress, on disk under ``DATA/.osscb/multipart/<upload id>/``."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ._errors import OssError, no_such_upload
+from ._storage import Storage, TempFile
+
+MAX_PART_NUMBER = 10000
+MIN_PART_SIZE = 100 * 1024  # OSS's minimum for every part but the last
+_UPLOAD_ID = re.compile(r"^[0-9A-F]{32}$")
+
+
+@dataclass
+class Upload:
+    upload_id: str
+    bucket: str
+    key: str
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+    initiated: float = 0.0
+
+
+@dataclass
+class Part:
+    number: int
+    etag: str  # uppercase hex, unquoted
+    size: int
+    crc64: int
+
+
+class Multipart:
+    """Create uploads, store parts atomically, and assemble the object on completion."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.root = storage.root / ".osscb" / "multipart"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _dir(self, upload_id: str) -> Path:
+        if not _UPLOAD_ID.match(upload_id):  # the id comes from the query: never a path
+            raise no_such_upload(upload_id)
+        return self.root / upload_id
+
+    def initiate(self, bucket: str, key: str, content_type: str, headers: dict[str, str]) -> Upload:
+        upload = Upload(secrets.token_hex(16).upper(), bucket, key, content_type, headers, time.time())
+        path = self._dir(upload.upload_id)
+        path.mkdir()
+        (path / "upload.json").write_text(json.dumps(asdict(upload)), encoding="utf-8")
+        return upload
+
+    def get(self, upload_id: str, bucket: str, key: str) -> Upload:
+        try:
+            data = json.loads((self._dir(upload_id) / "upload.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise no_such_upload(upload_id) from None
+        upload = Upload(**data)
+        if upload.bucket != bucket or upload.key != key:
+            raise no_such_upload(upload_id)
+        return upload
+
+    def put_part(self, upload: Upload, number: int, temp: TempFile) -> Part:
+        temp.finish()
+        d = temp.digests
+        part = Part(number, d.etag, d.size, d.crc64)
+        path = self._dir(upload.upload_id)
+        os.replace(temp.path, path / f"{number}.part")
+        tmp = path / f"{number}.json.tmp-{secrets.token_hex(4)}"
+        tmp.write_text(json.dumps(asdict(part)), encoding="utf-8")
+        os.replace(tmp, path / f"{number}.json")
+        return part
+
+    def parts(self, upload: Upload) -> dict[int, Part]:
+        out = {}
+        for path in self._dir(upload.upload_id).glob("*.json"):
+            if path.name == "upload.json":
+                continue
+            part = Part(**json.loads(path.read_text(encoding="utf-8")))
+            out[part.number] = part
+        return out
+
+    def check(self, upload: Upload, wanted: list[tuple[int, str]]) -> list[Part]:
+        """The parts to join, checked as OSS checks them (existence, ETag, order, minimum size)."""
+        have = self.parts(upload)
+        chosen: list[Part] = []
+        last = 0
+        for number, etag in wanted:
+            if number <= last:
+                raise OssError(400, "InvalidPartOrder",
+                               "The list of parts was not in ascending order. Parts list must specified in order by part number.")
+            last = number
+            part = have.get(number)
+            if part is None or etag.strip().strip('"').upper() != part.etag:
+                raise OssError(400, "InvalidPart",
+                               "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
+                               extra=[("PartNumber", str(number)), ("ETag", etag)])
+            chosen.append(part)
+        if not chosen:
+            raise OssError(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+        for part in chosen[:-1]:
+            if part.size < MIN_PART_SIZE:
+                raise OssError(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size.",
+                               extra=[("PartNumber", str(part.number)), ("MinSizeAllowed", str(MIN_PART_SIZE))])
+        return chosen
+
+    def assemble(self, upload: Upload, parts: list[Part]) -> tuple[TempFile, str]:
+        """Join ``parts`` into a temp file; returns it and OSS's multipart ETag ``HEX-N``."""
+        temp = self.storage.new_temp()
+        try:
+            for part in parts:
+                with open(self._dir(upload.upload_id) / f"{part.number}.part", "rb") as f:
+                    while chunk := f.read(1024 * 1024):
+                        temp.write(chunk)
+        except BaseException:
+            temp.discard()
+            raise
+        joined = hashlib.md5(b"".join(bytes.fromhex(p.etag) for p in parts)).hexdigest().upper()
+        return temp, f"{joined}-{len(parts)}"
+
+    def remove(self, upload_id: str) -> None:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self._dir(upload_id))

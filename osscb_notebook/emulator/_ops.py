@@ -1,0 +1,466 @@
+"""The OSS operations, one function each, named as OSS names them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import mimetypes
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from email.utils import formatdate
+from typing import TYPE_CHECKING, BinaryIO
+from urllib.parse import quote
+from xml.etree import ElementTree
+
+from . import _policy
+from ._errors import OssError, no_such_bucket, no_such_key
+from ._formdata import FormReader, boundary_of
+from ._http import Request, Response
+from ._multipart import MAX_PART_NUMBER
+from ._routing import check_key
+from ._storage import ObjectMeta, TempFile
+from ._uploads import finish, read_callback
+from ._xml import document, element
+
+if TYPE_CHECKING:
+    from ._app import App, Call
+
+#: Request headers stored with an object and returned by GetObject/HeadObject.
+STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
+MAX_XML_BODY = 4 * 1024 * 1024
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _stored_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in headers:
+        low = name.lower()
+        if low in STORED_HEADERS or low.startswith("x-oss-meta-"):
+            out.setdefault(low, value)
+    return out
+
+
+def _bucket_and_key(app: App, call: Call) -> tuple[str, str]:
+    bucket, key = call.route.bucket, call.route.key
+    assert bucket is not None and key is not None
+    app.require_bucket(bucket)
+    check_key(key)
+    return bucket, key
+
+
+def _receive(app: App, req: Request) -> TempFile:
+    """Stream the body to a temp file, checking ``Content-MD5`` when the client sent one."""
+    temp = app.storage.new_temp()
+    try:
+        for chunk in req.body.chunks():
+            temp.write(chunk)
+        md5 = req.header("content-md5")
+        if md5 is not None and md5.strip() != temp.digests.content_md5:
+            raise OssError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+    except BaseException:
+        temp.discard()
+        raise
+    return temp
+
+
+def _content_type(req: Request, key: str) -> str:
+    return req.header("content-type") or mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+def _encode(value: str, encoded: bool) -> str:
+    return quote(value, safe="/") if encoded else value
+
+
+# ------------------------------------------------------------------ service and buckets
+
+
+def ListBuckets(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operation names
+    owner = f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+    buckets = "".join(
+        "<Bucket>" + element("CreationDate", _iso(app.storage.bucket_created(b))) + element("ExtranetEndpoint", call.req.host)
+        + element("IntranetEndpoint", call.req.host) + element("Location", "oss-local") + element("Name", b)
+        + element("Region", "local") + element("StorageClass", "Standard") + "</Bucket>"
+        for b in app.storage.list_buckets()
+    )
+    body = document("ListAllMyBucketsResult", [owner, f"<Buckets>{buckets}</Buckets>"])
+    return Response(200, [("Content-Type", "application/xml")], body)
+
+
+def PutBucket(app: App, call: Call) -> Response:  # noqa: N802
+    assert call.route.bucket is not None
+    call.req.body.read_all(MAX_XML_BODY)  # CreateBucketConfiguration: storage class etc. do not apply here
+    try:
+        app.storage.create_bucket(call.route.bucket)
+    except ValueError:
+        raise OssError(400, "InvalidBucketName", "The specified bucket is not valid.",
+                       extra=[("BucketName", call.route.bucket)]) from None
+    return Response(200, [("Location", f"/{call.route.bucket}")])
+
+
+def DeleteBucket(app: App, call: Call) -> Response:  # noqa: N802
+    bucket = call.route.bucket
+    assert bucket is not None
+    app.require_bucket(bucket)
+    if not app.storage.delete_bucket(bucket):
+        raise OssError(409, "BucketNotEmpty", "The bucket you tried to delete is not empty.",
+                       extra=[("BucketName", bucket)])
+    return Response(204)
+
+
+def _list(app: App, bucket: str, prefix: str, after: str, delimiter: str, max_keys: int
+          ) -> tuple[list[ObjectMeta], list[str], bool, str]:
+    contents: list[ObjectMeta] = []
+    prefixes: list[str] = []
+    last = ""
+    after_b = after.encode("utf-8")
+    for meta in app.storage.sorted_objects(bucket):
+        key = meta.key
+        if not key.startswith(prefix) or key.encode("utf-8") <= after_b:
+            continue
+        if delimiter and after.endswith(delimiter) and key.startswith(after):
+            continue  # the previous page ended on this common prefix
+        common = None
+        if delimiter:
+            i = key.find(delimiter, len(prefix))
+            if i >= 0:
+                common = key[: i + len(delimiter)]
+        if common is not None and prefixes and prefixes[-1] == common:
+            continue
+        if len(contents) + len(prefixes) >= max_keys:
+            return contents, prefixes, True, last
+        if common is not None:
+            prefixes.append(common)
+            last = common
+        else:
+            contents.append(meta)
+            last = key
+    return contents, prefixes, False, ""
+
+
+def _max_keys(call: Call) -> int:
+    raw = call.route.param("max-keys")
+    if raw is None:
+        return 100
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise OssError(400, "InvalidArgument", "Argument max-keys must be an integer between 1 and 1000.",
+                       extra=[("ArgumentName", "max-keys"), ("ArgumentValue", raw)])
+    return int(raw)
+
+
+def _contents_xml(app: App, metas: list[ObjectMeta], encoded: bool, owner: bool) -> list[str]:
+    out = []
+    for m in metas:
+        xml = (element("Key", _encode(m.key, encoded)) + element("LastModified", _iso(m.last_modified))
+               + element("ETag", m.quoted_etag) + element("Type", m.object_type) + element("Size", m.size)
+               + element("StorageClass", "Standard"))
+        if owner:
+            xml += f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+        out.append(f"<Contents>{xml}</Contents>")
+    return out
+
+
+def ListObjects(app: App, call: Call) -> Response:  # noqa: N802
+    bucket = call.route.bucket
+    assert bucket is not None
+    app.require_bucket(bucket)
+    p = call.route.param
+    prefix, marker, delimiter = p("prefix") or "", p("marker") or "", p("delimiter") or ""
+    encoded = p("encoding-type") == "url"
+    max_keys = _max_keys(call)
+    contents, prefixes, truncated, next_marker = _list(app, bucket, prefix, marker, delimiter, max_keys)
+    parts = [element("Name", bucket), element("Prefix", _encode(prefix, encoded)),
+             element("Marker", _encode(marker, encoded)), element("MaxKeys", max_keys),
+             element("Delimiter", _encode(delimiter, encoded)), element("IsTruncated", str(truncated).lower())]
+    if truncated:
+        parts.append(element("NextMarker", _encode(next_marker, encoded)))
+    if encoded:
+        parts.append(element("EncodingType", "url"))
+    parts += _contents_xml(app, contents, encoded, True)
+    parts += [f"<CommonPrefixes>{element('Prefix', _encode(c, encoded))}</CommonPrefixes>" for c in prefixes]
+    return Response(200, [("Content-Type", "application/xml")], document("ListBucketResult", parts))
+
+
+def ListObjectsV2(app: App, call: Call) -> Response:  # noqa: N802
+    bucket = call.route.bucket
+    assert bucket is not None
+    app.require_bucket(bucket)
+    p = call.route.param
+    prefix, delimiter, start_after = p("prefix") or "", p("delimiter") or "", p("start-after") or ""
+    token = p("continuation-token")
+    encoded = p("encoding-type") == "url"
+    after = start_after
+    if token:
+        try:
+            after = base64.urlsafe_b64decode(token.encode()).decode("utf-8")
+        except (binascii.Error, ValueError):
+            raise OssError(400, "InvalidArgument", "The continuation token provided is incorrect.") from None
+    max_keys = _max_keys(call)
+    contents, prefixes, truncated, next_marker = _list(app, bucket, prefix, after, delimiter, max_keys)
+    parts = [element("Name", bucket), element("Prefix", _encode(prefix, encoded))]
+    if start_after:
+        parts.append(element("StartAfter", _encode(start_after, encoded)))
+    if token:
+        parts.append(element("ContinuationToken", token))
+    parts += [element("MaxKeys", max_keys), element("Delimiter", _encode(delimiter, encoded)),
+              element("IsTruncated", str(truncated).lower())]
+    if truncated:
+        parts.append(element("NextContinuationToken", base64.urlsafe_b64encode(next_marker.encode()).decode()))
+    if encoded:
+        parts.append(element("EncodingType", "url"))
+    parts.append(element("KeyCount", len(contents) + len(prefixes)))
+    parts += _contents_xml(app, contents, encoded, p("fetch-owner") == "true")
+    parts += [f"<CommonPrefixes>{element('Prefix', _encode(c, encoded))}</CommonPrefixes>" for c in prefixes]
+    return Response(200, [("Content-Type", "application/xml")], document("ListBucketResult", parts))
+
+
+# ------------------------------------------------------------------ objects
+
+
+def PutObject(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = _bucket_and_key(app, call)
+    req, r = call.req, call.route
+    spec = read_callback(app, header=req.header("x-oss-callback"), query=r.param("callback"),
+                         var_header=req.header("x-oss-callback-var"), var_query=r.param("callback-var"))
+    _note_callback(call, spec)
+    temp = _receive(app, req)
+    meta = app.storage.commit(bucket, key, temp, content_type=_content_type(req, key),
+                              headers=_stored_headers(req.headers))
+    return finish(app, call, bucket, meta, spec, operation="PutObject", plain=Response(200))
+
+
+def _note_callback(call: Call, spec: object) -> None:
+    from ._uploads import CallbackSpec
+
+    if call.record is not None and isinstance(spec, CallbackSpec):
+        call.record.callback = spec.raw
+        call.record.callback_var = dict(spec.variables)
+        call.record.callback_transport = spec.transport
+
+
+def _object_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
+    headers = [("Content-Type", meta.content_type), ("ETag", meta.quoted_etag),
+               ("Last-Modified", formatdate(meta.last_modified, usegmt=True)), ("Accept-Ranges", "bytes"),
+               ("x-oss-object-type", meta.object_type), ("x-oss-storage-class", "Standard"),
+               ("x-oss-hash-crc64ecma", str(meta.crc64))]
+    if meta.content_md5:
+        headers.append(("Content-MD5", meta.content_md5))
+    headers += [(k.title() if not k.startswith("x-oss-") else k, v) for k, v in meta.headers.items()]
+    return headers
+
+
+def _range(spec: str | None, size: int) -> tuple[int, int] | None:
+    """A single ``bytes=a-b`` range; OSS ignores a malformed one and returns the whole object."""
+    if not spec or not spec.startswith("bytes=") or "," in spec:
+        return None
+    first, _, last = spec[6:].strip().partition("-")
+    try:
+        if first == "":
+            n = int(last)
+            return (max(size - n, 0), size - 1) if n > 0 and size else None
+        start = int(first)
+        end = int(last) if last else size - 1
+    except ValueError:
+        return None
+    if start > end:
+        return None
+    if start >= size:
+        raise OssError(416, "InvalidRange", "The requested range cannot be satisfied.")
+    return start, min(end, size - 1)
+
+
+def _stream(f: BinaryIO, start: int, length: int) -> Iterator[bytes]:
+    try:
+        f.seek(start)
+        while length > 0:
+            data = f.read(min(256 * 1024, length))
+            if not data:
+                return
+            length -= len(data)
+            yield data
+    finally:
+        f.close()
+
+
+def _get_or_head(app: App, call: Call, with_body: bool) -> Response:
+    bucket, key = _bucket_and_key(app, call)
+    meta = app.storage.get(bucket, key)
+    if meta is None:
+        raise no_such_key(key)
+    headers = _object_headers(meta)
+    for name in ("content-type", "content-language", "expires", "cache-control", "content-disposition",
+                 "content-encoding"):
+        override = call.route.param(f"response-{name}")
+        if override is not None:
+            headers = [(k, v) for k, v in headers if k.lower() != name] + [(name.title(), override)]
+    span = _range(call.req.header("range"), meta.size)
+    status, start, length = 200, 0, meta.size
+    if span is not None:
+        status, start, length = 206, span[0], span[1] - span[0] + 1
+        headers.append(("Content-Range", f"bytes {span[0]}-{span[1]}/{meta.size}"))
+    if not with_body:
+        return Response(status, headers, b"", length=length)
+    try:
+        f = app.storage.open(bucket, meta)
+    except FileNotFoundError:  # replaced between reading the metadata and opening the blob
+        return _get_or_head(app, call, with_body)
+    return Response(status, headers, _stream(f, start, length), length=length)
+
+
+def GetObject(app: App, call: Call) -> Response:  # noqa: N802
+    return _get_or_head(app, call, True)
+
+
+def HeadObject(app: App, call: Call) -> Response:  # noqa: N802
+    return _get_or_head(app, call, False)
+
+
+def DeleteObject(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = _bucket_and_key(app, call)
+    app.storage.delete(bucket, key)
+    return Response(204)
+
+
+# ------------------------------------------------------------------ PostObject
+
+
+def PostObject(app: App, call: Call) -> Response:  # noqa: N802
+    bucket = call.route.bucket
+    assert bucket is not None
+    req = call.req
+    if not app.storage.bucket_exists(bucket):
+        raise no_such_bucket(bucket)
+    reader = FormReader(req.body, boundary_of(req.header("content-type") or ""))
+    fields: dict[str, str] = {}  # lowercased names, first value wins
+    custom: dict[str, str] = {}  # "x:" fields keep their case: OSS wants them lowercase
+    meta_headers: dict[str, str] = {}
+    for part in reader.parts():
+        if part.name.lower() != "file":
+            value = reader.read_value()
+            fields.setdefault(part.name.lower(), value)
+            if part.name.startswith(("x:", "X:")):
+                custom[part.name] = value
+            elif part.name.lower().startswith("x-oss-meta-") or part.name.lower() in STORED_HEADERS:
+                meta_headers[part.name.lower()] = value
+            continue
+        # The file comes last: everything is known, so check it all before storing a byte.
+        call.auth = "post-" + _policy.check_signature(fields, app.credentials)
+        if "key" not in fields:
+            raise OssError(400, "InvalidArgument", "The key form field is missing.",
+                           extra=[("ArgumentName", "key"), ("ArgumentValue", "")])
+        key = fields["key"].replace("${filename}", part.filename or "")
+        check_key(key)
+        if call.record is not None:
+            call.record.key = key
+        size_range = None
+        if fields.get("policy"):
+            policy = _policy.decode_policy(fields["policy"])
+            size_range = _policy.check_conditions(policy, {**fields, "bucket": bucket, "key": key})
+        spec = read_callback(app, header=None, query=None, var_header=None, var_query=None,
+                             form=fields.get("callback") or None, form_var=fields.get("callback-var") or None,
+                             form_fields=custom)
+        _note_callback(call, spec)
+        temp = app.storage.new_temp()
+        try:
+            for chunk in reader.stream():
+                temp.write(chunk)
+            _policy.check_size(size_range, temp.digests.size)
+        except BaseException:
+            temp.discard()
+            raise
+        content_type = (fields.get("content-type") or part.content_type or mimetypes.guess_type(key)[0]
+                        or "application/octet-stream")
+        meta = app.storage.commit(bucket, key, temp, content_type=content_type, headers=meta_headers)
+        return finish(app, call, bucket, meta, spec, operation="PostObject",
+                      plain=_post_plain(call, fields.get("success_action_status"), bucket, key, meta))
+    raise OssError(400, "InvalidArgument", "The file form field is missing or is not the last field.",
+                   extra=[("ArgumentName", "file"), ("ArgumentValue", "")])
+
+
+def _post_plain(call: Call, status: str | None, bucket: str, key: str, meta: ObjectMeta) -> Response:
+    """``success_action_status``: 200 and 201 as asked, anything else 204 (OSS's default)."""
+    if status == "200":
+        return Response(200)
+    if status == "201":
+        location = f"http://{call.host_id}/{quote(key)}"
+        body = document("PostResponse", [element("Bucket", bucket), element("Location", location),
+                                         element("Key", key), element("ETag", meta.quoted_etag)])
+        return Response(201, [("Content-Type", "application/xml")], body)
+    return Response(204)
+
+
+# ------------------------------------------------------------------ multipart
+
+
+def InitiateMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = _bucket_and_key(app, call)
+    call.req.body.drain(MAX_XML_BODY)
+    upload = app.multipart.initiate(bucket, key, _content_type(call.req, key), _stored_headers(call.req.headers))
+    encoded = call.route.param("encoding-type") == "url"
+    parts = [element("Bucket", bucket), element("Key", _encode(key, encoded)), element("UploadId", upload.upload_id)]
+    if encoded:
+        parts.insert(0, element("EncodingType", "url"))
+    return Response(200, [("Content-Type", "application/xml")], document("InitiateMultipartUploadResult", parts))
+
+
+def UploadPart(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = _bucket_and_key(app, call)
+    raw = call.route.param("partNumber") or ""
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PART_NUMBER:
+        raise OssError(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive.",
+                       extra=[("ArgumentName", "partNumber"), ("ArgumentValue", raw)])
+    upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
+    temp = _receive(app, call.req)
+    part = app.multipart.put_part(upload, int(raw), temp)
+    return Response(200, [("ETag", f'"{part.etag}"'), ("x-oss-hash-crc64ecma", str(part.crc64)),
+                          ("Content-MD5", base64.b64encode(bytes.fromhex(part.etag)).decode())])
+
+
+def _wanted_parts(app: App, call: Call, upload: object) -> list[tuple[int, str]]:
+    if (call.req.header("x-oss-complete-all") or "").lower() == "yes":
+        call.req.body.drain(MAX_XML_BODY)
+        return [(n, p.etag) for n, p in sorted(app.multipart.parts(upload).items())]  # type: ignore[arg-type]
+    data = call.req.body.read_all(MAX_XML_BODY)
+    malformed = OssError(400, "MalformedXML",
+                         "The XML you provided was not well-formed or did not validate against our published schema.")
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        raise malformed from None
+    wanted = []
+    for part in root.findall("Part"):
+        number, etag = part.findtext("PartNumber"), part.findtext("ETag")
+        if number is None or etag is None or not number.strip().isdigit():
+            raise malformed
+        wanted.append((int(number), etag))
+    return wanted
+
+
+def CompleteMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = _bucket_and_key(app, call)
+    req, r = call.req, call.route
+    upload = app.multipart.get(r.param("uploadId") or "", bucket, key)
+    spec = read_callback(app, header=req.header("x-oss-callback"), query=r.param("callback"),
+                         var_header=req.header("x-oss-callback-var"), var_query=r.param("callback-var"))
+    _note_callback(call, spec)
+    parts = app.multipart.check(upload, _wanted_parts(app, call, upload))
+    temp, etag = app.multipart.assemble(upload, parts)
+    meta = app.storage.commit(bucket, key, temp, content_type=upload.content_type, headers=upload.headers,
+                              object_type="Multipart", etag=etag, content_md5="")
+    app.multipart.remove(upload.upload_id)
+    encoded = r.param("encoding-type") == "url"
+    xml = [element("Location", f"http://{call.host_id}/{quote(key)}"), element("Bucket", bucket),
+           element("Key", _encode(key, encoded)), element("ETag", meta.quoted_etag)]
+    if encoded:
+        xml.insert(0, element("EncodingType", "url"))
+    plain = Response(200, [("Content-Type", "application/xml")], document("CompleteMultipartUploadResult", xml))
+    return finish(app, call, bucket, meta, spec, operation="CompleteMultipartUpload", plain=plain)
+
+
+def AbortMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = _bucket_and_key(app, call)
+    upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
+    app.multipart.remove(upload.upload_id)
+    return Response(204)

@@ -1,0 +1,301 @@
+"""The HTTP server and :class:`Emulator`, the public handle: start, stop, endpoint, records."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import logging
+import os
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..callback import generate_private_key, load_private_key, private_key_pem, public_key_pem
+from ..errors import EmulatorError
+from ._app import App
+from ._config import PUBLIC_KEY_PATH, EmulatorConfig
+from ._http import BodyReader, Request, Response
+from ._records import Record, RecordLog
+
+logger = logging.getLogger(__name__)
+
+#: Left-over request bodies up to this size are read and dropped to keep the connection usable;
+#: beyond it the connection is closed instead.
+DRAIN_LIMIT = 16 * 1024 * 1024
+KEY_FILE = "callback_private_key.pem"
+
+
+def new_request_id() -> str:
+    """24 uppercase hex characters, like ``55F6BF87207FB30F2640C548``."""
+    return secrets.token_hex(12).upper()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "AliyunOSS"
+    sys_version = ""
+    timeout = 120  # idle keep-alive connections are closed after this
+
+    server: _Server
+
+    def version_string(self) -> str:
+        return "AliyunOSS"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._handle()
+
+    do_PUT = do_POST = do_DELETE = do_HEAD = do_GET  # noqa: N815
+
+    def _handle(self) -> None:
+        headers = [(k, v) for k, v in self.headers.items()]
+        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        try:
+            length = None if chunked else int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+            self.close_connection = True
+        body = BodyReader(self.rfile, length=length, chunked=chunked)
+        req = Request(self.command, self.path, headers, body, self.client_address[0], new_request_id(),
+                      self.headers.get("Host", ""))
+        response = self.server.app.handle(req)
+        if not body.finished:
+            try:
+                if not body.drain(DRAIN_LIMIT):
+                    self.close_connection = True
+            except Exception:
+                self.close_connection = True
+        self._send(req, response)
+
+    def _send(self, req: Request, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("x-oss-request-id", req.request_id)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        if response.status not in (204, 304) or response.content_length:
+            self.send_header("Content-Length", str(response.content_length))
+        self.send_header("Connection", "close" if self.close_connection else "keep-alive")
+        self.end_headers()
+        if req.method == "HEAD":
+            return
+        try:
+            if isinstance(response.body, bytes):
+                self.wfile.write(response.body)
+            else:
+                for chunk in response.body:
+                    self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        finally:
+            close = getattr(response.body, "close", None)
+            if close is not None:
+                close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a client holding a keep-alive connection must not block stop()
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app: App) -> None:
+        self.app = app
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.debug("connection error from %s", client_address, exc_info=True)  # never print
+
+
+def _load_or_create_key(state: Path) -> rsa.RSAPrivateKey:
+    """The emulator's callback signing key: generated once per data directory, then reused."""
+    path = state / KEY_FILE
+    if path.exists():
+        return load_private_key(path.read_bytes())
+    key = generate_private_key()
+    tmp = state / f".{KEY_FILE}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(private_key_pem(key))
+    os.replace(tmp, path)
+    return key
+
+
+class Emulator:
+    """A local OSS endpoint for callback lessons; ``oss2`` and ``alibabacloud-oss-v2`` work against it.
+
+    ``Emulator(config=None, **options)``: options are :class:`EmulatorConfig` fields (``data_dir``,
+    ``host``, ``port``, ``access_key_id``, ``access_key_secret``, ``buckets``,
+    ``allow_private_callbacks``, ...). Use as a context manager or call :meth:`start`/:meth:`stop`.
+    """
+
+    def __init__(self, config: EmulatorConfig | None = None, **options: Any) -> None:
+        if "buckets" in options and isinstance(options["buckets"], (list, str)):
+            b = options["buckets"]
+            options["buckets"] = (b,) if isinstance(b, str) else tuple(b)
+        self.config = dataclasses.replace(config or EmulatorConfig(), **options)
+        self._temp_dir: str | None = None
+        if self.config.data_dir is None:
+            self._temp_dir = tempfile.mkdtemp(prefix="osscb-emulator-")
+            self.data_dir = Path(self._temp_dir)
+        else:
+            self.data_dir = Path(self.config.data_dir).expanduser().resolve()
+        self.records_log = RecordLog(self.config.max_records)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._app: App | None = None
+        self._lock = threading.Lock()
+
+    # lifecycle -------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Bind, start serving on a background thread, and return once requests are accepted."""
+        with self._lock:
+            if self._server is not None:
+                return self
+            try:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                state = self.data_dir / ".osscb"
+                state.mkdir(exist_ok=True)
+                key = _load_or_create_key(state)
+            except OSError as exc:
+                raise EmulatorError(f"Cannot use data directory {self.data_dir}: {exc.strerror}.",
+                                    hint="Pick a writable directory with --data-dir / data_dir=.") from None
+            app = App(self.config, self.data_dir, key, public_key_pem(key), self.records_log)
+            try:
+                server = _Server((self.config.host, self.config.port), app)
+            except OSError as exc:
+                hint = "Choose another --port (or port=0 for any free port)." if exc.errno == errno.EADDRINUSE else ""
+                raise EmulatorError(f"Cannot listen on {self.config.host}:{self.config.port}: {exc.strerror}.",
+                                    hint=hint) from None
+            self._app, self._server = app, server
+            app.public_key_url = self.public_key_url
+            ready = threading.Event()
+
+            def serve() -> None:
+                ready.set()
+                server.serve_forever(poll_interval=0.2)
+
+            self._thread = threading.Thread(target=serve, name=f"osscb-emulator:{self.port}", daemon=True)
+            self._thread.start()
+            ready.wait(5)
+            self._wait_accepting()
+            return self
+
+    def _wait_accepting(self) -> None:
+        # The socket listens from bind(); one real connection proves it end to end.
+        with socket.create_connection(("127.0.0.1" if self.config.host in ("0.0.0.0", "") else self.config.host,
+                                       self.port), timeout=5):
+            pass
+
+    def stop(self) -> None:
+        """Stop serving and close the socket. Idempotent. A temporary data dir is removed."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+            if thread is not None:
+                thread.join(timeout=5)
+
+    def cleanup(self) -> None:
+        """Stop, and delete the data directory if the emulator created it as a temp dir."""
+        self.stop()
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # addresses ---------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise EmulatorError("The emulator is not running.", hint="Call start() first.")
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint(self) -> str:
+        """``http://127.0.0.1:PORT``: give this to oss2 / the V2 SDK as the endpoint."""
+        host = self.config.host
+        if host in ("0.0.0.0", "", "::"):
+            host = "127.0.0.1"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def public_key_url(self) -> str:
+        """Where the emulator serves its callback public key (sent Base64 in ``x-oss-pub-key-url``)."""
+        base = (self.config.public_endpoint or self.endpoint).rstrip("/")
+        return base + PUBLIC_KEY_PATH
+
+    @property
+    def public_key_pem(self) -> bytes:
+        if self._app is None:
+            state = self.data_dir / ".osscb"
+            state.mkdir(parents=True, exist_ok=True)
+            return public_key_pem(_load_or_create_key(state))
+        return self._app.public_key_pem
+
+    @property
+    def access_key_id(self) -> str:
+        return self.config.access_key_id
+
+    @property
+    def access_key_secret(self) -> str:
+        return self.config.access_key_secret
+
+    @property
+    def buckets(self) -> list[str]:
+        if self._app is None:
+            return list(self.config.buckets)
+        return self._app.storage.list_buckets()
+
+    # objects and records -----------------------------------------------------
+
+    def object_path(self, bucket: str, key: str) -> Path | None:
+        """The file holding the object's bytes now, or None if there is no such object."""
+        from ._storage import Storage
+
+        storage = self._app.storage if self._app is not None else Storage(self.data_dir)
+        if not storage.bucket_exists(bucket):
+            return None
+        meta = storage.get(bucket, key)
+        return None if meta is None else storage.blob_path(bucket, meta)
+
+    @property
+    def records(self) -> list[Record]:
+        """Uploads seen so far (newest last, bounded); a snapshot, safe to iterate."""
+        return self.records_log.snapshot()
+
+    @property
+    def last_record(self) -> Record | None:
+        return self.records_log.last()
+
+    def clear_records(self) -> None:
+        self.records_log.clear()
+
+    def subscribe(self, fn: Callable[[Record], None]) -> Callable[[], None]:
+        """Call ``fn(record)`` on the server thread for every new record; returns ``unsubscribe``.
+        Listeners must be quick and must not print (a widget should update its own state)."""
+        return self.records_log.subscribe(fn)
+
+    def __repr__(self) -> str:
+        where = self.endpoint if self.running else "stopped"
+        return f"<Emulator {where} data_dir={str(self.data_dir)!r} buckets={self.buckets}>"

@@ -1,0 +1,254 @@
+"""Objects on disk under the data directory, written atomically, durable across restarts.
+
+Layout (nothing derived from a key ever becomes a path, so keys cannot escape)::
+
+    DATA/buckets/<bucket>/meta/<sha256(key)[:2]>/<sha256(key)>.json   metadata, incl. the key
+    DATA/buckets/<bucket>/blobs/<random>                                object bytes
+    DATA/.osscb/tmp/                                                    uploads in progress
+
+An upload streams into ``tmp``, is renamed into ``blobs`` and becomes visible only when its
+metadata file is renamed into place: a reader sees the old object or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import crcmod
+
+from ._config import valid_bucket_name
+
+_CRC64_POLY = 0x142F0E1EBA9EA3693  # CRC-64/ECMA-182 as OSS (and oss2.utils.Crc64) computes it
+_CRC64_XOROUT = 0xFFFFFFFFFFFFFFFF
+
+
+def new_crc64() -> Any:
+    return crcmod.Crc(_CRC64_POLY, initCrc=0, rev=True, xorOut=_CRC64_XOROUT)
+
+
+class Digests:
+    """MD5, CRC-64 and size of a byte stream, updated chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.md5 = hashlib.md5()
+        self.crc = new_crc64()
+        self.size = 0
+
+    def update(self, data: bytes) -> None:
+        self.md5.update(data)
+        self.crc.update(data)
+        self.size += len(data)
+
+    @property
+    def etag(self) -> str:
+        return self.md5.hexdigest().upper()
+
+    @property
+    def content_md5(self) -> str:
+        return base64.b64encode(self.md5.digest()).decode("ascii")
+
+    @property
+    def crc64(self) -> int:
+        return int(self.crc.crcValue)
+
+
+@dataclass
+class ObjectMeta:
+    """What the emulator knows about a stored object. ``etag`` is uppercase hex, unquoted."""
+
+    key: str
+    size: int
+    etag: str
+    crc64: int
+    content_md5: str
+    content_type: str
+    last_modified: float
+    blob: str
+    object_type: str = "Normal"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def quoted_etag(self) -> str:
+        return f'"{self.etag}"'
+
+
+class TempFile:
+    """A file being written under ``.osscb/tmp``; ``digests`` follow what was written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.digests = Digests()
+        self._file: BinaryIO | None = open(path, "wb")  # noqa: SIM115 - closed in finish/discard
+
+    def write(self, data: bytes) -> None:
+        assert self._file is not None
+        self._file.write(data)
+        self.digests.update(data)
+
+    def finish(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def _key_id(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any], tmp_dir: Path) -> None:
+    tmp = tmp_dir / f"meta-{secrets.token_hex(8)}.json"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class Storage:
+    """Buckets and objects under ``root``. Thread-safe; commits of one bucket are serialised."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.tmp_dir = self.root / ".osscb" / "tmp"
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        (self.root / "buckets").mkdir(exist_ok=True)
+        self._lock = threading.Lock()
+        # Leftovers from a crash are uploads that never became visible.
+        for stale in self.tmp_dir.iterdir():
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+    # buckets ---------------------------------------------------------------
+
+    def _bucket_dir(self, bucket: str) -> Path:
+        if not valid_bucket_name(bucket):  # also keeps bucket names from being paths
+            raise ValueError(f"invalid bucket name {bucket!r}")
+        return self.root / "buckets" / bucket
+
+    def create_bucket(self, bucket: str) -> bool:
+        """Create ``bucket``; False if it already existed."""
+        path = self._bucket_dir(bucket)
+        existed = path.is_dir()
+        (path / "meta").mkdir(parents=True, exist_ok=True)
+        (path / "blobs").mkdir(exist_ok=True)
+        if not (path / "bucket.json").exists():
+            _write_json_atomic(path / "bucket.json", {"name": bucket, "created": time.time()}, self.tmp_dir)
+        return not existed
+
+    def bucket_exists(self, bucket: str) -> bool:
+        return valid_bucket_name(bucket) and (self._bucket_dir(bucket) / "bucket.json").is_file()
+
+    def bucket_created(self, bucket: str) -> float:
+        try:
+            return float(json.loads((self._bucket_dir(bucket) / "bucket.json").read_text())["created"])
+        except (OSError, ValueError, KeyError):
+            return 0.0
+
+    def list_buckets(self) -> list[str]:
+        return sorted(p.name for p in (self.root / "buckets").iterdir() if self.bucket_exists(p.name))
+
+    def delete_bucket(self, bucket: str) -> bool:
+        """Delete an empty bucket; False if it still holds objects."""
+        if any(True for _ in self.iter_objects(bucket)):
+            return False
+        shutil.rmtree(self._bucket_dir(bucket), ignore_errors=True)
+        return True
+
+    # objects ---------------------------------------------------------------
+
+    def new_temp(self) -> TempFile:
+        return TempFile(self.tmp_dir / f"up-{secrets.token_hex(12)}")
+
+    def _meta_path(self, bucket: str, key: str) -> Path:
+        kid = _key_id(key)
+        return self._bucket_dir(bucket) / "meta" / kid[:2] / f"{kid}.json"
+
+    def commit(self, bucket: str, key: str, temp: TempFile, *, content_type: str, headers: dict[str, str],
+               object_type: str = "Normal", etag: str | None = None, content_md5: str | None = None) -> ObjectMeta:
+        """Make ``temp`` the object ``key``; the rename of its metadata is the moment it appears."""
+        temp.finish()
+        d = temp.digests
+        blob = secrets.token_hex(16)
+        blob_path = self._bucket_dir(bucket) / "blobs" / blob
+        os.replace(temp.path, blob_path)
+        meta = ObjectMeta(
+            key=key, size=d.size, etag=etag or d.etag, crc64=d.crc64,
+            content_md5=d.content_md5 if content_md5 is None else content_md5, content_type=content_type,
+            last_modified=time.time(), blob=blob, object_type=object_type, headers=dict(headers),
+        )
+        path = self._meta_path(bucket, key)
+        path.parent.mkdir(exist_ok=True)
+        with self._lock:
+            old = self.get(bucket, key)
+            _write_json_atomic(path, asdict(meta), self.tmp_dir)
+        if old is not None and old.blob != blob:
+            with contextlib.suppress(FileNotFoundError):
+                (self._bucket_dir(bucket) / "blobs" / old.blob).unlink()
+        return meta
+
+    def get(self, bucket: str, key: str) -> ObjectMeta | None:
+        try:
+            data = json.loads(self._meta_path(bucket, key).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return ObjectMeta(**data)
+
+    def blob_path(self, bucket: str, meta: ObjectMeta) -> Path:
+        return self._bucket_dir(bucket) / "blobs" / meta.blob
+
+    def open(self, bucket: str, meta: ObjectMeta) -> BinaryIO:
+        return open(self.blob_path(bucket, meta), "rb")
+
+    def delete(self, bucket: str, key: str) -> bool:
+        path = self._meta_path(bucket, key)
+        with self._lock:
+            meta = self.get(bucket, key)
+            if meta is None:
+                return False
+            path.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            self.blob_path(bucket, meta).unlink()
+        return True
+
+    def iter_objects(self, bucket: str) -> Iterator[ObjectMeta]:
+        meta_dir = self._bucket_dir(bucket) / "meta"
+        if not meta_dir.is_dir():
+            return
+        for path in meta_dir.glob("*/*.json"):
+            try:
+                yield ObjectMeta(**json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError):
+                continue
+
+    def sorted_objects(self, bucket: str) -> list[ObjectMeta]:
+        return sorted(self.iter_objects(bucket), key=lambda m: m.key.encode("utf-8"))
+
+    def cleanup_orphans(self, buckets: Iterable[str]) -> None:
+        """Remove blobs no metadata points at (a crash between the two renames). Startup only."""
+        for bucket in buckets:
+            used = {m.blob for m in self.iter_objects(bucket)}
+            for blob in (self._bucket_dir(bucket) / "blobs").iterdir():
+                if blob.name not in used:
+                    with contextlib.suppress(OSError):
+                        blob.unlink()

@@ -1,0 +1,31 @@
+"""OSS's XML bodies: the error document and the few result documents the emulator returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from xml.sax.saxutils import escape
+
+HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
+RECOMMEND_DOC = "https://api.aliyun.com/troubleshoot?q="
+
+
+def element(name: str, value: object) -> str:
+    return f"<{name}>{escape(str(value))}</{name}>"
+
+
+def document(root: str, children: Iterable[str], indent: str = "  ") -> bytes:
+    body = "".join(f"\n{indent}{c}" for c in children)
+    return (HEADER + f"<{root}>{body}\n</{root}>\n").encode("utf-8")
+
+
+def error_xml(
+    code: str, message: str, request_id: str, host_id: str, *,
+    extra: Iterable[tuple[str, str]] = (), ec: str | None = None,
+) -> bytes:
+    """The ``<Error>`` document, laid out as OSS lays it out (spec §4.2, §4.3)."""
+    parts = [element("Code", code), element("Message", message), element("RequestId", request_id),
+             element("HostId", host_id)]
+    parts += [element(k, v) for k, v in extra]
+    if ec:
+        parts += [element("EC", ec), element("RecommendDoc", RECOMMEND_DOC + ec)]
+    return document("Error", parts)
