@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 from ..errors import ReceiverError
-from ..verification import CapturedRequest, KeyResolver, verify_request
+from ..verification import CapturedRequest, KeyResolver, ResolvedKey, verify_request
 from .record import REPLY_PREVIEW, CallbackRecord
 from .redact import DEFAULT_SECRET_PARAMS, redact, redact_trace, secrets_in_query
 from .reply import Reply, ReplySettings, build_reply
@@ -48,6 +48,24 @@ class EngineConfig:
         return f"/_osscb_alive_{self.instance}"
 
 
+class SingleFlightResolver(KeyResolver):
+    """The core resolver, with one fetch per key URL at a time: a cold burst of callbacks waits
+    for the first fetch instead of sending the key server one request each."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._flights: dict[str, threading.Lock] = {}
+        self._flights_lock = threading.Lock()
+
+    def resolve(self, url: str) -> ResolvedKey:
+        if self.given is not None or not self.is_trusted(url):
+            return super().resolve(url)
+        with self._flights_lock:
+            flight = self._flights.setdefault(url, threading.Lock())
+        with flight:
+            return super().resolve(url)
+
+
 Sink = Callable[[CallbackRecord], None]
 ErrorSink = Callable[[str], None]
 
@@ -64,7 +82,7 @@ class CallbackServer(ThreadingHTTPServer):
         self.config = config
         self.sink = sink
         self.on_error = on_error
-        self.resolver = KeyResolver(config.trust_key_urls, public_key=config.public_key)
+        self.resolver = SingleFlightResolver(config.trust_key_urls, public_key=config.public_key)
         self._reply_lock = threading.Lock()
         self._default_reply = config.reply
         self._path_replies = dict(config.path_replies)

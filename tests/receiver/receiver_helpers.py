@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,6 +91,19 @@ def new_key():  # noqa: ANN201
 
 
 SKIP = {"host", "content-length", "connection"}
+
+
+def post_raw(port: int, req: CallbackRequest, timeout: float = 60.0) -> int:
+    """POST with http.client (no per-request TLS setup: cheap enough for bursts); returns the status."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("POST", req.target, body=req.body,
+                     headers={k: v for k, v in req.headers if k.lower() not in SKIP})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
 
 
 def send(req: CallbackRequest, url: str | None = None, *, timeout: float = 10.0, client: httpx.Client | None = None,
