@@ -125,9 +125,13 @@ class CallbackServer(ThreadingHTTPServer):
                 return self._path_replies[max(suffixes, key=len)]
             return self._default_reply
 
-    def secrets_for(self, query: str) -> set[str]:
+    def secrets_for(self, query: str, headers: list[tuple[str, str]]) -> set[str]:
+        found = secrets_in_query(query, self.config.secret_params)
+        # Jupyter also takes its token as "Authorization: token ..." (OSS's own authorization is a bare signature).
+        found |= {v.split(None, 1)[1] for k, v in headers if k.lower() == "authorization" and v.lower().startswith("token ")
+                  and len(v.split(None, 1)) == 2}
         with self._reply_lock:
-            return secrets_in_query(query, self.config.secret_params) | self._secrets
+            return found | self._secrets
 
     def handle_error(self, request: object, client_address: object) -> None:
         # The stdlib prints the traceback to stderr, which lands in whatever cell runs next.
@@ -236,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(Reply(200, "text/plain", f"osscb-receiver {self.server.config.instance}".encode()))
             return
         headers = list(self.headers.items())
-        secrets = self.server.secrets_for(self.path.partition("?")[2])
+        secrets = self.server.secrets_for(self.path.partition("?")[2], headers)
         body, note = b"", ""
         trace = None
         error = ""

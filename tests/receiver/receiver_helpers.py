@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,6 +92,12 @@ def new_key():  # noqa: ANN201
 
 
 SKIP = {"host", "content-length", "connection"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def post_raw(port: int, req: CallbackRequest, timeout: float = 60.0) -> int:

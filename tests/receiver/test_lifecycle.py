@@ -8,16 +8,10 @@ import socket
 
 import httpx
 import pytest
-from receiver_helpers import send
+from receiver_helpers import free_port, send
 
 from osscb_notebook.errors import ReceiverError
 from osscb_notebook.receiver import running_receivers, start_receiver, stop_receiver
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("mode", ["thread", "process"])

@@ -1,0 +1,86 @@
+"""Where is the Jupyter server this kernel runs under, and with which token? (Binder, JupyterHub, local)"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ..errors import TunnelUnavailableError
+
+
+@dataclass(frozen=True)
+class JupyterContext:
+    """``kind`` is ``binder``, ``jupyterhub``, ``server`` (a local Jupyter Server) or ``none``.
+    ``server_url`` is the public base URL (ends with ``/``) or ``""`` when unknown."""
+
+    kind: str
+    server_url: str = ""
+    token: str = field(default="", repr=False)
+    source: str = ""
+
+    def __repr__(self) -> str:
+        token = "***" if self.token else "none"
+        return f"JupyterContext(kind={self.kind!r}, server_url={self.server_url!r}, token={token}, source={self.source!r})"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _running_servers(runtime_dir: str | None) -> list[dict]:
+    try:
+        from jupyter_server.serverapp import list_running_servers
+    except ImportError:
+        return []
+    try:
+        return list(list_running_servers(runtime_dir) if runtime_dir else list_running_servers())
+    except OSError:
+        return []
+
+
+def detect_jupyter(env: Mapping[str, str] | None = None, *, runtime_dir: str | None = None,
+                   parent_pid: int | None = None) -> JupyterContext:
+    """Read the environment: ``BINDER_*`` and ``JUPYTERHUB_*`` (hub), ``JUPYTER_SERVER_URL`` /
+    ``JUPYTER_TOKEN``, else the running-server list (preferring the server that started this kernel)."""
+    env = os.environ if env is None else env
+    prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", "")
+    if prefix:
+        kind = "binder" if any(k.startswith("BINDER_") for k in env) else "jupyterhub"
+        origin = ""
+        for name in ("JUPYTERHUB_PUBLIC_URL", "JUPYTERHUB_PUBLIC_HUB_URL", "JUPYTERHUB_HOST", "JUPYTER_SERVER_URL"):
+            origin = _origin(env.get(name, ""))
+            if origin:
+                break
+        url = origin + _slash(prefix) if origin else ""
+        return JupyterContext(kind, url, env.get("JUPYTERHUB_API_TOKEN", ""), "JUPYTERHUB_SERVICE_PREFIX")
+    if env.get("JUPYTER_SERVER_URL"):
+        return JupyterContext("server", _slash(env["JUPYTER_SERVER_URL"]), env.get("JUPYTER_TOKEN", ""),
+                              "JUPYTER_SERVER_URL")
+    servers = _running_servers(runtime_dir)
+    ppid = os.getppid() if parent_pid is None else parent_pid
+    mine = [s for s in servers if s.get("pid") == ppid]
+    chosen = mine[0] if mine else (servers[0] if len(servers) == 1 else None)
+    if chosen is not None:
+        return JupyterContext("server", _slash(chosen.get("url", "")), chosen.get("token", ""), "running servers")
+    return JupyterContext("none", source=f"{len(servers)} running servers, none started this kernel" if servers else "")
+
+
+def require_server(ctx: JupyterContext) -> None:
+    if ctx.server_url:
+        return
+    if ctx.kind in ("binder", "jupyterhub"):
+        raise TunnelUnavailableError(
+            f"On {ctx.kind} the public address of your server is not in the kernel's environment.",
+            hint="Pass server_url= the address in your browser up to and including /user/<name>/ "
+                 "(e.g. https://hub.example.org/user/alice/).")
+    raise TunnelUnavailableError(
+        "No Jupyter server found for this kernel (not under Binder/JupyterHub, no JUPYTER_SERVER_URL, "
+        f"no running server that started it{': ' + ctx.source if ctx.source else ''}).",
+        hint="Pass server_url='http://host:8888/' and token='...' of the server you want to go through.")

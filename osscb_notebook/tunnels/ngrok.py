@@ -1,0 +1,90 @@
+"""``ngrok``: via pyngrok (optional extra ``osscb-notebook[ngrok]``), with its binary and token.
+
+pyngrok downloads the ngrok agent on first use. Where that cannot work (no internet, CI, a locked
+down Binder) this fails quickly with :class:`TunnelUnavailableError` saying what to do instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from typing import Any
+
+from ..errors import TunnelError, TunnelUnavailableError
+from .base import Tunnel
+
+DOWNLOAD_TIMEOUT = 5.0
+_WHAT_TO_DO = ("Install the ngrok agent yourself and pass ngrok_path=/path/to/ngrok (or set PYNGROK_NGROK_PATH), "
+               "or use open_tunnel('ssh', ...) or open_tunnel('jupyter', ...) instead.")
+
+
+def _find_binary(ngrok_path: str | None, default: str) -> str:
+    if ngrok_path:
+        return os.path.expanduser(ngrok_path)
+    env = os.environ.get("PYNGROK_NGROK_PATH")
+    if env:
+        return env
+    if os.path.exists(default):
+        return default
+    return shutil.which("ngrok") or default
+
+
+def open_ngrok(
+    port: int,
+    *,
+    auth_token: str | None = None,
+    ngrok_path: str | None = None,
+    region: str | None = None,
+    download: bool = True,
+    download_timeout: float = DOWNLOAD_TIMEOUT,
+    startup_timeout: int = 15,
+    config_path: str | None = None,
+    **connect_options: Any,
+) -> Tunnel:
+    """Open an HTTP tunnel to ``port``; ``auth_token`` defaults to ``NGROK_AUTHTOKEN``/ngrok's config.
+
+    ngrok's URL is HTTPS on a shared front end: set ``callbackSNI: true`` in the callback parameter.
+    """
+    try:
+        from pyngrok import conf, installer, ngrok
+        from pyngrok.exception import PyngrokError, PyngrokNgrokInstallError
+    except ImportError:
+        raise TunnelUnavailableError("pyngrok is not installed.",
+                                     hint="pip install 'osscb-notebook[ngrok]' (or pip install pyngrok).") from None
+    path = _find_binary(ngrok_path, conf.DEFAULT_NGROK_PATH)
+    if not os.path.exists(path):
+        if not download:
+            raise TunnelUnavailableError(f"No ngrok agent at {path} and downloading is off.", hint=_WHAT_TO_DO)
+        installer._print_progress_enabled = False  # pyngrok prints progress to stdout: not in a notebook cell
+        try:
+            installer.install_ngrok(path, timeout=download_timeout)
+        except (PyngrokNgrokInstallError, OSError) as exc:
+            raise TunnelUnavailableError(
+                f"The ngrok agent is not installed at {path} and could not be downloaded "
+                f"(no internet access from here?): {exc}", hint=_WHAT_TO_DO) from None
+    if not os.access(path, os.X_OK):
+        raise TunnelUnavailableError(f"{path} is not an executable ngrok agent.", hint=_WHAT_TO_DO)
+    token = auth_token or os.environ.get("NGROK_AUTHTOKEN")
+    config = conf.PyngrokConfig(ngrok_path=path, auth_token=token, region=region, monitor_thread=False,
+                                startup_timeout=startup_timeout, config_path=config_path)
+    try:
+        tunnel = ngrok.connect(str(port), "http", pyngrok_config=config, **connect_options)
+    except PyngrokError as exc:
+        message = str(exc).replace(token, "***") if token else str(exc)
+        hint = ("ngrok needs an auth token: pass auth_token=... or set NGROK_AUTHTOKEN "
+                "(https://dashboard.ngrok.com/get-started/your-authtoken)." if "auth" in message.lower()
+                else "Check that this machine can reach ngrok's service (outbound HTTPS).")
+        raise TunnelUnavailableError(f"ngrok could not open a tunnel: {message}", hint=hint) from None
+    public_url = tunnel.public_url
+    if not public_url:
+        raise TunnelError("ngrok opened a tunnel without a public URL.")
+
+    def close() -> None:
+        with contextlib.suppress(PyngrokError):
+            ngrok.disconnect(public_url, pyngrok_config=config)
+        ngrok.kill(pyngrok_config=config)
+
+    return Tunnel("ngrok", public_url.rstrip("/") + "/", port, secrets=tuple(x for x in (token,) if x),
+                  details={"ngrok_path": path}, _closer=close,
+                  warning="HTTPS on a shared host: set callbackSNI to true in the callback parameter.")

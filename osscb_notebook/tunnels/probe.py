@@ -1,0 +1,20 @@
+"""Ask a receiver, through a tunnel, whether it is there (``GET .../_osscb_ping``, not recorded)."""
+
+from __future__ import annotations
+
+import httpx
+
+from ..errors import TunnelError, TunnelUnavailableError
+
+
+def ping(url: str, *, timeout: float, what: str, hint: str) -> None:
+    """Raise a clear :class:`TunnelError` unless an osscb receiver answers at ``url``."""
+    try:
+        resp = httpx.get(url, timeout=timeout, follow_redirects=False)
+    except httpx.TimeoutException:
+        raise TunnelUnavailableError(f"{what} did not answer within {timeout:g} s.", hint=hint) from None
+    except httpx.HTTPError as exc:
+        raise TunnelUnavailableError(f"{what} is unreachable: {exc.__class__.__name__}: {exc}.", hint=hint) from None
+    if resp.status_code == 200 and resp.text.startswith("osscb-receiver"):
+        return
+    raise TunnelError(f"{what} answered HTTP {resp.status_code}, not the receiver's ping reply.", hint=hint)

@@ -1,0 +1,163 @@
+"""Real peers on loopback: an OpenSSH server and a Jupyter Server with jupyter-server-proxy."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "receiver"))
+
+from receiver_helpers import KeyServer, Signer, free_port, new_key, serve_key  # noqa: E402
+
+from osscb_notebook.receiver import Receiver, start_receiver  # noqa: E402
+
+SSHD = "/usr/sbin/sshd"
+
+
+def wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def keypair():  # noqa: ANN201
+    return new_key()
+
+
+@pytest.fixture(scope="session")
+def key_server(keypair) -> Iterator[KeyServer]:  # noqa: ANN001
+    with serve_key(keypair[1]) as ks:
+        yield ks
+
+
+@pytest.fixture
+def signer(keypair, key_server) -> Signer:  # noqa: ANN001
+    return Signer(keypair[0], key_server.key_url)
+
+
+@pytest.fixture
+def make_receiver(key_server) -> Iterator[Callable[..., Receiver]]:  # noqa: ANN001
+    started: list[Receiver] = []
+
+    def make(**kwargs: object) -> Receiver:
+        kwargs.setdefault("trust_key_urls", [key_server.prefix])
+        r = start_receiver(**kwargs)  # type: ignore[arg-type]
+        started.append(r)
+        return r
+
+    yield make
+    for r in started:
+        r.stop()
+
+
+@dataclass
+class Sshd:
+    port: int
+    client_key: str
+    known_hosts: str
+    user: str
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory) -> Iterator[Sshd]:  # noqa: ANN001
+    """A real OpenSSH server on loopback: generated host and client keys, key-only login."""
+    assert Path(SSHD).exists(), "openssh-server is required (scripts/system-deps.sh installs it)"
+    if os.geteuid() != 0:
+        pytest.skip("sshd's privilege separation needs root here (CI runs as root)")
+    d = tmp_path_factory.mktemp("sshd")
+    for name in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)], check=True)
+    shutil.copy(d / "client_key.pub", d / "authorized_keys")
+    host_pub = (d / "host_key.pub").read_text().split()
+    port = free_port()
+    (d / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
+    (d / "sshd_config").write_text(f"""Port {port}
+ListenAddress 127.0.0.1
+HostKey {d / 'host_key'}
+AuthorizedKeysFile {d / 'authorized_keys'}
+PermitRootLogin yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowTcpForwarding yes
+GatewayPorts no
+PidFile {d / 'sshd.pid'}
+""")
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
+    log = d / "sshd.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_port(port, proc, "sshd", timeout=20)
+        import getpass
+
+        yield Sshd(port, str(d / "client_key"), str(d / "known_hosts"), getpass.getuser(), log)
+    finally:
+        stop(proc)
+
+
+@dataclass
+class JupyterServer:
+    url: str
+    token: str
+    pid: int
+    runtime_dir: str
+
+
+@pytest.fixture(scope="module")
+def jupyter_server(tmp_path_factory) -> Iterator[JupyterServer]:  # noqa: ANN001
+    """A real ``jupyter server`` (with jupyter-server-proxy) on loopback, with a token."""
+    d = tmp_path_factory.mktemp("jupyter")
+    port = free_port()
+    token = "osscb-test-token-" + os.urandom(8).hex()
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(d / "runtime"), "JUPYTER_CONFIG_DIR": str(d / "config"),
+           "JUPYTER_DATA_DIR": str(d / "data")}
+    env.pop("JUPYTER_TOKEN", None)
+    jupyter = Path(sys.executable).parent / "jupyter-server"
+    with open(d / "server.log", "w") as out:
+        proc = subprocess.Popen(
+            [str(jupyter), "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0", "--allow-root",
+             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={d}"],
+            stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_port(port, proc, "jupyter server")
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 60
+        while httpx.get(url + "api/status", params={"token": token}).status_code != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError("jupyter server not ready")
+            time.sleep(0.1)
+        yield JupyterServer(url, token, proc.pid, str(d / "runtime"))
+    finally:
+        stop(proc)
