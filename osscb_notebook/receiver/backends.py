@@ -207,9 +207,8 @@ class ProcessBackend:
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join(5)
-            # Let the reader drain what the child sent, then end it.
+            # The child flushed its records before exiting; None queues behind them, so the
+            # reader adds every record and then ends (also when the child was killed).
+            self._records.put(None)
             self._reader.join(5)
-            if self._reader.is_alive():
-                self._records.put(None)
-                self._reader.join(5)
             self._conn.close()

@@ -201,13 +201,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(1024)
 
     # -- answering -----------------------------------------------------------------------------
-    def _write(self, reply: Reply, extra: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
-        headers = [("Content-Type", reply.content_type)]
-        headers += [("Transfer-Encoding", "chunked")] if reply.chunked else [("Content-Length", str(len(reply.body)))]
-        headers += [("Connection", "close")] + (extra or [])
+    @staticmethod
+    def _headers(reply: Reply) -> list[tuple[str, str]]:
+        framing = ("Transfer-Encoding", "chunked") if reply.chunked else ("Content-Length", str(len(reply.body)))
+        return [("Content-Type", reply.content_type), framing, ("Connection", "close")]
+
+    def _write(self, reply: Reply) -> None:
         self.close_connection = True
         self.send_response(reply.status)
-        for k, v in headers:
+        for k, v in self._headers(reply):
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
@@ -218,7 +220,6 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self.wfile.write(reply.body)
         self.wfile.flush()
-        return [("Server", self.version_string())] + headers
 
     def _verify(self, request: CapturedRequest) -> tuple[object, str]:
         trace = verify_request(request, self.server.resolver)
@@ -262,9 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply, settings = Reply(500, "application/json", b'{"Status":"receiver error"}'), ReplySettings()
         if settings.delay and reply.status != 501:
             time.sleep(settings.delay)
-        sent_headers = [("Server", self.version_string()), ("Content-Type", reply.content_type)]
-        sent_headers += [("Transfer-Encoding", "chunked")] if reply.chunked else [("Content-Length", str(len(reply.body)))]
-        sent_headers += [("Connection", "close")]
+        sent_headers = [("Server", self.version_string()), *self._headers(reply)]
         record = CallbackRecord(
             method=self.command, target=redact(self.path, secrets),
             headers=[(k, redact(v, secrets)) for k, v in headers], body=body, received_at=received,

@@ -14,7 +14,7 @@ from .backends import ProcessBackend, ThreadBackend
 from .engine import DEFAULT_MAX_BODY, EngineConfig
 from .history import History
 from .record import CallbackRecord
-from .redact import DEFAULT_SECRET_PARAMS, redact
+from .redact import DEFAULT_SECRET_PARAMS
 from .replay import ReplayResult, replay
 from .reply import ReplySettings
 
@@ -212,7 +212,7 @@ class Receiver:
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<Receiver {redact(self.url, [])} mode={self.mode} {state} requests={self._history.total}>"
+        return f"<Receiver {self.url} mode={self.mode} {state} requests={self._history.total}>"
 
 
 def start_receiver(
