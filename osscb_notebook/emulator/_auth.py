@@ -64,7 +64,7 @@ def _mismatch(ak: str, provided: str, string_to_sign: bytes, *, ec: str | None =
 
 def _bad_key(ak: str) -> OssError:
     return OssError(403, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.",
-                    extra=[("OSSAccessKeyId", ak)], ec="0002-00000902")
+                    extra=[("OSSAccessKeyId", ak)])
 
 
 def expired(expires: str, now: float) -> OssError:
@@ -157,8 +157,7 @@ def _parse_credential(value: str) -> tuple[str, str, str, str]:
     """``ak/yyyymmdd/region/oss/aliyun_v4_request`` -> (ak, day, region, product)."""
     parts = value.split("/")
     if len(parts) != 5 or parts[4] != "aliyun_v4_request" or len(parts[1]) != 8:
-        raise OssError(400, "InvalidArgument", f"Invalid credential in authorization: {value}",
-                       ec="0002-00000113")
+        raise OssError(400, "InvalidArgument", f"Invalid credential in authorization: {value}")
     return parts[0], parts[1], parts[2], parts[3]
 
 
@@ -223,7 +222,7 @@ def _check_v1_query(method: str, headers: dict[str, str], route: Route, creds: C
         raise expired(formatdate(int(expires), usegmt=True), now)
     message = v1_string_to_sign(method, headers, route, expires)
     if not hmac.compare_digest(_v1_sign(creds.access_key_secret, message), sig):
-        raise _mismatch(ak, sig, message, ec="0002-00000065")
+        raise _mismatch(ak, sig, message)
     return "v1-query"
 
 

@@ -66,6 +66,12 @@ def _receive(app: App, req: Request) -> TempFile:
     return temp
 
 
+def _check_overwrite(app: App, bucket: str, key: str, forbid: str | None) -> None:
+    """``x-oss-forbid-overwrite: true`` refuses to replace an existing object (409)."""
+    if (forbid or "").strip().lower() == "true" and app.storage.get(bucket, key) is not None:
+        raise OssError(409, "FileAlreadyExists", "The object you specified already exists and can not be overwritten.")
+
+
 def _content_type(req: Request, key: str) -> str:
     return req.header("content-type") or mimetypes.guess_type(key)[0] or "application/octet-stream"
 
@@ -225,6 +231,7 @@ def PutObject(app: App, call: Call) -> Response:  # noqa: N802
     spec = read_callback(app, header=req.header("x-oss-callback"), query=r.param("callback"),
                          var_header=req.header("x-oss-callback-var"), var_query=r.param("callback-var"))
     _note_callback(call, spec)
+    _check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
     temp = _receive(app, req)
     meta = app.storage.commit(bucket, key, temp, content_type=_content_type(req, key),
                               headers=_stored_headers(req.headers))
@@ -362,6 +369,7 @@ def PostObject(app: App, call: Call) -> Response:  # noqa: N802
                              form=fields.get("callback") or None, form_var=fields.get("callback-var") or None,
                              form_fields=custom)
         _note_callback(call, spec)
+        _check_overwrite(app, bucket, key, fields.get("x-oss-forbid-overwrite"))
         temp = app.storage.new_temp()
         try:
             for chunk in reader.stream():
@@ -445,6 +453,7 @@ def CompleteMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
     spec = read_callback(app, header=req.header("x-oss-callback"), query=r.param("callback"),
                          var_header=req.header("x-oss-callback-var"), var_query=r.param("callback-var"))
     _note_callback(call, spec)
+    _check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
     parts = app.multipart.check(upload, _wanted_parts(app, call, upload))
     temp, etag = app.multipart.assemble(upload, parts)
     meta = app.storage.commit(bucket, key, temp, content_type=upload.content_type, headers=upload.headers,

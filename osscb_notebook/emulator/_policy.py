@@ -82,8 +82,7 @@ def check_signature(fields: Mapping[str, str], creds: Credentials) -> str:
     expected = base64.b64encode(hmac.new(creds.access_key_secret.encode(), policy.encode(), hashlib.sha1).digest()).decode()
     if not hmac.compare_digest(expected, sig):
         raise OssError(403, "SignatureDoesNotMatch", MISMATCH,
-                       extra=[("OSSAccessKeyId", ak), ("SignatureProvided", sig), ("StringToSign", policy)],
-                       ec="0002-00000040")
+                       extra=[("OSSAccessKeyId", ak), ("SignatureProvided", sig), ("StringToSign", policy)])
     return "v1"
 
 
