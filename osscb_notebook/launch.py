@@ -40,6 +40,46 @@ def _lab(args: argparse.Namespace) -> int:
         cmd.append("--allow-root")
     print(f"osscb lab: JupyterLab on {folder} (backend: {args.backend}); Ctrl-C to stop.", flush=True)
     try:
-        return subprocess.call(cmd + list(args.extra), env=env)
+        extra = args.extra[1:] if args.extra[:1] == ["--"] else args.extra
+        return subprocess.call(cmd + extra, env=env)
     except KeyboardInterrupt:
         return 0
+
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.description = ("Run one whole exchange in the terminal: emulator, receiver, an upload with a callback, "
+                     "the verification trace and the client's answer. Exit 0 when the callback verified.")
+    p.add_argument("--operation", choices=("PutObject", "PostObject", "Multipart", "Presigned"), default="PutObject")
+    p.add_argument("--mode", choices=("thread", "process"), default="thread", help="receiver isolation mode")
+
+
+@command("demo", _demo_args)
+def _demo(args: argparse.Namespace) -> int:
+    from .emulator import Emulator
+    from .receiver import start_receiver
+    from .upload import UploadTarget, upload
+
+    with Emulator() as emulator:
+        receiver = start_receiver(mode=args.mode, trust_key_urls=[emulator.endpoint + "/"])
+        try:
+            print(f"emulator  {emulator.endpoint}  (key URL {emulator.public_key_url})")
+            print(f"receiver  {receiver.url}  ({args.mode} mode)")
+            outcome = upload(
+                UploadTarget.for_emulator(emulator), "demo/hello world.txt", b"hello, callbacks\n",
+                operation=args.operation,
+                callback={"callbackUrl": receiver.url.rstrip("/") + "/callback",
+                          "callbackBody": "bucket=${bucket}&object=${object}&size=${size}&uid=${x:uid}"},
+                callback_vars={"x:uid": "42"},
+            )
+            record = receiver.last
+            print()
+            if record is not None:
+                print(f"OSS -> application server: POST {record.path}")
+                print(f"body: {record.body.decode('utf-8', 'replace')}")
+                print()
+                print(record.trace.render_text() if record.trace else "(no trace)")
+                print()
+            print(f"client <- OSS: {outcome}")
+            return 0 if outcome.callback_ok and record is not None and record.verified else 1
+        finally:
+            receiver.stop()

@@ -1,0 +1,57 @@
+"""The main job as users start it: `osscb lab` serves the notebooks; `osscb demo` runs an exchange."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_demo_runs_one_verified_exchange() -> None:
+    r = subprocess.run([sys.executable, "-m", "osscb_notebook", "demo"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[PASS] 7. RSA verify" in r.stdout
+    assert "200: stored, callback delivered" in r.stdout
+    assert "osscb-local-secret" not in r.stdout
+
+
+def test_lab_serves_the_notebooks_on_loopback(tmp_path: Path) -> None:
+    port = free_port()
+    token = "t" * 32
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "osscb_notebook", "lab", "--port", str(port), "--", "--no-browser",
+         f"--IdentityProvider.token={token}", f"--ServerApp.runtime_dir={tmp_path}"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                resp = httpx.get(f"http://127.0.0.1:{port}/api/contents", params={"token": token}, timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "JupyterLab did not start within 90 s"
+                time.sleep(0.3)
+        names = {item["name"] for item in resp.json()["content"]}
+        assert "01-quickstart.ipynb" in names
+        lab = httpx.get(f"http://127.0.0.1:{port}/lab", params={"token": token}, timeout=10)
+        assert lab.status_code == 200
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
