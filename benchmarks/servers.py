@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
@@ -163,6 +164,8 @@ class KeyHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.hits += 1
+        if self.server.delay:
+            time.sleep(self.server.delay)  # stands in for the network round trip to a CDN
         self.send_response(200)
         self.send_header("Content-Type", "application/x-pem-file")
         self.send_header("Content-Length", str(len(self.server.pem)))
@@ -174,9 +177,10 @@ class KeyServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], pem: bytes) -> None:
+    def __init__(self, address: tuple[str, int], pem: bytes, delay: float = 0.0) -> None:
         self.pem = pem
         self.hits = 0
+        self.delay = delay
         super().__init__(address, KeyHandler)
 
 
@@ -247,9 +251,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("kind", choices=["keyserver", "discard", "noop", "emulator"])
     parser.add_argument("--pem-file")
     parser.add_argument("--data-dir")
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="keyserver: answer this much later")
     args = parser.parse_args(argv)
     if args.kind == "keyserver":
-        server: HTTPServer = KeyServer(("127.0.0.1", 0), Path(args.pem_file).read_bytes())
+        server: HTTPServer = KeyServer(("127.0.0.1", 0), Path(args.pem_file).read_bytes(), args.delay_ms / 1000)
     elif args.kind == "discard":
         server = ThreadingHTTPServer(("127.0.0.1", 0), DiscardHandler)
     elif args.kind == "noop":
