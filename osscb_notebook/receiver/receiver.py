@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import ReceiverError
+from ..verification.keys import normalize_prefix
 from .backends import ProcessBackend, ThreadBackend
 from .engine import DEFAULT_MAX_BODY, EngineConfig
 from .history import History
@@ -62,6 +63,9 @@ class Receiver:
             raise ValueError(f"mode must be 'thread' or 'process', got {mode!r}")
         self.mode: Mode = mode
         self.host = host
+        trust_key_urls = tuple(trust_key_urls)
+        for prefix in trust_key_urls:
+            normalize_prefix(prefix)  # a bad prefix fails here, in the caller's cell, in both modes
         self.config = EngineConfig(
             host=host, port=port, trust_key_urls=tuple(trust_key_urls), public_key=public_key,
             reply=reply or ReplySettings(), max_body=max_body, secret_params=tuple(secret_params),

@@ -100,3 +100,9 @@ def test_a_dead_receiver_process_surfaces_on_the_next_call(make_receiver, capfd)
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError):
         start_receiver(mode="fork")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_a_bad_trusted_prefix_is_refused_in_the_callers_cell(mode):
+    with pytest.raises(ValueError, match="http"):
+        start_receiver(mode=mode, trust_key_urls=["gosspublic.alicdn.com"])
