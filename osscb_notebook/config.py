@@ -11,7 +11,8 @@ from traitlets import Bool, CaselessStrEnum, Int, List, Unicode
 from traitlets.config import Configurable
 
 BACKENDS = ("emulator", "oss")
-TUNNELS = ("none", "jupyter-proxy", "ngrok", "cloudflared", "localtunnel", "ssh")
+#: ``osscb_notebook.tunnels`` providers, plus "none" (the receiver stays on 127.0.0.1).
+TUNNELS = ("none", "local", "jupyter", "ngrok", "ssh")
 
 
 class Osscb(Configurable):

@@ -7,16 +7,14 @@ Each returns a displayable object (text for nbval, HTML for JupyterLab) and rais
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..verification import Trace
 from ..widgets import _html as h
 from ..widgets.definition import Definition
+from ..widgets.records_view import history_table, record_line
 from .session import Report, _info, _ok, get_session
-
-BUDGET_MS = 5000.0
 
 
 def osscb_callback(text: str, *, snippets: bool | None = None) -> Definition:
@@ -58,8 +56,8 @@ def osscb_receiver(
     if action == "start":
         r = s.start_receiver(port=port, mode=mode, tunnel=tunnel)
         _apply_reply(r, status, body, delay, bom)
-        extra = f"\nPublic URL (tunnel): {s.tunnel.public_url}" if s.tunnel is not None else ""
-        return _ok(f"Receiver running at {r.url} ({r.mode} mode).\nCallback URL: {s.callback_url()}{extra}")
+        warn = f"\nWarning: {s.tunnel.warning}" if s.tunnel is not None and s.tunnel.warning else ""
+        return _ok(f"Receiver running at {r.url} ({r.mode} mode).\nCallback URL: {s.display_callback_url()}{warn}")
     if action == "stop":
         return _info("Receiver stopped." if s.stop_receiver() else "No receiver was running.")
     if action == "reply":
@@ -72,7 +70,7 @@ def osscb_receiver(
             return _info("Receiver: not running.")
         st = s.receiver.status()
         return _info(f"Receiver: running at {st['url']} ({st['mode']} mode); {st['requests']} request(s) received."
-                     + (f"\nTunnel: {s.tunnel.public_url}" if s.tunnel is not None else ""))
+                     + (f"\nTunnel: {s.tunnel.display_url}" if s.tunnel is not None else ""))
     raise ValueError(f"unknown action {action!r}: use start, stop, status or reply")
 
 
@@ -160,32 +158,6 @@ def osscb_verify(index: int | None = None, *, file: str | None = None) -> Report
     return trace_report(get_session().verify(index=index, raw=raw))
 
 
-def record_line(i: int, r: Any) -> str:
-    verdict = "VERIFIED" if r.verified else ("UNVERIFIED" if r.trace is not None else "NOT CHECKED")
-    t = datetime.fromtimestamp(r.received_at).strftime("%H:%M:%S")
-    return f"#{i} {t} {r.method} {r.path} {verdict} reply {r.reply_status} {r.duration_ms:.0f} ms"
-
-
-def history_table(records: list[Any], start: int = 0) -> str:
-    """HTML table of callbacks: time, path, verdict, reply status, duration against the 5 s budget."""
-    if not records:
-        return "<span class='osscb-muted'>No callbacks yet.</span>"
-    head = "<tr><th>#</th><th>time</th><th>path</th><th>verdict</th><th>reply</th><th>duration (5 s budget)</th></tr>"
-    rows = []
-    for i, r in enumerate(records, start):
-        verdict = (h.badge("VERIFIED", h.GREEN) if r.verified else
-                   h.badge("UNVERIFIED", h.RED) if r.trace is not None else h.badge("NOT CHECKED", h.GREY))
-        reply_color = h.GREEN if r.reply_status == 200 else h.RED
-        frac = min(r.duration_ms / BUDGET_MS, 1.0)
-        bar_color = h.RED if r.duration_ms > BUDGET_MS else (h.AMBER if frac > 0.6 else h.GREEN)
-        bar = (f'<div style="display:inline-block;width:90px;height:8px;background:#eaeef2;border-radius:3px;vertical-align:middle">'
-               f'<div style="width:{max(frac * 90, 2):.0f}px;height:8px;background:{bar_color};border-radius:3px"></div></div>')
-        t = datetime.fromtimestamp(r.received_at).strftime("%H:%M:%S")
-        rows.append(f"<tr><td>{i}</td><td>{t}</td><td><code>{h.esc(r.method)} {h.esc(r.path)}</code></td><td>{verdict}</td>"
-                    f"<td>{h.badge(str(r.reply_status), reply_color)}</td><td>{bar} {r.duration_ms:.0f} ms</td></tr>")
-    return f'<table class="osscb-table osscb-history">{head}{"".join(rows)}</table>'
-
-
 def osscb_history(n: int = 10) -> Report:
     """The last ``n`` callbacks the receiver got."""
     records = get_session().history()
@@ -203,7 +175,7 @@ def osscb_status() -> Report:
     lines.append(f"emulator: {s.emulator.endpoint if s.emulator is not None else 'not running'}")
     lines.append(f"receiver: {s.receiver.url if s.receiver is not None else 'not running'}")
     if s.tunnel is not None:
-        lines.append(f"public URL: {s.tunnel.public_url}")
+        lines.append(f"public URL: {s.tunnel.display_url}")
     lines.append(f"callback: {'defined' if s.definition is not None else 'default (to the receiver)'}")
     if s.last_outcome is not None:
         lines.append(f"last upload: {s.last_outcome.operation} {s.last_outcome.key} -> {s.last_outcome.status}")

@@ -144,10 +144,9 @@ class Session:
                 raise OsscbError("No receiver is running.", hint="Start one first: %osscb_receiver start")
             if self.tunnel is not None:
                 self.tunnel.close()
-            self.tunnel = open_tunnel(kind, self.receiver.port)
-            secret = getattr(self.tunnel, "secret", None)
-            if secret:  # e.g. a Jupyter token in a proxy URL: mask it in everything recorded
-                self.receiver.add_secret(secret)
+            # passing the receiver (not its port) registers the tunnel's secrets (a Jupyter token
+            # in a proxy URL) so the receiver masks them in everything it records
+            self.tunnel = open_tunnel(kind, self.receiver)
         self._changed("tunnel")
         return self.tunnel
 
@@ -173,10 +172,16 @@ class Session:
     def callback_url(self, path: str = DEFAULT_PATH) -> str:
         """Where OSS should send callbacks: the tunnel's public URL, else the receiver's own."""
         if self.tunnel is not None:
-            return self.tunnel.public_url.rstrip("/") + path
+            return self.tunnel.callback_url(path)
         if self.receiver is not None:
             return self.receiver.url.rstrip("/") + path
         raise OsscbError("No receiver is running, so there is no callback URL.", hint="Start one: %osscb_receiver start")
+
+    def display_callback_url(self, path: str = DEFAULT_PATH) -> str:
+        """:meth:`callback_url` with any tunnel secret (a Jupyter token) masked, for showing."""
+        from ..receiver.redact import redact
+
+        return redact(self.callback_url(path), self.tunnel.secrets if self.tunnel is not None else ())
 
     # ---- callback definition --------------------------------------------------------------------
     def define(self, text: str) -> Definition:

@@ -1,0 +1,229 @@
+"""The upload panel: content (a file or generated), operation, target (emulator or real OSS),
+a progress bar, and the outcome: 200 with the callback's reply, or a loud 203 CallbackFailed.
+
+The upload runs on a background thread so the kernel stays responsive; every widget update is
+marshalled to the kernel loop. The AccessKey secret is read from a Password field, kept in the
+session's memory and cleared from the field at once, so it is never echoed, shown or saved.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+import ipywidgets as W
+
+from ..errors import OsscbError
+from . import _html as h
+from ._text import TextRepr
+from ._threads import UiDispatcher, run_in_background
+from .timeline import Timeline
+
+_OPERATIONS = ("PutObject", "PostObject", "Multipart", "Presigned")
+_CONTENT = [("text", "text"), ("random bytes", "random"), ("file (choose below)", "file")]
+
+
+class UploadPanel(TextRepr, W.VBox):
+    """Upload with the session's callback (or a linked :class:`CallbackBuilder`'s) and show the result.
+
+    ``builder``: take the callback from this builder instead of the session's definition.
+    ``receiver_panel``/``timeline``: optional widgets to update when the upload finishes.
+    """
+
+    def __init__(self, session: Any = None, *, builder: Any = None, timeline: Timeline | None = None) -> None:
+        from ..magics.session import get_session
+
+        self.session = session or get_session()
+        self.builder = builder
+        self._ui = UiDispatcher()
+        self._thread: threading.Thread | None = None
+        self.outcome: Any = None
+        self.error: BaseException | None = None
+
+        self.key = W.Text("photos/cat.jpg", description="key", layout=W.Layout(width="100%"))
+        self.content = W.ToggleButtons(options=_CONTENT, value="text", description="content", style={"button_width": "140px"})
+        self.text = W.Textarea("hello from osscb-notebook\n", rows=2, layout=W.Layout(width="100%"))
+        self.size = W.BoundedIntText(12 * 1024 * 1024, min=1, max=1024**3, description="bytes", layout=W.Layout(width="260px"))
+        self.file = W.FileUpload(accept="", multiple=False, description="Choose file")
+        self.operation = W.ToggleButtons(options=_OPERATIONS, value="PutObject", description="operation", style={"button_width": "100px"})
+        self.part_size = W.BoundedIntText(5 * 1024 * 1024, min=100 * 1024, max=5 * 1024**3, description="part size",
+                                          layout=W.Layout(width="260px"))
+        self.target = W.ToggleButtons(options=[("local emulator", "emulator"), ("real OSS", "oss")],
+                                      value=self.session.config.backend, description="target", style={"button_width": "130px"})
+        c = self.session.config
+        self.endpoint = W.Text(c.oss_endpoint or os.environ.get("OSS_ENDPOINT", ""), description="endpoint",
+                               placeholder="https://oss-cn-hangzhou.aliyuncs.com", layout=W.Layout(width="100%"))
+        self.region = W.Text(c.oss_region, description="region", placeholder="cn-hangzhou", layout=W.Layout(width="100%"))
+        self.bucket = W.Text(os.environ.get("OSS_BUCKET", ""), description="bucket", layout=W.Layout(width="100%"))
+        self.key_id = W.Text(c.oss_access_key_id or os.environ.get("OSS_ACCESS_KEY_ID", ""), description="AccessKey ID",
+                             layout=W.Layout(width="100%"))
+        self.secret = W.Password(description="secret", placeholder="kept in memory only; the field empties itself",
+                                 layout=W.Layout(width="100%"))
+        self.secret_state = W.HTML()
+        self.with_callback = W.Checkbox(True, description="with callback", indent=False)
+        self.callback_info = W.HTML()
+        self.upload_button = W.Button(description="Upload", icon="upload", button_style="primary", layout=W.Layout(width="140px"))
+        self.progress = W.IntProgress(0, min=0, max=100, description="", bar_style="info", layout=W.Layout(width="100%"))
+        self.result = W.HTML()
+        self.timeline = timeline or Timeline()
+        for w in (self.key, self.size, self.part_size, self.endpoint, self.region, self.bucket, self.key_id, self.secret):
+            w.style.description_width = "100px"
+
+        self.oss_box = W.VBox([self.endpoint, self.region, self.bucket, self.key_id, self.secret, self.secret_state])
+        self.secret.observe(self._take_secret, names="value")
+        for w in (self.content, self.operation, self.target):
+            w.observe(lambda _c: self._layout(), names="value")
+        self.upload_button.on_click(lambda _b: self.start_upload())
+        if builder is not None:
+            builder.observe(lambda _c: self._layout(), names="valid")
+
+        self.content_box = W.VBox()
+        super().__init__([
+            W.HTML(h.wrap("<div class='osscb-title'>Upload</div>")),
+            self.key, self.content, self.content_box, self.operation, self.part_size, self.target, self.oss_box,
+            W.HBox([self.with_callback, self.callback_info], layout=W.Layout(align_items="center")),
+            W.HBox([self.upload_button, self.progress], layout=W.Layout(align_items="center")),
+            self.result, self.timeline,
+        ])
+        self.add_class("osscb-upload-panel")
+        self._layout()
+
+    # ---- form ---------------------------------------------------------------------------------
+    def _layout(self) -> None:
+        kind = self.content.value
+        self.content_box.children = (self.text,) if kind == "text" else (self.size,) if kind == "random" else (self.file,)
+        self.part_size.layout.display = None if self.operation.value == "Multipart" else "none"
+        self.progress.layout.visibility = "visible" if self.operation.value == "Multipart" else "hidden"
+        self.oss_box.layout.display = None if self.target.value == "oss" else "none"
+        self.secret_state.value = h.wrap(
+            f"<span class='osscb-muted'>secret: {'set (in memory only)' if self.session._secret else 'not set'}</span>")
+        try:
+            d = self._definition()
+            url = d.params.url if d is not None and d.params is not None else ""
+            self.callback_info.value = h.wrap(f"<span class='osscb-muted'>to <code>{h.esc(self._shown(url))}</code></span>")
+        except OsscbError as exc:
+            self.callback_info.value = h.wrap(f"<span class='osscb-muted'>{h.esc(exc.message)}</span>")
+
+    def _shown(self, url: str) -> str:
+        from ..receiver.redact import redact
+
+        tunnel = self.session.tunnel
+        return redact(url, tunnel.secrets if tunnel is not None else ())
+
+    def _take_secret(self, change: dict[str, Any]) -> None:
+        # Move the secret out of the widget state at once: synced widget state can be saved with
+        # the notebook, the session's memory cannot.
+        value = change["new"]
+        if value:
+            self.session.set_secret(value)
+            self.secret.value = ""
+            self._layout()
+
+    def _definition(self) -> Any:
+        if self.builder is not None:
+            return self.builder.definition
+        return self.session.default_definition()
+
+    def payload(self) -> tuple[bytes, str]:
+        """The bytes to upload and a label for them."""
+        kind = self.content.value
+        if kind == "text":
+            return self.text.value.encode("utf-8"), "text"
+        if kind == "random":
+            return os.urandom(int(self.size.value)), f"{self.size.value} random bytes"
+        if not self.file.value:
+            raise OsscbError("No file chosen.", hint="Press 'Choose file', or switch content to text.")
+        f = self.file.value[0]
+        return bytes(f["content"]), f["name"]
+
+    # ---- upload -------------------------------------------------------------------------------
+    def start_upload(self) -> threading.Thread | None:
+        """Upload on a background thread (the button); :meth:`wait` joins it."""
+        if self._thread is not None and self._thread.is_alive():
+            return self._thread
+        self.upload_button.disabled = True
+        self.result.value = h.wrap(h.box("Uploading…", "info"))
+        self.progress.value = 0
+        self._thread = run_in_background(self._upload_in_thread, "osscb-upload")
+        return self._thread
+
+    def wait(self, timeout: float = 60.0) -> Any:
+        """Wait for the background upload; returns the outcome (``None`` on error)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.outcome
+
+    def _upload_in_thread(self) -> None:
+        try:
+            outcome, total_ms, record = self.upload()
+        except BaseException as exc:  # shown in the panel; a thread has nowhere else to report
+            self._ui(self._show_error, exc)
+        else:
+            self._ui(self._show_outcome, outcome, total_ms, record)
+        finally:
+            self._ui(self._done)
+
+    def upload(self) -> tuple[Any, float, Any]:
+        """Upload now, on the calling thread; returns ``(outcome, total ms, receiver record)``."""
+        self.error = None
+        data, _label = self.payload()
+        before = len(self.session.history())
+        if self.target.value == "oss":
+            c = self.session.config
+            c.oss_endpoint = self.endpoint.value.strip()
+            c.oss_region = self.region.value.strip()
+            c.oss_access_key_id = self.key_id.value.strip()
+            if self.bucket.value.strip():
+                c.bucket = self.bucket.value.strip()
+            if not self.session._secret and not os.environ.get("OSS_ACCESS_KEY_SECRET"):
+                raise OsscbError("No AccessKey secret.", hint="Type it into the secret field (it is kept in memory only).")
+        definition = self._definition() if self.with_callback.value else None
+        started = time.perf_counter()
+        outcome = self.session.upload(
+            self.key.value.strip() or "example.txt", data, operation=self.operation.value, backend=self.target.value,
+            definition=definition, callback=self.with_callback.value,
+            part_size=int(self.part_size.value) if self.operation.value == "Multipart" else None,
+            progress=lambda done, total: self._ui(self._progress, done, total),
+        )
+        total_ms = (time.perf_counter() - started) * 1000
+        history = self.session.history()
+        record = history[-1] if len(history) > before else None
+        return outcome, total_ms, record
+
+    # ---- UI updates (kernel loop) ------------------------------------------------------------
+    def _progress(self, done: int, total: int) -> None:
+        if total:
+            self.progress.max = total
+            self.progress.value = min(done, total)
+
+    def _show_outcome(self, outcome: Any, total_ms: float, record: Any) -> None:
+        from ..magics.functions import outcome_report
+
+        self.outcome = outcome
+        self.progress.value = self.progress.max
+        self.progress.bar_style = "success" if outcome.status == 200 else "danger"
+        self.result.value = outcome_report(outcome).html
+        self.timeline.show_outcome(outcome, record, key=outcome.key, total_ms=total_ms)
+
+    def _show_error(self, exc: BaseException) -> None:
+        self.error = exc
+        self.outcome = None
+        self.progress.bar_style = "danger"
+        hint = getattr(exc, "hint", "")
+        message = getattr(exc, "oss_message", None) or getattr(exc, "message", None) or str(exc)
+        self.result.value = h.wrap(h.box(f"<b>{h.esc(type(exc).__name__)}</b>: {h.esc(message)}"
+                                         + (f"<div>Hint: {h.esc(hint)}</div>" if hint else ""), "fail"))
+
+    def _done(self) -> None:
+        self.upload_button.disabled = False
+        self._layout()
+
+    def text_summary(self) -> str:
+        head = f"UploadPanel(target={self.target.value}, operation={self.operation.value}, key={self.key.value!r})"
+        if self.outcome is not None:
+            return f"{head}\n  {self.outcome}"
+        if self.error is not None:
+            return f"{head}\n  error: {getattr(self.error, 'message', self.error)}"
+        return head
