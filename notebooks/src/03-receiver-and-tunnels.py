@@ -1,0 +1,216 @@
+# %% [markdown]
+# # 3. The receiver and tunnels
+#
+# The **receiver** is the kit's stand-in for your application server: it verifies every callback's signature,
+# records everything (request, verdict, reply, timing), answers the way you tell it to, and can replay what it got.
+# **Tunnels** give it a public URL, which real OSS needs: OSS refuses to call private or loopback addresses.
+#
+# Cells that need the outside world (a tunnel provider, an account) are marked **🌐 outside world** and only run when
+# you set `OSSCB_OUTSIDE=1` in the environment before starting Jupyter; otherwise they print a note. Everything else
+# runs here with no network.
+
+# %%
+import contextlib
+import json
+import os
+import time
+
+from osscb_notebook import CallbackParams
+from osscb_notebook.emulator import Emulator
+from osscb_notebook.errors import ReceiverError
+from osscb_notebook.receiver import start_receiver
+from osscb_notebook.upload import UploadTarget, upload
+
+OUTSIDE = os.environ.get("OSSCB_OUTSIDE") == "1"
+emulator = Emulator().start()
+target = UploadTarget.for_emulator(emulator)
+BODY = "object=${object}&size=${size}&uid=${x:uid}"
+
+
+def send(receiver, path="oss-callback", key="notes/a.txt"):
+    """One upload to the emulator with a callback to ``receiver``; returns the client's outcome."""
+    callback = CallbackParams(url=receiver.url + path, body=BODY)
+    return upload(target, key, b"some bytes\n", callback=callback, callback_vars={"x:uid": "7"})
+
+# %% [markdown]
+# ## Thread mode and process mode
+#
+# `start_receiver()` runs the server **in a thread of this kernel** (the default): it starts in milliseconds and
+# stops with the kernel. `mode="process"` runs it **in a child process**: the server keeps answering within OSS's 5 s
+# even while this kernel is busy with a long computation, and a crash there cannot take the kernel down. Records come
+# back to the kernel asynchronously, so wait for them with `wait_for(n)`.
+
+# %%
+threaded = start_receiver(trust_key_urls=[emulator.public_key_url])
+print(threaded.status()["mode"], send(threaded).status, threaded.last)
+
+# %%
+separate = start_receiver(mode="process", trust_key_urls=[emulator.public_key_url])
+print(separate.status()["mode"], send(separate).status, separate.wait_for(1)[-1])
+separate.stop()
+
+# %% [markdown]
+# Re-running a cell that starts a receiver on a fixed `port=` stops the previous one first, so "address already in
+# use" does not happen; `port=0` (the default) picks a free port.
+#
+# ## Reply settings
+#
+# By default the receiver answers like OSS's official sample: **200 `{"Status":"OK"}`** when the signature verifies,
+# **400** with the reason when it does not, **501** for anything but POST. `set_reply` changes that, for every path
+# or for one path. Each setting exists to reproduce a real failure (notebook 6):
+#
+# | Setting | Effect | OSS's verdict |
+# |---|---|---|
+# | `status=500` | any status | 203 `Error status : 500.` |
+# | `body="OK", content_type="text/plain"` | any body | 203 `Response body is not valid json format.` |
+# | `bom=True` | UTF-8 BOM before the body | 203 `Response body is not valid json format.` |
+# | `content_length=False` | chunked reply | 203 `... missing content-length.` |
+# | `oversize=True` | body past 1 MB | 203 `... too long content-length value.` |
+# | `delay=6` | answer late | 203 `... reply timeout ...` |
+
+# %%
+receiver = start_receiver(trust_key_urls=[emulator.public_key_url])
+receiver.set_reply(body={"Status": "OK", "thumbnail": "pending"})
+print(send(receiver).body.decode())
+
+receiver.set_reply(status=500, path="/broken")
+outcome = send(receiver, path="broken")
+print(outcome.status, outcome.error_message)
+
+time.sleep(0.05)
+with contextlib.suppress(ReceiverError):
+    receiver.check()  # OSS hung up on the 500 reply: forget the receiver's note about its failed write (notebook 6)
+receiver.set_reply(None)  # back to the defaults (the per-path /broken setting stays)
+print(send(receiver).body.decode())
+
+# %% [markdown]
+# ## History
+#
+# Every request is kept (the latest 1000 by default; `log_path=` also appends each one to a JSON Lines file), with
+# its verification trace and the reply:
+
+# %%
+for record in receiver.history:
+    print(f"#{record.id} {record.method} {record.target:14} -> {record.reply_status}  verified={record.verified}")
+
+# %%
+record = receiver.history[0]
+doc = record.to_dict()
+print(sorted(doc))
+print(json.dumps({k: doc[k] for k in ("method", "target", "body_text", "verified")}, indent=1))
+print(json.dumps(doc["reply"]["body_text"]))
+
+# %% [markdown]
+# `as_curl()` gives a shell command that sends the same request again (handy to debug your own server with the exact
+# bytes OSS sent):
+
+# %%
+print(record.as_curl().split(" | ")[0])
+print("| curl ... -H 'authorization: ...' -H 'x-oss-pub-key-url: ...' --data-binary @-")
+
+# %% [markdown]
+# ## Replay
+#
+# `replay(record, url)` sends a recorded callback again, byte for byte, to this receiver or to any other server, such
+# as the app you are writing. The path and query are kept, so the signature still verifies there:
+
+# %%
+again = receiver.replay(record)
+print(again.status, again.text)
+
+your_app = start_receiver(trust_key_urls=[emulator.public_key_url])
+elsewhere = receiver.replay(record, your_app.url)
+print(elsewhere.status, elsewhere.text, "| verified there:", your_app.last.verified)
+
+# %% [markdown]
+# A replay is also how you test a fix without uploading again. It cannot fool a verifying server into trusting a
+# changed body, though:
+
+# %%
+import dataclasses
+
+forged = dataclasses.replace(record, body=record.body.replace(b"size=11", b"size=99"), raw_target="")
+print(receiver.replay(forged).status, "|", receiver.last.trace.summary)
+your_app.stop()
+
+# %% [markdown]
+# ## Tunnels: a public URL for real OSS
+#
+# Real OSS answers `400 Private address is forbidden to callback.` for `127.0.0.1` and private networks, so the
+# receiver needs a public URL that forwards to it. `open_tunnel(kind, port)` opens one:
+#
+# | Kind | When | Notes |
+# |---|---|---|
+# | `"local"` | the emulator (here, tests) | no tunnel: the loopback URL; real OSS rejects it |
+# | `"ssh"` | your laptop, a VM; any SSH reverse-tunnel service (`ssh -R`) or your own server | port 22 must be open outbound: **not** on mybinder.org |
+# | `"ngrok"` | anywhere with HTTPS egress, Binder included | needs an ngrok account and authtoken (`NGROK_AUTHTOKEN`); downloads the agent once |
+# | `"jupyter"` | JupyterHub / Binder: the Jupyter server's own proxy | the URL carries your Jupyter **token** (it grants access to the whole server: use it only in a short-lived session) |
+#
+# HTTPS tunnels often share one IP between many hostnames: set `callbackSNI: true` (a JSON boolean) so that OSS sends
+# the hostname in the TLS handshake, or the callback can fail with `Error status : -1`/`502`.
+
+# %%
+from osscb_notebook.tunnels import detect_jupyter, open_tunnel
+
+local = open_tunnel("local", receiver)  # passing the receiver (not just its port) lets it mask tunnel tokens
+print(local)
+print(local.callback_url("oss-callback") == receiver.url + "oss-callback")
+print(local.warning)
+local.close()
+
+# %% [markdown]
+# ### 🌐 SSH reverse tunnel
+#
+# `ssh -R` to a server you control (with `GatewayPorts` enabled) or to a reverse-tunnel service. The public URL is
+# `http://HOST:REMOTE_PORT/` unless the service prints its own (pass it as `public_url=`).
+
+# %%
+if OUTSIDE and os.environ.get("OSSCB_SSH_HOST"):
+    ssh_tunnel = open_tunnel("ssh", receiver, host=os.environ["OSSCB_SSH_HOST"], check=True)
+    print(ssh_tunnel, "\ncallbackUrl:", ssh_tunnel.callback_url("oss-callback"))
+    ssh_tunnel.close()
+else:
+    print("skipped (outside world): set OSSCB_OUTSIDE=1 and OSSCB_SSH_HOST=user@server to open an SSH reverse tunnel")
+
+# %% [markdown]
+# ### 🌐 ngrok
+#
+# HTTPS on ngrok's shared front end, so put `sni=True` in `CallbackParams`. Needs `NGROK_AUTHTOKEN`; the ngrok agent
+# is downloaded on first use (or pass `ngrok_path=`).
+
+# %%
+if OUTSIDE and os.environ.get("NGROK_AUTHTOKEN"):
+    ngrok_tunnel = open_tunnel("ngrok", receiver)
+    print(ngrok_tunnel, "\ncallbackUrl:", ngrok_tunnel.callback_url("oss-callback"))
+    ngrok_tunnel.close()
+else:
+    print("skipped (outside world): set OSSCB_OUTSIDE=1 and NGROK_AUTHTOKEN to open an ngrok tunnel")
+
+# %% [markdown]
+# ### 🌐 The Jupyter proxy (Binder, JupyterHub)
+#
+# No account, no download: the Jupyter server you are using forwards `/proxy/absolute/PORT/` to the receiver. The
+# `absolute` route keeps the path OSS signed (the plain `/proxy/PORT/` route strips it, which breaks signatures unless
+# the receiver rebuilds the path from `X-Forwarded-Prefix`; notebook 6, section 9). The URL must carry your Jupyter
+# token, and that token opens your whole server to whoever sees it.
+
+# %%
+context = detect_jupyter()
+if OUTSIDE and context.kind in ("binder", "jupyterhub"):
+    jupyter_tunnel = open_tunnel("jupyter", receiver)
+    print(jupyter_tunnel)  # the token is masked in displays
+    print(jupyter_tunnel.warning)
+    jupyter_tunnel.close()
+else:
+    print("skipped (outside world): runs on Binder/JupyterHub with OSSCB_OUTSIDE=1")
+
+# %% [markdown]
+# Once you have a public URL, use `tunnel.callback_url(path)` as `callbackUrl` with real OSS (notebook 7), and close the
+# tunnel with `tunnel.close()` when done.
+#
+# ## Clean up
+
+# %%
+receiver.stop()
+threaded.stop()
+emulator.cleanup()

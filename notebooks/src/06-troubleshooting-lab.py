@@ -1,0 +1,449 @@
+# %% [markdown]
+# # 6. Troubleshooting lab
+#
+# Every failure people keep hitting with upload callbacks, reproduced for real against the local emulator: the
+# **symptom**, **OSS's exact message**, the **cause**, the **fix**, and the fix **verified**.
+#
+# Two kinds of failure look very different to the client:
+#
+# * **HTTP 400 `InvalidArgument`**: OSS rejected the *parameters*. Nothing is stored, no callback is sent.
+# * **HTTP 203 `CallbackFailed`**: the object **is stored**, but the callback failed. The SDKs do *not* raise on 203.
+#
+# One section (the 5 s timeout) waits 5 seconds on purpose.
+
+# %%
+import base64
+import json
+import time
+
+import oss2
+
+from osscb_notebook import CallbackParams, CallbackVars, KeyResolver, verify_request
+from osscb_notebook.callback import string_to_sign, verify
+from osscb_notebook.emulator import Emulator
+from osscb_notebook.errors import ReceiverError
+from osscb_notebook.receiver import start_receiver
+from osscb_notebook.upload import UploadTarget, upload
+
+emulator = Emulator().start()
+receiver = start_receiver(trust_key_urls=[emulator.public_key_url])
+target = UploadTarget.for_emulator(emulator)
+BODY = "bucket=${bucket}&object=${object}&size=${size}"
+
+
+def forget_hangup(wait=0.0, server=None):
+    """When OSS gives up on a reply (too big, too late, not the format it wants) it hangs up, and the receiver's write
+    fails. The receiver keeps a note of that failed write and reports it on the next call; we know why, so we clear it."""
+    time.sleep(wait)  # a late reply is still being written: let it finish (or fail) first
+    try:
+        (server or receiver).check()
+    except ReceiverError:
+        pass
+
+
+def try_upload(url=None, *, key="lab/report.txt", body=BODY, body_type="application/x-www-form-urlencoded", to=None):
+    """Upload with a callback and print what the client sees (returns nothing, to keep the output clean)."""
+    callback = CallbackParams(url=url or receiver.url + "oss-callback", body=body, body_type=body_type)
+    outcome = upload(to or target, key, b"quarterly numbers\n", callback=callback)
+    if outcome.status == 200:
+        print("HTTP 200: stored, callback OK; reply relayed to the client:", outcome.body.decode())
+    else:
+        print(f"HTTP {outcome.status} {outcome.error_code}  EC {outcome.ec or '-'}")
+        print("OSS says:", outcome.error_message)
+        print("object stored:", "yes (only the callback failed)" if outcome.stored else "no")
+    forget_hangup(wait=0.05)
+
+
+try_upload()
+
+# %% [markdown]
+# That is what success looks like. Now let's break it.
+#
+# ---
+# ## 1. Unreachable callback URL
+#
+# **Symptom:** 203 with `Error status : -1.OSS can not connect to your callbackUrl, please check it.`
+# **Cause:** nothing listens at that address (server down, wrong port, firewall, a tunnel that closed).
+
+# %%
+gone = start_receiver()
+gone_url = gone.url + "oss-callback"
+gone.stop()
+try_upload(gone_url)
+
+# %% [markdown]
+# **Fix:** point `callbackUrl` at a server that is running and reachable *from OSS* (test it with `curl` from
+# outside your network). **Verified:**
+
+# %%
+try_upload(receiver.url + "oss-callback")
+
+# %% [markdown]
+# ## 2. Private or loopback address
+#
+# **Symptom:** 400 `Private address is forbidden to callback.` (EC 0007-00000008); nothing is stored.
+# **Cause:** real OSS refuses to call `127.0.0.1`, `localhost`, `10.x`, `172.16-31.x`, `192.168.x`. The kit's emulator
+# allows them by default so that you can learn on one machine; `allow_private_callbacks=False` behaves like OSS:
+
+# %%
+strict = Emulator(allow_private_callbacks=False).start()
+try_upload(to=UploadTarget.for_emulator(strict))
+strict.cleanup()
+
+# %% [markdown]
+# **Fix:** give OSS a public URL that forwards to your server: a tunnel (SSH, ngrok, or the Jupyter proxy on Binder;
+# notebook 3) or a server with a public address. The check is only about the address: the same callback is
+# accepted once the URL is public, as it is here on the permissive emulator (**verified** in section 1).
+#
+# ## 3. The server answers something other than 200
+#
+# **Symptom:** 203 `Error status : 204.` (or 201, 301, 404, 500, ...), EC 0007-00000203.
+# **Cause:** OSS wants exactly **200**: not another 2xx, and it follows no redirects.
+
+# %%
+receiver.set_reply(status=204, body="")
+try_upload()
+
+# %% [markdown]
+# **Fix:** answer `200` with a small JSON body. **Verified:**
+
+# %%
+receiver.set_reply(None)
+try_upload()
+
+# %% [markdown]
+# ## 4. The reply body is not JSON
+#
+# **Symptom:** 203 `Response body is not valid json format.` (EC 0007-00000205), although your server got the callback.
+# **Cause:** a plain `OK`, an HTML error page, a stack trace.
+
+# %%
+receiver.set_reply(status=200, body="OK", content_type="text/plain")
+try_upload()
+
+# %% [markdown]
+# **Fix:** reply `{"Status":"OK"}` (or any JSON) with `Content-Type: application/json`. **Verified:**
+
+# %%
+receiver.set_reply(None)
+try_upload()
+
+# %% [markdown]
+# ## 5. A byte-order mark (BOM) before the JSON
+#
+# **Symptom:** the same `Response body is not valid json format.`, and the body *looks* fine in a browser.
+# **Cause:** three invisible bytes `EF BB BF` in front (typical of PHP files saved "UTF-8 with BOM").
+
+# %%
+receiver.set_reply(bom=True)
+try_upload()
+print("reply began with:", receiver.last.reply_body[:6])
+
+# %% [markdown]
+# **Fix:** save the source without BOM / strip it before writing. **Verified:**
+
+# %%
+receiver.set_reply(None)
+try_upload()
+print("reply began with:", receiver.last.reply_body[:6])
+
+# %% [markdown]
+# ## 6. No `Content-Length` in the reply
+#
+# **Symptom:** 203 `Error Status : 400.User server missing content-length.`
+# **Cause:** the reply was streamed (`Transfer-Encoding: chunked`), as many frameworks do for generated bodies.
+
+# %%
+receiver.set_reply(content_length=False)
+try_upload()
+print("reply headers:", [h for h in receiver.last.reply_headers if h[0].lower() in ("content-length", "transfer-encoding")])
+
+# %% [markdown]
+# **Fix:** set `Content-Length` (build the body first, then send it whole). **Verified:**
+
+# %%
+receiver.set_reply(None)
+try_upload()
+
+# %% [markdown]
+# ## 7. A reply body over 1 MB
+#
+# **Symptom:** 203 `Error Status : 400.User server return too long content-length value.`
+# **Cause:** OSS relays your reply to the client and caps it at 1 MB.
+
+# %%
+receiver.set_reply(oversize=True)
+try_upload()
+print("reply size:", receiver.last.reply_size, "bytes")
+
+# %% [markdown]
+# **Fix:** answer with a short acknowledgement; let the client fetch big results separately. **Verified:**
+
+# %%
+receiver.set_reply(None)
+try_upload()
+
+# %% [markdown]
+# ## 8. Slower than 5 seconds
+#
+# **Symptom:** 203 `Error status : -1 HOST:PORT reply timeout, cost:5000ms, timeout:5000ms (err -4, errno115)`
+# (EC 0007-00000202). The 5 s are fixed; OSS does not retry.
+# **Cause:** the handler does the real work (thumbnails, database writes, calls to other services) before answering.
+# This cell takes 5 seconds.
+
+# %%
+receiver.set_reply(delay=5.5)
+try_upload()
+
+# %% [markdown]
+# **Fix:** reply first, then do the work (a queue, a background task). **Verified:**
+
+# %%
+forget_hangup(wait=1.0)
+receiver.set_reply(None)
+try_upload()
+
+# %% [markdown]
+# ## 9. A proxy rewrites the path, and the signature breaks
+#
+# **Symptom:** your server rejects a genuine callback (`verify not ok`), OSS reports 203 `Error status : 400.`
+# **Cause:** OSS signs the path **it called**. A reverse proxy that strips a prefix (nginx
+# `location /app/ { proxy_pass http://backend/; }`, or jupyter-server-proxy's `/proxy/PORT/`) hands your server a
+# different path, so the string to sign no longer matches.
+#
+# Here is such a proxy, in a few lines of standard library:
+
+# %%
+import http.client
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class StripPrefixProxy(BaseHTTPRequestHandler):
+    prefix = "/app"  # removed from the path before forwarding, like proxy_pass http://backend/;
+
+    def do_POST(self):
+        path = self.path[len(self.prefix):] if self.path.startswith(self.prefix) else self.path
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        upstream = http.client.HTTPConnection("127.0.0.1", receiver.port, timeout=10)
+        upstream.request("POST", path, body, {k: v for k, v in self.headers.items() if k.lower() != "host"})
+        reply = upstream.getresponse()
+        data = reply.read()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.getheader("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        upstream.close()
+
+    def log_message(self, *args):
+        pass
+
+
+proxy = ThreadingHTTPServer(("127.0.0.1", 0), StripPrefixProxy)
+threading.Thread(target=proxy.serve_forever, daemon=True).start()
+proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
+
+# %%
+try_upload(proxy_url + "/app/oss-callback")
+print("receiver saw:", receiver.last.target)
+print(receiver.last.trace.summary)
+
+# %% [markdown]
+# **Fix:** forward the path unchanged (nginx `proxy_pass http://backend;` without a trailing URI; jupyter-server-proxy's
+# `/proxy/absolute/PORT/`), or rebuild the public path (e.g. from `X-Forwarded-Prefix`) before verifying.
+# **Verified**, with the proxy now keeping the prefix:
+
+# %%
+StripPrefixProxy.prefix = ""
+try_upload(proxy_url + "/app/oss-callback")
+print("receiver saw:", receiver.last.target)
+print(receiver.last.trace.summary)
+proxy.shutdown()
+proxy.server_close()
+
+# %% [markdown]
+# ## 10. The body was re-serialised before verifying
+#
+# **Symptom:** verification fails in your own code although the callback reached you untouched.
+# **Cause:** the signature covers the **raw bytes**. Parsing the JSON (or form) body and dumping it again changes
+# spacing, key order or escaping: `JSON.stringify(req.body)`, `qs.stringify(req.body)`, `json.dumps(request.json)`.
+
+# %%
+json_body = '{"bucket":${bucket},"object":${object},"size":${size}}'
+try_upload(body=json_body, body_type="application/json")
+record = receiver.last
+raw = record.body
+reserialised = json.dumps(json.loads(raw)).encode()
+print("raw:         ", raw.decode())
+print("re-serialised:", reserialised.decode())
+
+resolver = KeyResolver([emulator.public_key_url])
+key = resolver.resolve(base64.b64decode(record.header("x-oss-pub-key-url")).decode()).key
+signature = base64.b64decode(record.header("authorization"))
+print("verify(re-serialised):", verify(key, string_to_sign(record.path, record.query, reserialised), signature))
+
+# %% [markdown]
+# **Fix:** read the body once as bytes, verify those bytes, parse afterwards. **Verified:**
+
+# %%
+print("verify(raw bytes):    ", verify(key, string_to_sign(record.path, record.query, raw), signature))
+
+# %% [markdown]
+# ## 11. `+` and `%2F` in the callback path
+#
+# **Symptom:** verification fails only for some callback URLs: those with `+`, `%2F`, `%20` or non-ASCII in the path.
+# **Cause:** OSS percent-decodes the **path only**, with plain percent-decoding: `%2F` becomes `/`, `+` stays `+`.
+# Form decoding (`unquote_plus`, Java's `URLDecoder`) turns `+` into a space; not decoding at all keeps `%2F`.
+
+# %%
+from urllib.parse import unquote, unquote_plus
+
+try_upload(receiver.url + "hooks/a+b/x%2Fy/caf%C3%A9")
+record = receiver.last
+signature = base64.b64decode(record.header("authorization"))
+print("received path:", record.path)
+for label, path in {
+    "no decoding": record.path,
+    "unquote_plus (form decoding)": unquote_plus(record.path),
+    "unquote (percent-decoding only)": unquote(record.path),
+}.items():
+    message = path.encode() + b"\n" + record.body
+    print(f"{label:32} {path:22} verified: {verify(key, message, signature)}")
+
+# %% [markdown]
+# **Fix:** percent-decode the path with `urllib.parse.unquote` (Java: decode `%XX` only; keep `+`), keep the query raw.
+# The kit's verifier does exactly that (`string_to_sign`). **Verified:**
+
+# %%
+print(record.trace.summary)
+
+# %% [markdown]
+# ## 12. The key URL is not trusted
+#
+# **Symptom:** your receiver rejects every callback from a test server (here, the emulator): 203 `Error status : 400.`
+# **Cause:** a receiver must only fetch keys from `https://gosspublic.alicdn.com/` (or `http://`); the emulator signs
+# with its own key, served from its own URL. (This check is what stops forged callbacks, so never drop it.)
+
+# %%
+naive = start_receiver()
+try_upload(naive.url + "oss-callback")
+forget_hangup(server=naive)
+print(naive.last.trace.summary)
+
+# %% [markdown]
+# **Fix:** trust exactly the test server's key URL prefix, nothing broader (`trust_key_urls=[emulator.public_key_url]`,
+# `osscb verify --trust-key-url`, the exported receiver's `--trust-key-url`). **Verified:**
+
+# %%
+naive.stop()
+try_upload(receiver.url + "oss-callback")
+print(receiver.last.trace.summary)
+
+# %% [markdown]
+# ## 13. `callbackSNI` sent as a string
+#
+# **Symptom:** 400 `The callback sni is invalid.`
+# **Cause:** `"callbackSNI": "true"` (a string, as SDKs with string-to-string maps send it). It must be a JSON boolean.
+# The kit's `CallbackParams` refuses it before sending, so here we send the raw header with oss2 as another client would:
+
+# %%
+bucket = target.client()  # an oss2.Bucket signed with the emulator's credentials
+
+
+def raw_callback_upload(callback_json: str, callback_var_json: str | None = None):
+    headers = {"x-oss-callback": base64.b64encode(callback_json.encode()).decode()}
+    if callback_var_json is not None:
+        headers["x-oss-callback-var"] = base64.b64encode(callback_var_json.encode()).decode()
+    try:
+        result = bucket.put_object("lab/raw.txt", b"raw\n", headers=headers)
+        print(f"HTTP {result.status}:", result.resp.read().decode())
+    except oss2.exceptions.OssError as e:
+        print(f"HTTP {e.status} {e.code}  EC {e.ec or '-'}")
+        print("OSS says:", e.message)
+    forget_hangup(wait=0.05)
+
+
+cb_url = receiver.url + "oss-callback"
+raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": BODY, "callbackSNI": "true"}))
+
+# %% [markdown]
+# **Fix:** `"callbackSNI": true` (a boolean; in Java/Android put a `Boolean`, not `"true"`). **Verified:**
+
+# %%
+raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": BODY, "callbackSNI": True}))
+
+# %% [markdown]
+# ## 14. `x:` variable keys with capitals
+#
+# **Symptom:** 400 `The callback var is not expecten json.` (sic), or a variable that arrives empty.
+# **Cause:** custom variable keys must start with `x:` and be **lowercase**; and `${x:name}` in the body is
+# case-sensitive too.
+
+# %%
+raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": "uid=${x:uid}"}), '{"x:UID":"42"}')
+
+# %% [markdown]
+# Lowercase keys are accepted, but a reference with the wrong case silently renders empty:
+
+# %%
+raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": "uid=${x:UID}"}), '{"x:uid":"42"}')
+print("body received:", receiver.last.body.decode())
+
+# %% [markdown]
+# **Fix:** lowercase everywhere: `{"x:uid": "42"}` and `${x:uid}`. **Verified:**
+
+# %%
+raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": "uid=${x:uid}"}), '{"x:uid":"42"}')
+print("body received:", receiver.last.body.decode())
+
+# %% [markdown]
+# ## 15. A 203 treated as success
+#
+# **Symptom:** uploads "work", yet your server never recorded them. **Cause:** oss2 and the Python SDK V2 raise only
+# for non-2xx statuses, and 203 is 2xx: the call returns normally with the `CallbackFailed` XML as its body.
+
+# %%
+receiver.set_reply(status=500)
+result = bucket.put_object("lab/silent.txt", b"data\n", headers={
+    "x-oss-callback": base64.b64encode(json.dumps({"callbackUrl": cb_url, "callbackBody": BODY}).encode()).decode()
+})
+print("no exception; result.status =", result.status)
+print(result.resp.read().decode())
+
+# %% [markdown]
+# **Fix:** after an upload with a callback, check `status == 200` (or the kit's `outcome.raise_for_callback()`),
+# and treat 203 as "stored, but my server does not know": retry the notification yourself or alert.
+
+# %%
+from osscb_notebook.errors import CallbackFailedError
+
+outcome = upload(target, "lab/checked.txt", b"data\n", callback=CallbackParams(url=cb_url, body=BODY))
+try:
+    outcome.raise_for_callback()
+except CallbackFailedError as e:
+    print("CallbackFailedError: EC", e.ec)
+forget_hangup(wait=0.05)
+receiver.set_reply(None)
+print("after the fix:", upload(target, "lab/checked.txt", b"data\n", callback=CallbackParams(url=cb_url, body=BODY)).raise_for_callback().status)
+
+# %% [markdown]
+# ## Summary
+#
+# | Symptom at the client | OSS's message | Usual cause |
+# |---|---|---|
+# | 203, EC 0007-00000203 | `Error status : -1.OSS can not connect to your callbackUrl, please check it.` | server down / unreachable |
+# | 400, EC 0007-00000008 | `Private address is forbidden to callback.` | loopback or private URL |
+# | 203, EC 0007-00000203 | `Error status : N.` | reply status not exactly 200 (or signature rejected: 400) |
+# | 203, EC 0007-00000205 | `Response body is not valid json format.` | non-JSON reply, or a BOM |
+# | 203 | `Error Status : 400.User server missing content-length.` | chunked reply |
+# | 203 | `Error Status : 400.User server return too long content-length value.` | reply over 1 MB |
+# | 203, EC 0007-00000202 | `Error status : -1 ... reply timeout, cost:5000ms ...` | slower than 5 s |
+# | 400 | `The callback sni is invalid.` | `callbackSNI` not a boolean |
+# | 400, EC 0007-00000103 | `The callback var is not expecten json.` | `x:` key not lowercase / not a string map |
+#
+# ## Clean up
+
+# %%
+receiver.stop()
+emulator.cleanup()

@@ -1,0 +1,174 @@
+# %% [markdown]
+# # 7. Going to real OSS
+#
+# The same flow as the quickstart, with your own bucket. You need:
+#
+# * an OSS bucket in a region that supports callbacks (below), and a RAM user's AccessKey allowed to `PutObject` and
+#   `DeleteObject` on it;
+# * a **public** callback URL: real OSS refuses `127.0.0.1` and private networks, so open a tunnel to the receiver
+#   (notebook 3) or use your own server.
+#
+# Credentials come from the environment (`OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET`, `OSS_ENDPOINT`, `OSS_BUCKET`, the
+# names Alibaba's SDKs read) or from a prompt; the secret is read with `getpass`, never echoed, never saved in the
+# notebook. **Without credentials** (as in the kit's tests) the real-OSS cells print a note and do nothing.
+
+# %%
+import os
+
+from osscb_notebook import CallbackParams, CallbackVars
+from osscb_notebook.emulator import Emulator
+from osscb_notebook.receiver import start_receiver
+from osscb_notebook.upload import UploadTarget, upload
+
+# %% [markdown]
+# ## Regions
+#
+# Upload callbacks are available in these regions (OSS documentation); the endpoint is
+# `https://oss-<region id>.aliyuncs.com`. Signing V4 needs the region id.
+
+# %%
+CALLBACK_REGIONS = {
+    "cn-hangzhou": "China (Hangzhou)", "cn-shanghai": "China (Shanghai)", "cn-qingdao": "China (Qingdao)",
+    "cn-beijing": "China (Beijing)", "cn-zhangjiakou": "China (Zhangjiakou)", "cn-huhehaote": "China (Hohhot)",
+    "cn-wulanchabu": "China (Ulanqab)", "cn-shenzhen": "China (Shenzhen)", "cn-heyuan": "China (Heyuan)",
+    "cn-guangzhou": "China (Guangzhou)", "cn-chengdu": "China (Chengdu)", "cn-hongkong": "China (Hong Kong)",
+    "us-west-1": "US (Silicon Valley)", "us-east-1": "US (Virginia)", "ap-northeast-1": "Japan (Tokyo)",
+    "ap-southeast-1": "Singapore", "ap-southeast-3": "Malaysia (Kuala Lumpur)", "ap-southeast-5": "Indonesia (Jakarta)",
+    "ap-southeast-6": "Philippines (Manila)", "eu-central-1": "Germany (Frankfurt)", "eu-west-1": "UK (London)",
+    "me-east-1": "UAE (Dubai)",
+}
+
+
+def region_of(endpoint: str) -> str | None:
+    host = endpoint.split("://")[-1].split("/")[0]
+    first = host.split(".")[0]
+    if first.startswith("oss-"):
+        region = first[len("oss-"):]
+        return region[: -len("-internal")] if region.endswith("-internal") else region
+    return None
+
+
+def region_note(endpoint: str) -> str:
+    region = region_of(endpoint)
+    if region is None:
+        return f"{endpoint}: not an oss-<region>.aliyuncs.com endpoint; check that its region supports callbacks"
+    if region not in CALLBACK_REGIONS:
+        return f"{region}: callbacks are NOT listed for this region"
+    note = f"{region} = {CALLBACK_REGIONS[region]}: callbacks supported"
+    if region == "eu-west-1":
+        note += "; this region always sends SNI, whatever callbackSNI says"
+    return note
+
+
+for endpoint in ("https://oss-cn-hangzhou.aliyuncs.com", "oss-eu-west-1.aliyuncs.com",
+                 "https://oss-ap-southeast-1-internal.aliyuncs.com", "https://oss-cn-nanjing.aliyuncs.com"):
+    print(region_note(endpoint))
+
+# %% [markdown]
+# Other things that differ from the emulator:
+#
+# * **`-internal` endpoints** only work from ECS in the same region; callbacks still go out to the public URL.
+# * Use an **HTTPS** callback URL with `"callbackSNI": true` when the server sits behind a shared front end (tunnels,
+#   CDNs, load balancers); otherwise the TLS handshake can pick the wrong certificate (`Error status : -1`, `502`).
+# * The callback comes from OSS's servers: your firewall must let them in, and the answer must come within 5 s
+#   **including** the tunnel's round trip.
+#
+# ## The guard cell
+#
+# It looks in the environment first, then asks (in an interactive session only; press Enter to skip). It prints
+# whether real OSS is configured, never the values.
+
+# %%
+import getpass
+
+NAMES = ("OSS_ENDPOINT", "OSS_BUCKET", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET")
+settings = {name: os.environ.get(name, "") for name in NAMES}
+if not all(settings.values()):
+    try:
+        for name in NAMES:
+            if not settings[name]:
+                ask = getpass.getpass if "SECRET" in name or "KEY_ID" in name else input
+                settings[name] = ask(f"{name} (Enter to skip real OSS): ").strip()
+                if not settings[name]:
+                    break
+    except Exception:  # no interactive input here (nbval, nbconvert, a script)
+        pass
+REAL = all(settings.values())
+if REAL:
+    real_target = UploadTarget.for_oss(
+        settings["OSS_ENDPOINT"], settings["OSS_BUCKET"], settings["OSS_ACCESS_KEY_ID"],
+        settings["OSS_ACCESS_KEY_SECRET"], region=region_of(settings["OSS_ENDPOINT"]),
+    )
+    print("real OSS configured:", settings["OSS_BUCKET"], "at", settings["OSS_ENDPOINT"])
+    print(region_note(settings["OSS_ENDPOINT"]))
+else:
+    real_target = None
+    print("No OSS credentials: the real-OSS cells below print a note and do nothing.")
+del settings  # keep the secret out of the namespace (and out of variable inspectors)
+
+# %% [markdown]
+# ## The flow, once on the emulator
+#
+# One function does the whole round trip, so that the emulator run and the real run are the same code:
+
+# %%
+def round_trip(target, callback_url, receiver, key="osscb-notebook/hello.txt"):
+    callback = CallbackParams(
+        url=callback_url,
+        body="bucket=${bucket}&object=${object}&size=${size}&etag=${etag}&uid=${x:uid}",
+        sni=callback_url.startswith("https://"),
+    )
+    outcome = upload(target, key, b"Hello from osscb-notebook\n", callback=callback,
+                     callback_vars=CallbackVars({"x:uid": "42"}))
+    print("client got:", outcome.status, outcome.body.decode()[:200])
+    record = receiver.wait_for(1, timeout=10)[-1] if outcome.status in (200, 203) else None
+    if record is not None:
+        print("server got:", record.body.decode())
+        print("verified:  ", record.verified, "|", record.trace.step("public_key").output.splitlines()[0])
+    return outcome
+
+
+emulator = Emulator().start()
+local_receiver = start_receiver(trust_key_urls=[emulator.public_key_url])
+round_trip(UploadTarget.for_emulator(emulator), local_receiver.url + "oss-callback", local_receiver)
+local_receiver.stop()
+emulator.cleanup()
+
+# %% [markdown]
+# ## 🌐 The flow on real OSS
+#
+# A receiver that trusts only OSS's official key (the default), a public URL for it, then the same round trip. Set
+# `OSSCB_CALLBACK_URL` to use your own public server instead of a tunnel (the receiver below then sees nothing).
+
+# %%
+if REAL:
+    from osscb_notebook.tunnels import open_tunnel
+
+    real_receiver = start_receiver()
+    own_url = os.environ.get("OSSCB_CALLBACK_URL")
+    tunnel = None if own_url else open_tunnel(os.environ.get("OSSCB_TUNNEL", "ngrok"), real_receiver.port)
+    public_url = own_url or tunnel.public_url.rstrip("/") + "/oss-callback"
+    print("callback URL:", public_url)
+    real_outcome = round_trip(real_target, public_url, real_receiver)
+    print(real_outcome)
+else:
+    print("skipped: no OSS credentials")
+
+# %% [markdown]
+# The receiver verified the callback with **OSS's real key** (pinned in the kit, the same that
+# `https://gosspublic.alicdn.com/callback_pub_key_v1.pem` serves). Capture it for notebook 5's tools with
+# `real_receiver.last.as_curl()` or `to_dict()`.
+#
+# ## 🌐 Clean up (real OSS)
+#
+# Delete the test object, close the tunnel, stop the receiver.
+
+# %%
+if REAL:
+    real_target.client().delete_object("osscb-notebook/hello.txt")
+    if tunnel is not None:
+        tunnel.close()
+    real_receiver.stop()
+    print("cleaned up")
+else:
+    print("skipped: nothing to clean up")
