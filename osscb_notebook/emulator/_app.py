@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ._auth import Credentials, authenticate
-from ._config import HEALTH_PATH, PUBLIC_KEY_PATH, EmulatorConfig
+from ._config import HEALTH_PATH, PUBLIC_KEY_PATH, EmulatorConfig, valid_bucket_name
 from ._errors import OssError, no_such_bucket, not_implemented
 from ._http import Request, Response
 from ._multipart import Multipart
@@ -40,36 +40,39 @@ class Call:
     auth: str = ""
 
 
+#: Query parameters that carry a signature, not an operation.
+AUTH_PARAMS = frozenset({"OSSAccessKeyId", "Expires", "Signature", "security-token"})
+OBJECT_SUBRESOURCES_NOT_DONE = ("acl", "tagging", "symlink", "append", "restore")
+
+
 def operation_of(method: str, r: Route) -> str:
-    """OSS's operation name for a request, or 501 for what the emulator does not do."""
+    """OSS's operation name for a request, or an error for what the emulator does not do."""
+    params = {k for k, _ in r.query if k not in AUTH_PARAMS and not k.startswith("x-oss-")}
     if r.bucket is None:
         if method == "GET":
             return "ListBuckets"
         raise not_implemented(f"{method} /")
+    if not valid_bucket_name(r.bucket):
+        raise OssError(400, "InvalidBucketName", "The specified bucket is not valid.", extra=[("BucketName", r.bucket)])
     if r.key is None:
-        ops = {"PUT": "PutBucket", "DELETE": "DeleteBucket", "POST": "PostObject",
-               "GET": "ListObjectsV2" if r.param("list-type") == "2" else "ListObjects"}
         listing = {"prefix", "marker", "delimiter", "max-keys", "encoding-type", "list-type", "continuation-token",
                    "start-after", "fetch-owner"}
-        if method == "GET" and any(k not in listing for k, _ in r.query):
-            raise not_implemented(f"GET on a bucket with ?{r.raw_query}")
-        if method in ops and (method not in ("PUT", "DELETE") or not r.query):
-            return ops[method]
+        if method == "GET" and params <= listing:
+            return "ListObjectsV2" if r.param("list-type") == "2" else "ListObjects"
+        if not params and method in ("PUT", "DELETE", "POST"):
+            return {"PUT": "PutBucket", "DELETE": "DeleteBucket", "POST": "PostObject"}[method]
         raise not_implemented(f"{method} on a bucket with ?{r.raw_query}")
-    if method == "PUT":
-        if r.has("partNumber") and r.has("uploadId"):
-            return "UploadPart"
-        if not any(k in ("acl", "tagging", "symlink", "append") for k, _ in r.query):
-            return "PutObject"
-    elif method == "POST":
-        if r.has("uploads"):
+    if not any(k in params for k in OBJECT_SUBRESOURCES_NOT_DONE):
+        if method == "PUT":
+            return "UploadPart" if "partNumber" in params and "uploadId" in params else "PutObject"
+        if method == "POST" and "uploads" in params:
             return "InitiateMultipartUpload"
-        if r.has("uploadId"):
+        if method == "POST" and "uploadId" in params:
             return "CompleteMultipartUpload"
-    elif method == "DELETE":
-        return "AbortMultipartUpload" if r.has("uploadId") else "DeleteObject"
-    elif method in ("GET", "HEAD") and not r.has("uploadId") and not r.has("acl") and not r.has("tagging"):
-        return "GetObject" if method == "GET" else "HeadObject"
+        if method == "DELETE":
+            return "AbortMultipartUpload" if "uploadId" in params else "DeleteObject"
+        if method in ("GET", "HEAD") and "uploadId" not in params:
+            return "GetObject" if method == "GET" else "HeadObject"
     raise not_implemented(f"{method} on an object with ?{r.raw_query}")
 
 

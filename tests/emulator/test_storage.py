@@ -124,10 +124,11 @@ def test_raw_dot_segments_in_the_request_line(emulator, bucket):
     conn.close()
     path = emulator.object_path("demo", "../../raw-escape")
     assert path is not None and emulator.data_dir in path.resolve().parents
-    # a bucket name that tries to climb is just a bucket that does not exist
+    # a bucket name that tries to climb is an invalid bucket name
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     conn.request("GET", "/..%2F..%2Fetc/passwd")
-    assert conn.getresponse().status in (403, 404)
+    resp = conn.getresponse()
+    assert resp.status == 400 and b"InvalidBucketName" in resp.read()
     conn.close()
 
 
