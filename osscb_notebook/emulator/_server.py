@@ -11,7 +11,8 @@ import shutil
 import socket
 import tempfile
 import threading
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -131,20 +132,40 @@ def _load_or_create_key(state: Path) -> rsa.RSAPrivateKey:
 class Emulator:
     """A local OSS endpoint for callback lessons; ``oss2`` and ``alibabacloud-oss-v2`` work against it.
 
-    ``Emulator(config=None, **options)``: options are :class:`EmulatorConfig` fields (``data_dir``,
-    ``host``, ``port``, ``access_key_id``, ``access_key_secret``, ``buckets``,
-    ``allow_private_callbacks``, ...). Use as a context manager or call :meth:`start`/:meth:`stop`.
+    Arguments override ``config`` (an :class:`EmulatorConfig`); other config fields may be given
+    by name too (``max_records``, ``public_endpoint``, ``virtual_host_domains``, ...). Defaults: a
+    temporary data dir, ``127.0.0.1``, a free port, ``osscb-local-id`` / ``osscb-local-secret``,
+    bucket ``demo``, callbacks to loopback allowed. Use as a context manager (which also deletes
+    a temporary data dir) or call :meth:`start` / :meth:`stop`.
     """
 
-    def __init__(self, config: EmulatorConfig | None = None, **options: Any) -> None:
-        if "buckets" in options and isinstance(options["buckets"], (list, str)):
-            b = options["buckets"]
-            options["buckets"] = (b,) if isinstance(b, str) else tuple(b)
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        data_dir: Path | str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        access_key_id: str | None = None,
+        access_key_secret: str | None = None,
+        buckets: Iterable[str] | str | None = None,
+        allow_private_callbacks: bool | None = None,
+        **more: Any,
+    ) -> None:
+        given = {
+            "data_dir": data_dir, "host": host, "port": port, "access_key_id": access_key_id,
+            "access_key_secret": access_key_secret, "allow_private_callbacks": allow_private_callbacks,
+            "buckets": (buckets,) if isinstance(buckets, str) else (tuple(buckets) if buckets is not None else None),
+        }
+        options = {k: v for k, v in given.items() if v is not None}
+        options.update(more)  # the other EmulatorConfig fields (max_records, public_endpoint, ...)
         self.config = dataclasses.replace(config or EmulatorConfig(), **options)
-        self._temp_dir: str | None = None
+        self._temp_cleanup: weakref.finalize | None = None
         if self.config.data_dir is None:
-            self._temp_dir = tempfile.mkdtemp(prefix="osscb-emulator-")
-            self.data_dir = Path(self._temp_dir)
+            temp_dir = tempfile.mkdtemp(prefix="osscb-emulator-")
+            # removed by cleanup()/__exit__, or at the latest when the emulator is garbage collected
+            self._temp_cleanup = weakref.finalize(self, shutil.rmtree, temp_dir, True)
+            self.data_dir = Path(temp_dir)
         else:
             self.data_dir = Path(self.config.data_dir).expanduser().resolve()
         self.records_log = RecordLog(self.config.max_records)
@@ -209,9 +230,8 @@ class Emulator:
     def cleanup(self) -> None:
         """Stop, and delete the data directory if the emulator created it as a temp dir."""
         self.stop()
-        if self._temp_dir is not None:
-            shutil.rmtree(self._temp_dir, ignore_errors=True)
-            self._temp_dir = None
+        if self._temp_cleanup is not None:
+            self._temp_cleanup()
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -123,6 +123,10 @@ def _make_handler(cb: CallbackServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, b"OK", ctype="text/plain")
             elif path == "/bom":
                 self._reply(200, b'\xef\xbb\xbf{"Status":"OK"}')
+            elif path == "/badlength":
+                self._reply(200, b'{"Status":"OK"}', length=False, extra={"Content-Length": "12abc"})
+            elif path == "/shortbody":
+                self._reply(200, b'{"Status":"OK"}', length=False, extra={"Content-Length": "100"})
             elif path == "/empty":
                 self._reply(200, b"")
             elif path == "/nolength":

@@ -163,6 +163,8 @@ def test_all_urls_failing_reports_the_last_error(bucket, callback_server):
     ("/empty", m.MSG_NOT_JSON, "0007-00000205"),
     ("/nolength", m.MSG_MISSING_LENGTH, "0007-00000203"),
     ("/big", m.MSG_TOO_LONG, "0007-00000203"),
+    ("/badlength", m.MSG_INVALID_LENGTH, "0007-00000203"),
+    ("/shortbody", m.MSG_INVALID_LENGTH, "0007-00000203"),
 ])
 def test_callback_failure_is_203_and_object_stays(bucket, emulator, callback_server, path, message, ec):
     key = unique("fail")
@@ -220,6 +222,8 @@ BAD_CALLBACKS = [
     (b64json({"callbackUrl": "http://h.example.com/", "callbackBody": "a", "callbackBodyType": "text/plain"}), m.BODY_TYPE_UNSUPPORTED),
     (b64json({"callbackUrl": "http://h.example.com/", "callbackBody": "a", "callbackSNI": "true"}), m.SNI_INVALID),
     (b64json({"callbackUrl": "http://h.example.com/", "callbackBody": "a", "signatureVersion": "3.0"}), m.SIGNATURE_VERSION_INVALID),
+    (b64json({"callbackUrl": "http://h.example.com/", "callbackBody": "a", "additionalHeaders": {"x-oss-a": "b"}}),
+     m.ADDITIONAL_HEADERS_INVALID),
     (b64json({"callbackUrl": "http://h.example.com/", "callbackBody": "a" * 6000}), m.CALLBACK_TOO_LONG),
 ]
 
@@ -312,6 +316,9 @@ def test_private_address_option(tmp_path, callback_server):
             assert info.value.message == "Private address is forbidden to callback."
             assert info.value.details["EC"] == "0007-00000008"
             assert not b.object_exists("private")
+        with pytest.raises(oss2.exceptions.ServerError) as info:
+            _put(b, "unresolvable", _cb("http://no-such-host.invalid/cb"))
+        assert info.value.status == 400 and info.value.message == "Can not get ip by this host."
         n = callback_server.count()
         # A public address passes validation; the attempt then fails (no network needed for that).
         result = _put(b, "public", _cb("http://93.184.216.34:9/x"))
