@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 from ..errors import ReceiverError
-from ..verification import CapturedRequest, KeyResolver, ResolvedKey, verify_request
+from ..verification import CapturedRequest, KeyResolver, ResolvedKey, Trace, verify_request
 from .record import REPLY_PREVIEW, CallbackRecord
 from .redact import DEFAULT_SECRET_PARAMS, redact, redact_trace, secrets_in_query
 from .reply import Reply, ReplySettings, build_reply
@@ -154,8 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
 
     # -- reading -------------------------------------------------------------------------------
-    def _read_body(self) -> tuple[bytes, str]:
-        """The raw body, or ``(b"", note)`` when it is refused (too large, unreadable length)."""
+    def _read_body(self) -> tuple[bytes, int, str]:
+        """``(raw body, 0, "")``, or ``(b"", status, reason)`` when it is refused."""
         cap = self.server.config.max_body
         length = self.headers.get("Content-Length")
         if length is not None:
@@ -163,14 +163,14 @@ class _Handler(BaseHTTPRequestHandler):
                 n = int(length)
             except ValueError:
                 self.close_connection = True
-                return b"", f"unusable Content-Length {length!r}"
+                return b"", 400, f"unusable Content-Length {length!r}"
             if n > cap:
                 self._drain(n)
-                return b"", f"body of {n} bytes is over the {cap}-byte cap"
-            return self.rfile.read(n), ""
+                return b"", 413, f"body of {n} bytes is over the {cap}-byte cap"
+            return self.rfile.read(n), 0, ""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             return self._read_chunked(cap)
-        return b"", ""
+        return b"", 0, ""
 
     def _drain(self, n: int) -> None:
         self.close_connection = True
@@ -181,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             left -= len(chunk)
 
-    def _read_chunked(self, cap: int) -> tuple[bytes, str]:
+    def _read_chunked(self, cap: int) -> tuple[bytes, int, str]:
         data = b""
         while True:
             size_line = self.rfile.readline(1024)
@@ -189,14 +189,14 @@ class _Handler(BaseHTTPRequestHandler):
                 size = int(size_line.split(b";")[0].strip() or b"0", 16)
             except ValueError:
                 self.close_connection = True
-                return b"", "bad chunked encoding"
+                return b"", 400, "bad chunked encoding"
             if size == 0:
                 while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                     pass
-                return data, ""
+                return data, 0, ""
             if len(data) + size > cap:
                 self.close_connection = True
-                return b"", f"chunked body over the {cap}-byte cap"
+                return b"", 413, f"chunked body over the {cap}-byte cap"
             data += self.rfile.read(size)
             self.rfile.readline(1024)
 
@@ -221,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(reply.body)
         self.wfile.flush()
 
-    def _verify(self, request: CapturedRequest) -> tuple[object, str]:
+    def _verify(self, request: CapturedRequest) -> tuple[Trace, str]:
         trace = verify_request(request, self.server.resolver)
         prefix = request.header("x-forwarded-prefix")
         if trace.ok or not prefix or not self.server.config.forwarded_prefix:
@@ -243,22 +243,21 @@ class _Handler(BaseHTTPRequestHandler):
         headers = list(self.headers.items())
         secrets = self.server.secrets_for(self.path.partition("?")[2], headers)
         body, note = b"", ""
-        trace = None
+        trace: Trace | None = None
         error = ""
         try:
-            body, note = self._read_body()
-            if note:
-                reply = Reply(413 if "cap" in note else 400, "application/json",
-                              json.dumps({"Status": "rejected", "reason": note}).encode())
+            body, refused, note = self._read_body()
+            if refused:
+                reply = Reply(refused, "application/json", json.dumps({"Status": "rejected", "reason": note}).encode())
                 settings = ReplySettings()
             else:
                 request = CapturedRequest(self.command, self.path, headers, body)
                 if self.command == "POST":
                     trace, note = self._verify(request)
                 settings = self.server.reply_for(path)
-                reply = build_reply(settings, self.command, trace)  # type: ignore[arg-type]
+                reply = build_reply(settings, self.command, trace)
         except Exception:  # noqa: BLE001 - answer 500 and keep the traceback for the notebook
-            error = traceback.format_exc()
+            error = redact(traceback.format_exc(), secrets)
             self.server.on_error(f"{self.command} {redact(self.path, secrets)} failed:\n{error}")
             reply, settings = Reply(500, "application/json", b'{"Status":"receiver error"}'), ReplySettings()
         if settings.delay and reply.status != 501:
@@ -268,7 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
             method=self.command, target=redact(self.path, secrets),
             headers=[(k, redact(v, secrets)) for k, v in headers], body=body, received_at=received,
             client=f"{self.client_address[0]}:{self.client_address[1]}",
-            trace=redact_trace(trace, secrets) if trace is not None else None,  # type: ignore[arg-type]
+            trace=redact_trace(trace, secrets) if trace is not None else None,
             reply_status=reply.status, reply_headers=sent_headers, reply_body=reply.body[:REPLY_PREVIEW],
             reply_size=len(reply.body), duration_ms=(time.perf_counter() - start) * 1000, error=error, note=note,
             raw_target=self.path,
@@ -278,4 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.sink(record)
         except Exception:  # noqa: BLE001
             self.server.on_error(f"recording a request failed:\n{traceback.format_exc()}")
-        self._write(reply)
+        try:
+            self._write(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up first (as OSS does after 5 s): normal when teaching timeouts, not an error.
+            self.close_connection = True
