@@ -159,3 +159,68 @@ forged = dataclasses.replace(request, headers=forged_headers)
 forged_trace = verify_request(forged, KeyResolver())
 print(forged_trace.step("allowlist").status, forged_trace.step("allowlist").output)
 print(forged_trace.summary)
+
+# %% [markdown]
+# ## On the emulator's callbacks
+#
+# The emulator signs exactly as OSS does, but with **its own key** (it cannot hold OSS's private key), served from its
+# own URL. Same steps, one difference: that URL must be trusted explicitly.
+
+# %%
+from osscb_notebook import CallbackParams
+from osscb_notebook.emulator import Emulator
+from osscb_notebook.receiver import start_receiver
+from osscb_notebook.upload import UploadTarget, upload
+
+emulator = Emulator().start()
+receiver = start_receiver(trust_key_urls=[emulator.public_key_url])
+callback = CallbackParams(url=receiver.url + "index.php?id=1&index=2", body="bucket=${bucket}&object=${object}")
+outcome = upload(UploadTarget.for_emulator(emulator), "yonghu/test.txt", b"hello\n", callback=callback)
+captured = receiver.last.to_request()
+print(outcome.status, captured.method, captured.target)
+print(captured.body)
+
+# %% [markdown]
+# Step 1: the key URL points at the emulator, not at `gosspublic.alicdn.com`, so a default verifier refuses it:
+
+# %%
+emulator_key_url = base64.b64decode(captured.header("x-oss-pub-key-url")).decode()
+print(emulator_key_url == emulator.public_key_url, emulator_key_url.replace(emulator.endpoint, "http://127.0.0.1:PORT"))
+print(verify_request(captured).summary)
+
+# %% [markdown]
+# Steps 2 and 3: trusted explicitly, the key is fetched (once, then cached). The emulator's key is RSA-2048, so its
+# signatures are 256 bytes, and both change every time an emulator with a fresh data directory starts:
+
+# %%
+resolver = KeyResolver([emulator.public_key_url])
+emulator_key = resolver.resolve(emulator_key_url).key
+emulator_signature = base64.b64decode(captured.header("authorization"))
+print("RSA", emulator_key.key_size, "bits;", len(emulator_signature), "byte signature")
+
+# %% [markdown]
+# Steps 4 and 5: the same string to sign as G1 (path, `?`, raw query, LF, body), the same MD5, the same check.
+# The emulator also sends `Content-MD5`, the Base64 MD5 of the body alone, which tells "body changed" apart from
+# "path or key wrong" when verification fails:
+
+# %%
+emulator_string = unquote_to_bytes(captured.path) + b"?" + captured.query.encode() + b"\n" + captured.body
+print(emulator_string)
+print("MD5 hex:", hashlib.md5(emulator_string).hexdigest())
+print("Content-MD5:", captured.header("content-md5"),
+      "matches body:", captured.header("content-md5") == base64.b64encode(hashlib.md5(captured.body).digest()).decode())
+try:
+    emulator_key.verify(emulator_signature, emulator_string, padding.PKCS1v15(), hashes.MD5())
+    print("verified: True")
+except InvalidSignature:
+    print("verified: False")
+
+# %% [markdown]
+# And the kit's trace for it (the receiver ran the same trace when the callback arrived):
+
+# %%
+print(verify_request(captured, resolver).render_text())
+
+# %%
+receiver.stop()
+emulator.cleanup()
