@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -9,7 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from osscb_notebook.callback import CallbackRequest, build_callback_request, generate_private_key, public_key_pem
+from osscb_notebook.callback import (
+    CallbackRequest,
+    build_callback_request,
+    generate_private_key,
+    public_key_pem,
+)
 from osscb_notebook.params import parse_callback_url
 
 DEFAULT_SECRET = "osscb-local-secret"  # the emulator's documented local-only secret
@@ -81,10 +87,9 @@ def raw_http(port: int, data: bytes, timeout: float = 15.0) -> RawResponse | Non
     """Send bytes, read until the server closes (or one response is complete); ``None`` if the
     server closed without an answer. Raises ``TimeoutError`` if it neither answers nor closes."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        try:
+        # the server may answer (e.g. 431) and close before reading everything
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server may answer (e.g. 431) and close before reading everything
         buf = b""
         while True:
             try:
