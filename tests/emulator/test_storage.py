@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import os
+import threading
+import time
 import tracemalloc
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -150,3 +152,30 @@ def test_large_upload_is_streamed(emulator, bucket, tmp_path):
     assert result.status == 200
     assert peak_mb < 16, f"peak traced memory {peak_mb:.0f} MB for a 64 MB upload"
     assert emulator.object_path("demo", key).stat().st_size == src.stat().st_size
+
+
+def test_upload_in_progress_is_invisible(emulator, bucket):
+    """While a (chunked) upload is streaming, readers see the old object, whole; then the new one."""
+    key = unique("atomic")
+    bucket.put_object(key, b"old version")
+    release = threading.Event()
+
+    def body():
+        yield b"new " * 50_000  # more than the file buffer, so it reaches the disk
+        release.wait(10)  # hold the upload open half-way
+        yield b"end"
+
+    result: list[int] = []
+    uploader = threading.Thread(target=lambda: result.append(bucket.put_object(key, body()).status))
+    uploader.start()
+    tmp = emulator.data_dir / ".osscb" / "tmp"
+    deadline = time.monotonic() + 10
+    while not any(p.stat().st_size for p in tmp.iterdir()):  # readiness: the server has the first bytes
+        assert time.monotonic() < deadline, "upload never reached the server"
+        release.wait(0.01)
+    assert bucket.get_object(key).read() == b"old version"
+    assert [o.key for o in oss2.ObjectIterator(bucket, prefix=key)] == [key]
+    release.set()
+    uploader.join(10)
+    assert result == [200]
+    assert bucket.get_object(key).read() == b"new " * 50_000 + b"end"
