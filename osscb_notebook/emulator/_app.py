@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from . import _ops
 from ._auth import Credentials, authenticate
 from ._config import HEALTH_PATH, PUBLIC_KEY_PATH, EmulatorConfig, valid_bucket_name
 from ._errors import OssError, no_such_bucket, not_implemented
@@ -98,8 +99,7 @@ class App:
             raise no_such_bucket(bucket)
 
     def handle(self, req: Request) -> Response:
-        from . import _ops  # the operations import App for typing only
-
+        """Answer one request; uploads are recorded (and listeners told) before returning."""
         path = req.target.partition("?")[0]
         if req.method in ("GET", "HEAD") and path == PUBLIC_KEY_PATH:
             return Response(200, [("Content-Type", "application/x-pem-file")], self.public_key_pem)

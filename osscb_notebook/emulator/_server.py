@@ -266,6 +266,12 @@ class Emulator:
         return base + PUBLIC_KEY_PATH
 
     @property
+    def public_key_prefix(self) -> str:
+        """The key-URL prefix a verifying receiver should trust for this emulator
+        (``KeyResolver([emulator.public_key_prefix])``)."""
+        return self.public_key_url.rsplit("/", 1)[0] + "/"
+
+    @property
     def public_key_pem(self) -> bytes:
         if self._app is None:
             state = self.data_dir / ".osscb"

@@ -79,7 +79,7 @@ def test_success_passes_the_reply_through_with_upload_headers(bucket, emulator, 
     # The kit's own verifier agrees, trusting the emulator's key URL prefix.
     raw = f"POST {cap.target} HTTP/1.1\r\n".encode() + b"".join(
         f"{k}: {v}\r\n".encode() for k, v in h.items()) + b"\r\n" + cap.body
-    trace = verify_request(parse_raw_request(raw), KeyResolver([emulator.endpoint + "/_osscb/"]))
+    trace = verify_request(parse_raw_request(raw), KeyResolver([emulator.public_key_prefix]))
     assert trace.ok, trace.render_text()
     assert bucket.get_object(key).read() == b"hello"
 
