@@ -148,7 +148,7 @@ def trace_report(trace: Trace) -> Report:
         color = {True: h.GREEN, False: h.RED, None: h.GREY}[s.ok]
         detail = h.esc(s.cause or s.output.splitlines()[0] if (s.cause or s.output) else "")
         rows.append(f"<tr><td>{h.badge(s.status, color)}</td><td>{i}. {h.esc(s.title)}</td><td><code>{detail}</code></td></tr>")
-    summary = h.box(("✅ " if trace.ok else "❌ ") + h.esc(trace.summary), "ok" if trace.ok else "fail")
+    summary = h.box(("✔ " if trace.ok else "✘ ") + h.esc(trace.summary), "ok" if trace.ok else "fail")
     return TraceReport(trace.render_text(), h.wrap(f'<table class="osscb-table">{"".join(rows)}</table>{summary}'), trace.ok)
 
 

@@ -60,7 +60,7 @@ def error_report(exc: BaseException) -> Report:
     text = f"Error: {message}" + (f" (EC {ec})" if ec else "") + (f"\n  hint: {hint}" if hint else "")
     html = f"<b>{h.esc(type(exc).__name__)}</b>: {h.esc(message)}" + (f" <span class='osscb-muted'>EC {h.esc(ec)}</span>" if ec else "")
     if hint:
-        html += f"<div>💡 {h.esc(hint)}</div>"
+        html += f"<div><b>Hint:</b> {h.esc(hint)}</div>"
     return Report(text, h.wrap(h.box(html, "fail")), False)
 
 

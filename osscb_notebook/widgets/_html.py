@@ -32,6 +32,11 @@ STYLE = """<style>
 .osscb .osscb-warn { border-color: #9a6700; background: #fff8c5; }
 .osscb .osscb-info { border-color: #0969da; background: #ddf4ff; }
 .osscb .osscb-muted { color: #6e7781; }
+.osscb table.osscb-table td code { line-height: 1.45; }
+/* ipywidgets gives every tab the same fixed width; let titles such as "Presigned URL" fit */
+.osscb-builder .lm-TabBar-tab, .osscb-receiver-panel .lm-TabBar-tab { min-width: 0 !important; max-width: none !important;
+  flex: 0 0 auto !important; padding: 0 12px !important; }
+.osscb-builder .osscb-var button, .osscb-builder button.osscb-var { font-family: var(--jp-code-font-family, monospace); font-size: 11px; }
 </style>"""
 
 

@@ -86,7 +86,7 @@ class CallbackBuilder(TextRepr, W.VBox):
             self.sample_key, self.sample_mime,
         ], layout=W.Layout(width="50%", padding="0 12px 0 0"))
         right = W.VBox([self.status, self.tabs], layout=W.Layout(width="50%"))
-        super().__init__([W.HTML(h.wrap("<div class='osscb-title'>📮 Callback builder</div>")), W.HBox([form, right], layout=_full())])
+        super().__init__([W.HTML(h.wrap("<div class='osscb-title'>Callback builder</div>")), W.HBox([form, right], layout=_full())])
         self.add_class("osscb-builder")
 
         self.definition: Definition = Definition({}, {})

@@ -196,7 +196,7 @@ class Definition:
         ec = f' <span class="osscb-muted">EC {h.esc(e.ec)}</span>' if e.ec else ""
         return h.box(
             f'{h.badge("400 InvalidArgument", h.RED)} <b>{h.esc(e.oss_message)}</b>{ec}'
-            f'<div class="osscb-muted">argument: {h.esc(e.argument_name)}</div><div>💡 {h.esc(e.hint)}</div>',
+            f'<div class="osscb-muted">argument: {h.esc(e.argument_name)}</div><div><b>Hint:</b> {h.esc(e.hint)}</div>',
             "fail",
         )
 

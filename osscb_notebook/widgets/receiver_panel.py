@@ -14,7 +14,8 @@ from ._text import TextRepr
 from ._threads import UiDispatcher
 from .records_view import detail_views, history_table, record_line
 
-_STATUS = [("auto (200 if verified, else 400)", None), ("200 OK", 200), ("400 Bad Request", 400),
+# 0 stands for "auto": ipywidgets reads a None option value as "nothing selected"
+_STATUS = [("auto (200 if verified, else 400)", 0), ("200 OK", 200), ("400 Bad Request", 400),
            ("404 Not Found", 404), ("500 Server Error", 500), ("502 Bad Gateway", 502), ("301 redirect", 301)]
 _DETAIL_TABS = ("Summary", "Headers", "Raw body", "Pretty", "Reply", "curl")
 _MAX_ROWS = 50
@@ -55,7 +56,7 @@ class ReceiverPanel(TextRepr, W.VBox):
         self.replay_button = W.Button(description="Replay", icon="redo")
         self.replay_result = W.HTML()
 
-        self.reply_status = W.Dropdown(options=_STATUS, value=None, description="status", layout=W.Layout(width="330px"))
+        self.reply_status = W.Dropdown(options=_STATUS, value=0, description="status", layout=W.Layout(width="330px"))
         self.reply_body = W.Text(placeholder='(default {"Status":"OK"})', description="body", layout=W.Layout(width="330px"))
         self.reply_delay = W.FloatSlider(0.0, min=0.0, max=8.0, step=0.5, description="delay (s)", readout_format=".1f",
                                          layout=W.Layout(width="330px"))
@@ -189,7 +190,7 @@ class ReceiverPanel(TextRepr, W.VBox):
             self._error(OsscbError("No receiver is running.", hint="Press Start first."))
             return
         settings = ReplySettings(
-            status=self.reply_status.value, body=self.reply_body.value or None, delay=float(self.reply_delay.value),
+            status=self.reply_status.value or None, body=self.reply_body.value or None, delay=float(self.reply_delay.value),
             bom=self.reply_bom.value, content_length=not self.reply_no_length.value, oversize=self.reply_oversize.value,
         )
         self.receiver.set_reply(settings)

@@ -85,7 +85,7 @@ class VerificationStepper(TextRepr, W.VBox):
         self.back_button.on_click(lambda _b: self.back())
         self.next_button.on_click(lambda _b: self.next())
         nav = W.HBox([self.back_button, self.next_button, self.position], layout=W.Layout(align_items="center"))
-        super().__init__([W.HTML(h.wrap("<div class='osscb-title'>🔏 Verification stepper</div>")), paste, self.strip, self.card, nav])
+        super().__init__([W.HTML(h.wrap("<div class='osscb-title'>Verification stepper</div>")), paste, self.strip, self.card, nav])
         self.add_class("osscb-stepper")
         self.observe(lambda _c: self._render(), names="index")
         if source is not None:
@@ -177,7 +177,7 @@ class VerificationStepper(TextRepr, W.VBox):
             parts.append(f"<div><b>Likely cause:</b> {h.esc(s.cause)}</div>")
         if i == n - 1 or s.ok is False:
             assert self.trace is not None
-            parts.append(h.box(("✅ " if self.trace.ok else "❌ ") + h.esc(self.trace.summary), "ok" if self.trace.ok else "fail"))
+            parts.append(h.box(("✔ " if self.trace.ok else "✘ ") + h.esc(self.trace.summary), "ok" if self.trace.ok else "fail"))
         return h.box("".join(parts), kind)
 
     def text_summary(self) -> str:

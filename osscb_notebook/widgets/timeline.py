@@ -66,7 +66,11 @@ def exchange_from(outcome: Any, record: Any = None, *, key: str = "", total_ms: 
         callback_status = _first(record, "reply_status", "status")
         path = str(_first(record, "path", "target") or path)
     status = getattr(outcome, "status", None)
-    body = getattr(outcome, "body", b"")
+    # the app server's own reply: from the receiver when it saw the callback, else the body OSS
+    # relayed (only a 200 relays it; a 203 body is OSS's error XML)
+    body = getattr(record, "reply_body", None) if record is not None else None
+    if body is None and status == 200:
+        body = getattr(outcome, "body", b"")
     reply = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body or "")
     message = ""
     if status is not None and status != 200:
@@ -74,7 +78,8 @@ def exchange_from(outcome: Any, record: Any = None, *, key: str = "", total_ms: 
     return Exchange(
         operation=str(getattr(outcome, "operation", "PutObject")), key=key, status=status, callback_path=path,
         callback_status=callback_status, callback_ms=callback_ms, total_ms=total_ms, reply=reply[:200],
-        message=message, callback_sent=record is not None or status in (200, 203),
+        message=message,
+        callback_sent=record is not None or (status in (200, 203) and bool(getattr(outcome, "callback_requested", True))),
     )
 
 
@@ -144,7 +149,7 @@ class Timeline(TextRepr, W.VBox):
     def __init__(self, exchange: Exchange | None = None) -> None:
         self.view = W.HTML()
         self.exchange: Exchange | None = None
-        super().__init__([W.HTML(h.wrap("<div class='osscb-title'>⏱ Timeline</div>")), self.view])
+        super().__init__([W.HTML(h.wrap("<div class='osscb-title'>Timeline</div>")), self.view])
         self.add_class("osscb-timeline")
         self.show(exchange)
 

@@ -43,15 +43,15 @@ class UploadPanel(TextRepr, W.VBox):
         self.error: BaseException | None = None
 
         self.key = W.Text("photos/cat.jpg", description="key", layout=W.Layout(width="100%"))
-        self.content = W.ToggleButtons(options=_CONTENT, value="text", description="content", style={"button_width": "140px"})
+        self.content = W.ToggleButtons(options=_CONTENT, value="text", description="content", style={"button_width": "140px", "description_width": "100px"})
         self.text = W.Textarea("hello from osscb-notebook\n", rows=2, layout=W.Layout(width="100%"))
         self.size = W.BoundedIntText(12 * 1024 * 1024, min=1, max=1024**3, description="bytes", layout=W.Layout(width="260px"))
         self.file = W.FileUpload(accept="", multiple=False, description="Choose file")
-        self.operation = W.ToggleButtons(options=_OPERATIONS, value="PutObject", description="operation", style={"button_width": "100px"})
+        self.operation = W.ToggleButtons(options=_OPERATIONS, value="PutObject", description="operation", style={"button_width": "100px", "description_width": "100px"})
         self.part_size = W.BoundedIntText(5 * 1024 * 1024, min=100 * 1024, max=5 * 1024**3, description="part size",
                                           layout=W.Layout(width="260px"))
         self.target = W.ToggleButtons(options=[("local emulator", "emulator"), ("real OSS", "oss")],
-                                      value=self.session.config.backend, description="target", style={"button_width": "130px"})
+                                      value=self.session.config.backend, description="target", style={"button_width": "130px", "description_width": "100px"})
         c = self.session.config
         self.endpoint = W.Text(c.oss_endpoint or os.environ.get("OSS_ENDPOINT", ""), description="endpoint",
                                placeholder="https://oss-cn-hangzhou.aliyuncs.com", layout=W.Layout(width="100%"))

@@ -1,0 +1,122 @@
+"""Receiver and upload panels against the real emulator and receiver (no browser)."""
+
+from __future__ import annotations
+
+import json
+
+import ipywidgets as W
+
+from osscb_notebook.magics.session import Session
+from osscb_notebook.widgets import CallbackBuilder, ReceiverPanel, UploadPanel, VerificationStepper
+
+
+def _all_states(root: W.Widget) -> str:
+    """Every synced trait of ``root`` and its descendants: what the frontend (and a saved
+    notebook's widget state) can see."""
+    seen: set[str] = set()
+    out = []
+    stack = [root]
+    while stack:
+        w = stack.pop()
+        if w.model_id in seen:
+            continue
+        seen.add(w.model_id)
+        state = w.get_state()
+        out.append(json.dumps({k: v for k, v in state.items() if not isinstance(v, (bytes, memoryview))}, default=str))
+        stack.extend(c for c in getattr(w, "children", ()) if isinstance(c, W.Widget))
+    return "\n".join(out)
+
+
+def test_upload_shows_the_callback_row_and_a_loud_203(session: Session) -> None:
+    stepper = VerificationStepper()
+    receiver = ReceiverPanel(session, stepper=stepper)
+    assert repr(receiver) == "ReceiverPanel(receiver stopped)" and receiver.stop_button.disabled
+    receiver.start_button.click()
+    assert session.receiver is not None and session.emulator is not None
+    assert "RUNNING" in receiver.url.value and session.receiver.url in receiver.url.value
+    assert "No callbacks yet." in receiver.table.value
+
+    upload = UploadPanel(session)
+    upload.upload_button.click()
+    outcome = upload.wait(30)
+    assert outcome is not None and outcome.status == 200 and outcome.callback_ok
+    assert "Stored, callback delivered." in upload.result.value and '{&quot;Status&quot;:&quot;OK&quot;}' in upload.result.value
+    assert not upload.upload_button.disabled
+    assert "VERIFIED" in receiver.table.value and receiver.selected is session.receiver.history[-1]
+    assert "photos%2Fcat.jpg" in receiver.details["Raw body"].value
+    assert "photos/cat.jpg" in receiver.details["Pretty"].value
+    assert "PutObject photos/cat.jpg" in upload.timeline.view.value
+
+    receiver.step_button.click()
+    stepper.go("rsa_verify")
+    assert stepper.current.ok is True  # type: ignore[union-attr]
+
+    receiver.reply_status.value = 500
+    receiver.apply_button.click()
+    upload.upload_button.click()
+    outcome = upload.wait(30)
+    assert outcome.status == 203
+    assert "The object IS stored, but the callback FAILED." in upload.result.value
+    assert "Error status : 500." in upload.result.value and upload.progress.bar_style == "danger"
+    assert "203 CallbackFailed" in upload.timeline.view.value
+    assert len(session.history()) == 2 and "UNVERIFIED" not in receiver.table.value
+
+    receiver.replay_button.click()
+    assert "Replayed:" in receiver.replay_result.value and len(session.history()) == 3
+    text = repr(receiver)
+    assert "3 callback(s)" in text and "#2" in text
+    receiver.stop_button.click()
+    assert session.receiver is None and "STOPPED" in receiver.url.value
+
+
+def test_multipart_progress_and_a_builder_callback(session: Session) -> None:
+    receiver = ReceiverPanel(session)
+    receiver.start()
+    builder = CallbackBuilder(url=session.callback_url("/from-builder"), body="o=${object}&s=${size}&op=${operation}",
+                              variables={})
+    upload = UploadPanel(session, builder=builder)
+    upload.operation.value = "Multipart"
+    upload.content.value = "random"
+    upload.size.value = 300 * 1024
+    upload.part_size.value = 100 * 1024
+    assert upload.progress.layout.visibility == "visible"
+    upload.upload_button.click()
+    outcome = upload.wait(60)
+    assert outcome is not None and outcome.status == 200
+    assert upload.progress.value == upload.progress.max == 300 * 1024
+    record = session.history()[-1]
+    assert record.path == "/from-builder"
+    assert record.body == b"o=photos%2Fcat.jpg&s=307200&op=CompleteMultipartUpload"
+
+
+def test_errors_are_shown_not_raised(session: Session) -> None:
+    upload = UploadPanel(session)
+    upload.content.value = "file"
+    upload.upload_button.click()
+    assert upload.wait(30) is None
+    assert "No file chosen." in upload.result.value and "No file chosen." in repr(upload)
+    receiver = ReceiverPanel(session)
+    receiver.apply_button.click()
+    assert "No receiver is running." in receiver.message.value
+
+
+def test_the_secret_is_never_echoed_or_kept_in_widget_state(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for name in ("OSS_ENDPOINT", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_BUCKET"):
+        monkeypatch.delenv(name, raising=False)
+    secret = "s3cr3t-AccessKey-Secret-value"
+    upload = UploadPanel(session)
+    upload.target.value = "oss"
+    assert upload.oss_box.layout.display is None
+    upload.secret.value = secret
+    assert upload.secret.value == ""  # moved out of the synced widget state at once
+    assert session._secret == secret
+    assert "set (in memory only)" in upload.secret_state.value
+    assert secret not in _all_states(upload) and secret not in repr(upload)
+    # with no endpoint configured the upload explains what is missing, still without the secret
+    upload.endpoint.value = ""
+    upload.key_id.value = ""
+    upload.with_callback.value = False
+    upload.upload_button.click()
+    upload.wait(30)
+    assert "Real OSS needs an endpoint and an AccessKey ID." in upload.result.value
+    assert secret not in _all_states(upload) and secret not in repr(upload)
