@@ -106,3 +106,6 @@ emulator.cleanup()
 # 6. **Troubleshooting lab**: every common failure reproduced, explained and fixed.
 # 7. **Going to real OSS** with your own credentials.
 # 8. **Taking it to production**: the exported receiver.
+#
+# Prefer widgets to code? `%load_ext osscb_notebook` adds `%osscb_emulator`, `%osscb_receiver`, `%%osscb_callback`,
+# `%osscb_upload` and `%osscb_ui` (callback builder, receiver panel, upload panel, verification stepper, timeline).

@@ -8,15 +8,12 @@
 
 # %%
 import base64
-import contextlib
 import json
-import time
 
 import oss2
 
 from osscb_notebook import CallbackParams, CallbackVars, render_transports
 from osscb_notebook.emulator import Emulator
-from osscb_notebook.errors import ReceiverError
 from osscb_notebook.receiver import start_receiver
 from osscb_notebook.upload import UploadTarget, post_policy, upload
 
@@ -169,9 +166,6 @@ print(v2.callback_result)
 # With a working callback, `callback_result` is your server's reply:
 
 # %%
-time.sleep(0.05)
-with contextlib.suppress(ReceiverError):
-    receiver.check()  # OSS hung up on the 500 replies: forget the receiver's notes about its failed writes (notebook 6)
 receiver.set_reply(None)
 v2 = client.put_object(oss.PutObjectRequest(
     bucket=target.bucket, key="docs/v2.txt", body=b"v2\n",

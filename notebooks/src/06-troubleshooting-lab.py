@@ -14,14 +14,12 @@
 # %%
 import base64
 import json
-import time
 
 import oss2
 
 from osscb_notebook import CallbackParams, CallbackVars, KeyResolver, verify_request
 from osscb_notebook.callback import string_to_sign, verify
 from osscb_notebook.emulator import Emulator
-from osscb_notebook.errors import ReceiverError
 from osscb_notebook.receiver import start_receiver
 from osscb_notebook.upload import UploadTarget, upload
 
@@ -29,16 +27,6 @@ emulator = Emulator().start()
 receiver = start_receiver(trust_key_urls=[emulator.public_key_url])
 target = UploadTarget.for_emulator(emulator)
 BODY = "bucket=${bucket}&object=${object}&size=${size}"
-
-
-def forget_hangup(wait=0.0, server=None):
-    """When OSS gives up on a reply (too big, too late, not the format it wants) it hangs up, and the receiver's write
-    fails. The receiver keeps a note of that failed write and reports it on the next call; we know why, so we clear it."""
-    time.sleep(wait)  # a late reply is still being written: let it finish (or fail) first
-    try:
-        (server or receiver).check()
-    except ReceiverError:
-        pass
 
 
 def try_upload(url=None, *, key="lab/report.txt", body=BODY, body_type="application/x-www-form-urlencoded", to=None):
@@ -51,7 +39,6 @@ def try_upload(url=None, *, key="lab/report.txt", body=BODY, body_type="applicat
         print(f"HTTP {outcome.status} {outcome.error_code}  EC {outcome.ec or '-'}")
         print("OSS says:", outcome.error_message)
         print("object stored:", "yes (only the callback failed)" if outcome.stored else "no")
-    forget_hangup(wait=0.05)
 
 
 try_upload()
@@ -199,7 +186,6 @@ try_upload()
 # **Fix:** reply first, then do the work (a queue, a background task). **Verified:**
 
 # %%
-forget_hangup(wait=1.0)
 receiver.set_reply(None)
 try_upload()
 
@@ -328,7 +314,6 @@ print(record.trace.summary)
 # %%
 naive = start_receiver()
 try_upload(naive.url + "oss-callback")
-forget_hangup(server=naive)
 print(naive.last.trace.summary)
 
 # %% [markdown]
@@ -361,7 +346,6 @@ def raw_callback_upload(callback_json: str, callback_var_json: str | None = None
     except oss2.exceptions.OssError as e:
         print(f"HTTP {e.status} {e.code}  EC {e.ec or '-'}")
         print("OSS says:", e.message)
-    forget_hangup(wait=0.05)
 
 
 cb_url = receiver.url + "oss-callback"
@@ -423,7 +407,6 @@ try:
     outcome.raise_for_callback()
 except CallbackFailedError as e:
     print("CallbackFailedError: EC", e.ec)
-forget_hangup(wait=0.05)
 receiver.set_reply(None)
 print("after the fix:", upload(target, "lab/checked.txt", b"data\n", callback=CallbackParams(url=cb_url, body=BODY)).raise_for_callback().status)
 
