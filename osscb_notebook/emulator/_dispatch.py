@@ -12,6 +12,7 @@ import http.client
 import json
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -130,8 +131,13 @@ def send(request: CallbackRequest, target: CallbackTarget, timeout: float) -> Ca
 def dispatch(
     targets: list[CallbackTarget], body: bytes, *, body_type: str, host: str | None, private_key: rsa.RSAPrivateKey,
     public_key_url: str, bucket: str, request_id: str, requester: str, timeout: float,
+    additional_headers: Mapping[str, str] | None = None,
 ) -> Dispatched:
-    """Try each target in order until one succeeds; report the last failure otherwise."""
+    """Try each target in order until one succeeds; report the last failure otherwise.
+
+    ``additional_headers`` (the callback's ``additionalHeaders``, already validated) are sent
+    after OSS's own headers; the signature does not cover headers.
+    """
     attempts: list[CallbackAttempt] = []
     for target in targets:
         wire = _wire_target(target)
@@ -139,6 +145,8 @@ def dispatch(
             wire, body, body_type=body_type, private_key=private_key, public_key_url=public_key_url,
             bucket=bucket, request_id=request_id, requester=requester, host=host or None,
         )
+        if additional_headers:
+            request = dataclasses.replace(request, headers=[*request.headers, *additional_headers.items()])
         attempt = send(request, wire, timeout)
         attempts.append(attempt)
         if attempt.ok:

@@ -138,6 +138,7 @@ def finish(app: App, call: Call, bucket: str, meta: ObjectMeta, spec: CallbackSp
         spec.params.targets, rendered.body, body_type=spec.params.body_type, host=spec.params.host,
         private_key=app.private_key, public_key_url=app.public_key_url, bucket=bucket,
         request_id=call.req.request_id, requester=app.config.owner_id, timeout=app.config.callback_timeout,
+        additional_headers=spec.params.extra.get("additionalHeaders"),
     )
     if record is not None:
         record.attempts = result.attempts

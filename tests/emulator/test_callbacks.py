@@ -105,6 +105,15 @@ def test_json_body_type_and_callback_host(bucket, callback_server):
     assert cap.verified
 
 
+def test_additional_headers_are_sent(bucket, callback_server):
+    n = callback_server.count()
+    result = _put(bucket, unique("addh"), {"callbackUrl": callback_server.url("/ok"), "callbackBody": "a=${size}",
+                                           "additionalHeaders": {"x-tenant": "t1", "trace-id": "abc"}})
+    assert result.status == 200
+    [cap] = callback_server.since(n)
+    assert cap.headers["x-tenant"] == "t1" and cap.headers["trace-id"] == "abc" and cap.verified
+
+
 def test_xml_reply_is_accepted(bucket, callback_server):
     result = _put(bucket, unique("xml"), {"callbackUrl": callback_server.url("/xml"), "callbackBody": "a=${size}"})
     assert result.status == 200
