@@ -59,6 +59,9 @@ class ThreadBackend:
     def exit_info(self) -> str:
         return "the server thread is no longer running"
 
+    def sync(self, timeout: float) -> int:
+        return -1  # records are added before the reply is written: nothing in flight
+
     def set_reply(self, settings: ReplySettings | None, path: str | None) -> None:
         self.server.set_reply(settings, path)
 
@@ -86,8 +89,16 @@ def _child_main(config: EngineConfig, records: Any, conn: Any) -> None:
     def on_error(text: str) -> None:
         records.put(("error", text))
 
+    emitted = [0]
+    emitted_lock = threading.Lock()
+
+    def sink(record: CallbackRecord) -> None:
+        with emitted_lock:
+            records.put(record)
+            emitted[0] += 1
+
     try:
-        server = CallbackServer(config, records.put, on_error)
+        server = CallbackServer(config, sink, on_error)
     except ReceiverError as exc:
         conn.send(("error", str(exc)))
         return
@@ -107,6 +118,9 @@ def _child_main(config: EngineConfig, records: Any, conn: Any) -> None:
                 elif msg[0] == "secret":
                     server.add_secret(msg[1])
                     conn.send(("ok",))
+                elif msg[0] == "count":
+                    with emitted_lock:
+                        conn.send(("count", emitted[0]))
                 elif msg[0] == "stop":
                     break
         except (EOFError, OSError):
@@ -181,14 +195,20 @@ class ProcessBackend:
     def exit_info(self) -> str:
         return f"the receiver process exited (exit code {self.process.exitcode})"
 
-    def _ask(self, *msg: object) -> None:
+    def _ask(self, *msg: object) -> tuple[object, ...]:
         with self._lock:
             if not self.process.is_alive():
                 raise ReceiverError(self.exit_info() + ".", hint="Start a new receiver.")
             self._conn.send(msg)
             if not self._conn.poll(10):
                 raise ReceiverError("The receiver process did not answer a control message in 10 s.")
-            self._conn.recv()
+            return self._conn.recv()  # type: ignore[no-any-return]
+
+    def sync(self, timeout: float) -> int:
+        """How many records the child has sent; the caller waits until they all arrived."""
+        if self._stopped or not self.process.is_alive():
+            return -1
+        return int(self._ask("count")[1])  # type: ignore[call-overload]
 
     def set_reply(self, settings: ReplySettings | None, path: str | None) -> None:
         self._ask("reply", settings, path)

@@ -148,9 +148,19 @@ class Receiver:
 
     @property
     def history(self) -> list[CallbackRecord]:
-        """Records, oldest first (bounded: the oldest drop out past ``history_size``)."""
+        """Records, oldest first (bounded: the oldest drop out past ``history_size``).
+
+        Every request answered so far is in it, in process mode too (it waits for records in flight).
+        """
         self.check()
+        self.sync()
         return self._history.records()
+
+    def sync(self, timeout: float = 5.0) -> None:
+        """Wait until every record the server has produced so far is in the history."""
+        sent = self._backend.sync(timeout)
+        if sent > 0:
+            self._history.wait_for(sent, timeout)
 
     @property
     def last(self) -> CallbackRecord | None:

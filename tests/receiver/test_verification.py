@@ -138,3 +138,12 @@ def test_official_oss_key_is_pinned_and_verifies_golden_vector_g1(make_receiver)
     resp = httpx.post(r.url + "index.php?id=1&index=2", headers=headers, content=b"bucket=yonghu-test")
     assert resp.status_code == 200
     assert r.wait_for(1)[0].trace.step("public_key").output.startswith("RSA-512 key (pinned)")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_history_holds_every_answered_request_without_waiting(make_receiver, signer, mode):
+    """Once the client has its answer, the record is in the history: no sleep, no wait_for."""
+    r = make_receiver(mode=mode)
+    for i in range(20):
+        assert send(signer.request(r.url + f"cb?i={i}")).status_code == 200
+        assert r.last.query == f"i={i}" and len(r.history) == i + 1
