@@ -190,6 +190,7 @@ class Session:
             base = self.callback_url("")
             text = text.replace("{receiver}", base)
         d = Definition.from_text(text)
+        d.secrets = self.secrets()
         if d.ok:
             self.definition = d
         return d
@@ -198,11 +199,17 @@ class Session:
         """The session's definition, or the default one aimed at the running receiver."""
         if self.definition is not None:
             return self.definition
-        return Definition.evaluate(
+        d = Definition.evaluate(
             {"callbackUrl": self.callback_url(), "callbackBody": DEFAULT_BODY,
              "callbackBodyType": "application/x-www-form-urlencoded"},
             {"x:uid": "42"},
         )
+        d.secrets = self.secrets()
+        return d
+
+    def secrets(self) -> tuple[str, ...]:
+        """Strings that must never be shown (the open tunnel's token)."""
+        return tuple(self.tunnel.secrets) if self.tunnel is not None else ()
 
     # ---- upload --------------------------------------------------------------------------------
     def set_secret(self, secret: str | None) -> None:

@@ -17,7 +17,7 @@ from .definition import Definition, sample_facts
 
 _SNI = {"(not set)": None, "true": True, "false": False}
 _SIGNATURE_VERSIONS = {"(not set)": None, "1.0": "1.0", "2.0": "2.0"}
-_TABS = ("Base64", "Body preview", "Header", "Presigned URL", "PostObject", "oss2", "SDK V2")
+_TABS = ("Base64", "Preview", "Header", "Query", "Form", "oss2", "SDK V2")
 _DEFAULT_BODY = "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}&uid=${x:uid}"
 
 
@@ -51,7 +51,9 @@ class CallbackBuilder(TextRepr, W.VBox):
     def __init__(
         self, url: str = "http://127.0.0.1:9000/callback", body: str = _DEFAULT_BODY, body_type: str = FORM,
         variables: dict[str, str] | None = None, *, sample_key: str = "uploads/photo 1.jpg",
+        secrets: tuple[str, ...] = (),
     ) -> None:
+        self.secrets = tuple(secrets)  # e.g. a tunnel's Jupyter token: masked in every view
         self.url = W.Text(url, description="callbackUrl", placeholder="http(s)://host[:port]/path[?query]; up to 5, ';'-separated", layout=_full())
         self.host = W.Text("", description="callbackHost", placeholder="(optional) Host header; defaults to the URL's host", layout=_full())
         self.body_type = W.ToggleButtons(options=[("form-urlencoded", FORM), ("JSON", JSON)], value=body_type, description="BodyType", style={"button_width": "130px"})
@@ -196,6 +198,7 @@ class CallbackBuilder(TextRepr, W.VBox):
         """Re-evaluate everything; called on every field change."""
         facts = sample_facts(self.sample_key.value or "example.txt", mime_type=self.sample_mime.value or "application/octet-stream")
         d = Definition.evaluate(self.callback_object(), self.vars_object(), facts=facts)
+        d.secrets = self.secrets
         self.definition = d
         keys = [k for k in self.vars_object() if k.startswith("x:") and len(k) > 2]
         names = [b.description for b in self.palette_custom.children]
@@ -232,18 +235,24 @@ class CallbackBuilder(TextRepr, W.VBox):
             pretty = "<b>Decoded fields</b>" + h.kv_table(parse_qsl(preview, keep_blank_values=True))
         facts = d.facts
         assert facts is not None
-        views["Body preview"].value = h.wrap(
+        views["Preview"].value = h.wrap(
             f"<span class='osscb-muted'>Content-Type: {h.esc(d.params.body_type)} · object {h.esc(facts.object)} · "
             f"{facts.size} bytes</span>" + h.code(preview) + pretty
         )
         snippets = d.snippets()
         views["Header"].value = h.wrap("<span class='osscb-muted'>PutObject / CompleteMultipartUpload headers</span>" + h.code(snippets["header"]))
-        views["Presigned URL"].value = h.wrap("<span class='osscb-muted'>Append to a presigned URL (signed sub-resources)</span>" + h.code(snippets["query"]))
-        views["PostObject"].value = h.wrap("<span class='osscb-muted'>Form fields: each x: variable is its own field</span>" + h.code(snippets["form"]))
+        views["Query"].value = h.wrap("<span class='osscb-muted'>Append to a presigned URL (signed sub-resources)</span>" + h.code(snippets["query"]))
+        views["Form"].value = h.wrap("<span class='osscb-muted'>Form fields: each x: variable is its own field</span>" + h.code(snippets["form"]))
         views["oss2"].value = h.wrap(h.code(snippets["oss2"]))
         views["SDK V2"].value = h.wrap(h.code(snippets["sdk_v2"]))
+        if self.secrets:
+            for view in (*views.values(), self.status):
+                view.value = d.mask(view.value)
 
     def text_summary(self) -> str:
+        return self.definition.mask(self._text_summary())
+
+    def _text_summary(self) -> str:
         d = self.definition
         head = f"CallbackBuilder(url={self.url.value!r}, body_type={self.body_type.value!r})"
         if d.error is not None:

@@ -120,6 +120,8 @@ class Definition:
     facts: UploadFacts | None = None
     warnings: list[str] = field(default_factory=list)
     show_snippets: bool = False  # include oss2 / SDK V2 code in the displayed output
+    #: strings never to show (a Jupyter token in a tunnel URL); Base64 values carrying one are hidden
+    secrets: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -172,7 +174,26 @@ class Definition:
         ec = f" (EC {e.ec})" if e.ec else ""
         return f"400 InvalidArgument: {e.oss_message}{ec}\n  argument: {e.argument_name}\n  hint: {e.hint}"
 
+    def mask(self, text: str) -> str:
+        """``text`` with secrets redacted and any Base64 value that encodes one replaced."""
+        secrets = [x for x in self.secrets if x]
+        if not secrets:
+            return text
+        from urllib.parse import quote
+
+        t = self.transports
+        for value in ((t.callback, t.callback_var) if t is not None else ()):
+            if value and any(x in base64.b64decode(value).decode("utf-8", "replace") for x in secrets):
+                hidden = "<hidden: carries a secret token>"
+                text = text.replace(quote(value, safe=""), hidden).replace(value, hidden)
+        for x in secrets:
+            text = text.replace(x, "***")
+        return text
+
     def render_text(self, *, snippets: bool = False) -> str:
+        return self.mask(self._render_text(snippets=snippets))
+
+    def _render_text(self, *, snippets: bool = False) -> str:
         if self.error is not None:
             return "OSS would reject this callback.\n" + self.error_text()
         assert self.transports is not None and self.preview is not None
@@ -204,6 +225,9 @@ class Definition:
         return "".join(h.box("⚠ " + h.esc(w), "warn") for w in self.warnings)
 
     def render_html(self, *, snippets: bool = False) -> str:
+        return self.mask(self._render_html(snippets=snippets))
+
+    def _render_html(self, *, snippets: bool = False) -> str:
         if self.error is not None:
             return h.wrap(self.error_html())
         assert self.transports is not None and self.preview is not None

@@ -27,7 +27,7 @@ def test_builder_stepper_magic_timeline(lab, page) -> None:  # type: ignore[no-u
     builder.get_by_role("button", name="${object}", exact=True).click()
     builder.get_by_text("OSS would accept this callback.").wait_for(state="visible")
     assert body.input_value() == "object=${object}"
-    builder.get_by_role("tab", name="Body preview").click()
+    builder.get_by_role("tab", name="Preview").click()
     builder.get_by_text("object=uploads%2Fphoto%201.jpg").first.wait_for(state="visible")
     screenshot(builder, "builder-preview")
 

@@ -56,7 +56,7 @@ def test_custom_variable_rows_and_their_palette() -> None:
     b.palette_custom.children[0].click()
     assert b.body.value == "a=1&order=${x:order}"
     assert decode_callback_var(b.callback_var_b64).to_json() == {"x:order": "A-1"}
-    assert "order=A-1" in b.snippet_views["Body preview"].value
+    assert "order=A-1" in b.snippet_views["Preview"].value
     row.key.value = "x:Order"  # OSS wants lowercase keys
     assert not b.valid and "0007-00000103" in b.error_message
     row.remove.click()
@@ -99,3 +99,12 @@ def test_text_repr_for_non_widget_frontends() -> None:
     assert b.callback_b64 in bundle["text/plain"]  # not truncated at 110 characters like the base class
     b.body.value = ""
     assert "The callback body is empty." in repr(b)
+
+
+def test_secrets_are_masked_everywhere_shown() -> None:
+    token = "0123456789abcdef0123456789abcdef"
+    b = CallbackBuilder(url=f"https://lab.example.com/proxy/absolute/9000/cb?token={token}", secrets=(token,))
+    assert b.valid and token in decode_callback(b.callback_b64).url  # the real value still works
+    shown = repr(b) + "".join(v.value for v in b.snippet_views.values()) + b.status.value
+    assert token not in shown and b.callback_b64 not in shown
+    assert "hidden: carries a secret token" in shown

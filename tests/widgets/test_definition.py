@@ -105,3 +105,14 @@ def test_snippets_are_valid_python_that_check_203() -> None:
     assert set(snippets) == {"header", "query", "form", "oss2", "sdk_v2"}
     assert snippets["header"].startswith("x-oss-callback: ")
     assert '<input type="hidden" name="x:uid" value="1">' in snippets["form"]
+
+
+def test_a_token_in_the_callback_url_is_never_shown() -> None:
+    token = "feedfacefeedfacefeedface"
+    d = Definition.from_text(f"callbackUrl: http://h/cb?token={token}\ncallbackBody: a=1\n")
+    d.secrets = (token,)
+    d.show_snippets = True
+    assert d.ok and d.transports is not None
+    for shown in (repr(d), d._repr_html_()):
+        assert token not in shown and d.transports.callback not in shown
+        assert "***" in shown
