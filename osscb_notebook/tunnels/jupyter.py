@@ -52,9 +52,11 @@ def open_jupyter(
     ctx = context or detect_jupyter()
     if server_url:
         ctx = JupyterContext(ctx.kind if ctx.kind != "none" else "server", server_url, ctx.token, "argument")
+    if token is not None:
+        ctx = JupyterContext(ctx.kind, ctx.server_url, token, ctx.source)
     require_server(ctx)
     base = ctx.server_url if ctx.server_url.endswith("/") else ctx.server_url + "/"
-    token = token if token is not None else ctx.token
+    token = ctx.token
     route_path = f"proxy/absolute/{port}/" if route == "absolute" else f"proxy/{port}/"
     public = base + route_path + (f"?token={token}" if token else "")
     tunnel = Tunnel("jupyter", public, port, warning=TOKEN_WARNING if token else "",
@@ -75,7 +77,7 @@ def open_jupyter(
 
 
 def _hint(ctx: JupyterContext) -> str:
-    return ("Is jupyter-server-proxy installed in the server's environment (pip install jupyter-server-proxy, "
+    return ("Is the server URL right, and is jupyter-server-proxy installed in the server's environment (pip install jupyter-server-proxy, "
             "then restart the server)? Is the token right (a 403 or a redirect to /login means it is not)? "
             f"Detected: {ctx!r}.")
 

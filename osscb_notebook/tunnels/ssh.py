@@ -51,8 +51,9 @@ class _SshProcess:
         self.ready.set()
 
     def failure(self) -> str:
-        important = [x for x in self.lines if any(f in x for f in _FAILURES) or not x.startswith("debug")]
-        return "\n".join(important[-8:]) or "\n".join(list(self.lines)[-8:])
+        """ssh's own complaint (its non-debug lines), without the version banner."""
+        said = [x for x in self.lines if not x.startswith(("debug", "OpenSSH_"))]
+        return "\n".join(said[-6:]) or "\n".join(list(self.lines)[-6:])
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -119,7 +120,8 @@ def open_ssh(
         ssh.close()
         raise TunnelUnavailableError(
             f"ssh -R to {user}@{host}:{ssh_port} failed (exit code {ssh.proc.returncode}):\n{ssh.failure()}",
-            hint="Check the host, port, user and key; the server must allow TCP forwarding (AllowTcpForwarding).")
+            hint="Check the host, port, user and key, and that outbound SSH is allowed from here (mybinder.org "
+                 "blocks it); the server must allow TCP forwarding (AllowTcpForwarding).")
     remote = ssh.allocated or ssh.listen or remote_port
     url = public_url or f"http://{public_host or host}:{remote}/"
     tunnel = Tunnel("ssh", url, port, details={"ssh": f"{user}@{host}:{ssh_port}", "remote_port": str(remote),
