@@ -13,7 +13,7 @@ BLUE = "#0969da"
 
 #: Scoped by the ``osscb`` class so it never leaks into the rest of JupyterLab.
 STYLE = """<style>
-.osscb { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; }
+.osscb { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; line-height: 1.45; }
 .osscb .osscb-title { font-weight: 600; font-size: 15px; margin: 2px 0 6px; }
 .osscb pre.osscb-code { background: var(--jp-layout-color2, #f6f8fa); border: 1px solid var(--jp-border-color2, #d0d7de);
   border-radius: 4px; padding: 6px 8px; margin: 2px 0 8px; white-space: pre-wrap; word-break: break-all;
@@ -32,7 +32,7 @@ STYLE = """<style>
 .osscb .osscb-warn { border-color: #9a6700; background: #fff8c5; }
 .osscb .osscb-info { border-color: #0969da; background: #ddf4ff; }
 .osscb .osscb-muted { color: #6e7781; }
-.osscb table.osscb-table td code { line-height: 1.45; }
+.osscb-field-label { text-align: right; padding-right: 8px; color: var(--jp-widgets-label-color, #000); }
 /* ipywidgets gives every tab the same fixed width; let titles such as "Presigned URL" fit */
 .osscb-builder .lm-TabBar-tab, .osscb-receiver-panel .lm-TabBar-tab { min-width: 0 !important; max-width: none !important;
   flex: 0 0 auto !important; padding: 0 12px !important; }
@@ -66,3 +66,12 @@ def kv_table(rows: Mapping[str, object] | Iterable[tuple[str, object]]) -> str:
 def wrap(html: str) -> str:
     """Wrap a fragment in the scoped stylesheet."""
     return f'{STYLE}<div class="osscb">{html}</div>'
+
+
+def labeled(text: str, widget: object, width: str = "110px") -> object:
+    """``widget`` with a right-aligned label of ``width`` in front, like a Text's description
+    (ToggleButtons put their description on a line of its own when space is short)."""
+    import ipywidgets as W
+
+    label = W.HTML(f'<div class="osscb-field-label">{esc(text)}</div>', layout=W.Layout(width=width, min_width=width))
+    return W.HBox([label, widget], layout=W.Layout(align_items="center"))

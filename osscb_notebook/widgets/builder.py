@@ -56,11 +56,11 @@ class CallbackBuilder(TextRepr, W.VBox):
         self.secrets = tuple(secrets)  # e.g. a tunnel's Jupyter token: masked in every view
         self.url = W.Text(url, description="callbackUrl", placeholder="http(s)://host[:port]/path[?query]; up to 5, ';'-separated", layout=_full())
         self.host = W.Text("", description="callbackHost", placeholder="(optional) Host header; defaults to the URL's host", layout=_full())
-        self.body_type = W.ToggleButtons(options=[("form-urlencoded", FORM), ("JSON", JSON)], value=body_type, description="BodyType", style={"button_width": "130px"})
+        self.body_type = W.ToggleButtons(options=[("form-urlencoded", FORM), ("JSON", JSON)], value=body_type, style={"button_width": "130px"})
         self.body = W.Textarea(body, description="callbackBody", rows=3, layout=_full())
         self.sni = W.Dropdown(options=list(_SNI), value="(not set)", description="callbackSNI", layout=W.Layout(width="260px"))
         self.signature_version = W.Dropdown(options=list(_SIGNATURE_VERSIONS), value="(not set)", description="signatureVersion", style={"description_width": "initial"}, layout=W.Layout(width="260px"))
-        self.additional_headers = W.Textarea("", description="additional Headers", placeholder="(optional) one 'name: value' per line", rows=2, layout=_full())
+        self.additional_headers = W.Textarea("", description="extra headers", tooltip="additionalHeaders", placeholder="(optional) one 'name: value' per line", rows=2, layout=_full())
         self.sample_key = W.Text(sample_key, description="sample key", layout=_full())
         self.sample_mime = W.Text("image/jpeg", description="sample type", layout=_full())
         for w in (self.url, self.host, self.body, self.sni, self.signature_version, self.additional_headers, self.sample_key, self.sample_mime):
@@ -78,7 +78,7 @@ class CallbackBuilder(TextRepr, W.VBox):
         self.tabs = W.Tab(children=[self.snippet_views[n] for n in _TABS], titles=_TABS, layout=_full())
 
         form = W.VBox([
-            self.url, self.host, self.body_type, self.body,
+            self.url, self.host, h.labeled("callbackBodyType", self.body_type, "114px"), self.body,
             W.HTML("<span class='osscb-muted' style='font-size:12px'>Insert a variable into callbackBody:</span>"),
             self.palette_system, self.palette_custom,
             W.HBox([self.sni, self.signature_version]), self.additional_headers,

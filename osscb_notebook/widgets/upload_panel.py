@@ -43,15 +43,15 @@ class UploadPanel(TextRepr, W.VBox):
         self.error: BaseException | None = None
 
         self.key = W.Text("photos/cat.jpg", description="key", layout=W.Layout(width="100%"))
-        self.content = W.ToggleButtons(options=_CONTENT, value="text", description="content", style={"button_width": "140px", "description_width": "100px"})
+        self.content = W.ToggleButtons(options=_CONTENT, value="text", style={"button_width": "140px"})
         self.text = W.Textarea("hello from osscb-notebook\n", rows=2, layout=W.Layout(width="100%"))
         self.size = W.BoundedIntText(12 * 1024 * 1024, min=1, max=1024**3, description="bytes", layout=W.Layout(width="260px"))
         self.file = W.FileUpload(accept="", multiple=False, description="Choose file")
-        self.operation = W.ToggleButtons(options=_OPERATIONS, value="PutObject", description="operation", style={"button_width": "100px", "description_width": "100px"})
+        self.operation = W.ToggleButtons(options=_OPERATIONS, value="PutObject", style={"button_width": "100px"})
         self.part_size = W.BoundedIntText(5 * 1024 * 1024, min=100 * 1024, max=5 * 1024**3, description="part size",
                                           layout=W.Layout(width="260px"))
         self.target = W.ToggleButtons(options=[("local emulator", "emulator"), ("real OSS", "oss")],
-                                      value=self.session.config.backend, description="target", style={"button_width": "130px", "description_width": "100px"})
+                                      value=self.session.config.backend, style={"button_width": "130px"})
         c = self.session.config
         self.endpoint = W.Text(c.oss_endpoint or os.environ.get("OSS_ENDPOINT", ""), description="endpoint",
                                placeholder="https://oss-cn-hangzhou.aliyuncs.com", layout=W.Layout(width="100%"))
@@ -82,7 +82,8 @@ class UploadPanel(TextRepr, W.VBox):
         self.content_box = W.VBox()
         super().__init__([
             W.HTML(h.wrap("<div class='osscb-title'>Upload</div>")),
-            self.key, self.content, self.content_box, self.operation, self.part_size, self.target, self.oss_box,
+            self.key, h.labeled("content", self.content, "104px"), self.content_box,
+            h.labeled("operation", self.operation, "104px"), self.part_size, h.labeled("target", self.target, "104px"), self.oss_box,
             W.HBox([self.with_callback, self.callback_info], layout=W.Layout(align_items="center")),
             W.HBox([self.upload_button, self.progress], layout=W.Layout(align_items="center")),
             self.result, self.timeline,
@@ -156,11 +157,14 @@ class UploadPanel(TextRepr, W.VBox):
         return self.outcome
 
     def _upload_in_thread(self) -> None:
+        # plain attributes are set here so wait() sees them at once; widget traits change on the loop
         try:
             outcome, total_ms, record = self.upload()
         except BaseException as exc:  # shown in the panel; a thread has nowhere else to report
+            self.outcome, self.error = None, exc
             self._ui(self._show_error, exc)
         else:
+            self.outcome = outcome
             self._ui(self._show_outcome, outcome, total_ms, record)
         finally:
             self._ui(self._done)

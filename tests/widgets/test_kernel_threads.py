@@ -1,0 +1,71 @@
+"""In a real ipykernel: receiver and upload threads never print, and their widget updates reach
+the widgets (marshalled onto the kernel loop) without leaking into later cells."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[Any]:
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel()
+    client = km.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    try:
+        yield client
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def run(client: Any, code: str) -> tuple[list[str], list[dict[str, Any]], str]:
+    """Execute ``code``; return (stream texts, display data, status) of messages parented by it."""
+    msg_id = client.execute(code)
+    streams: list[str] = []
+    data: list[dict[str, Any]] = []
+    while True:
+        try:
+            msg = client.get_iopub_msg(timeout=60)
+        except queue.Empty:
+            raise AssertionError(f"no idle from the kernel for {code!r}") from None
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            streams.append(content["text"])
+        elif kind in ("execute_result", "display_data"):
+            data.append(content["data"])
+        elif kind == "error":
+            raise AssertionError("\n".join(content["traceback"]))
+        elif kind == "status" and content["execution_state"] == "idle":
+            reply = client.get_shell_msg(timeout=60)
+            return streams, data, reply["content"]["status"]
+
+
+def test_background_updates_are_silent_and_arrive(kernel: Any) -> None:
+    streams, _, status = run(kernel, (
+        "%load_ext osscb_notebook\n"
+        "from osscb_notebook.widgets import ReceiverPanel, UploadPanel\n"
+        "rp = ReceiverPanel(); rp.start(); up = UploadPanel(); thread = up.start_upload()"
+    ))
+    assert status == "ok" and streams == []
+    streams, _, _ = run(kernel, "outcome = up.wait(30)")
+    assert streams == []  # the receiver and upload threads printed nothing into this cell
+    streams, data, _ = run(kernel, "outcome.status, len(rp.records()), 'VERIFIED' in rp.table.value, rp._ui.errors")
+    assert streams == []
+    assert data[0]["text/plain"] == "(200, 1, True, deque([], maxlen=50))"
+    # the panels' text repr is what a non-widget frontend (nbval) compares
+    _, data, _ = run(kernel, "rp")
+    assert data[0]["text/plain"].startswith("ReceiverPanel(running, callback URL http://127.0.0.1:")
+    assert "application/vnd.jupyter.widget-view+json" in data[0]
+    streams, _, _ = run(kernel, "%unload_ext osscb_notebook")
+    assert streams == []
