@@ -9,8 +9,8 @@ import sys
 import threading
 import traceback
 import types
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 from ..errors import ReceiverError
 from .engine import CallbackServer, EngineConfig
@@ -21,8 +21,22 @@ _SPAWN = mp.get_context("spawn")
 START_TIMEOUT = 60.0  # a cold spawn imports cryptography and httpx; CI machines can be slow
 
 
+class Backend(Protocol):
+    """What :class:`Receiver` needs from where the engine runs."""
+
+    mode: str
+    port: int
+
+    def alive(self) -> bool: ...
+    def exit_info(self) -> str: ...
+    def sync(self, timeout: float) -> int: ...
+    def set_reply(self, settings: ReplySettings | None, path: str | None) -> None: ...
+    def add_secret(self, secret: str) -> None: ...
+    def stop(self) -> None: ...
+
+
 @contextlib.contextmanager
-def _main_hidden():
+def _main_hidden() -> Iterator[None]:
     """Spawn re-imports the parent's ``__main__`` in the child; an unguarded user script would run
     again there. The child needs nothing from ``__main__``, so show it a blank one while starting."""
     main = sys.modules.get("__main__")

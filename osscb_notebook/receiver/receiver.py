@@ -11,7 +11,7 @@ from typing import Literal
 
 from ..errors import ReceiverError
 from ..verification.keys import normalize_prefix
-from .backends import ProcessBackend, ThreadBackend
+from .backends import Backend, ProcessBackend, ThreadBackend
 from .engine import DEFAULT_MAX_BODY, EngineConfig
 from .history import History
 from .record import CallbackRecord
@@ -75,9 +75,9 @@ class Receiver:
         self._errors_lock = threading.Lock()
         self._reported = 0
         self._stopped = False
-        backend_cls = ProcessBackend if mode == "process" else ThreadBackend
+        backend_cls: type[ThreadBackend] | type[ProcessBackend] = ProcessBackend if mode == "process" else ThreadBackend
         try:
-            self._backend = backend_cls(self.config, self._history.add, self._keep_error)
+            self._backend: Backend = backend_cls(self.config, self._history.add, self._keep_error)
         except Exception:
             self._history.close()
             raise
