@@ -4,7 +4,7 @@ keys percent-encoded, ``%2F`` included) or virtual-host style (``bucket.localhos
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import unquote, unquote_to_bytes
+from urllib.parse import unquote_plus, unquote_to_bytes
 
 from ._errors import OssError, invalid_object_name
 
@@ -31,13 +31,15 @@ class Route:
 
 
 def parse_query(raw: str) -> list[tuple[str, str]]:
-    """Decode ``a=1&b&c=%2F``; ``+`` stays ``+`` (OSS SDKs encode spaces as ``%20``)."""
+    """Decode ``a=1&b&c=%2F``. In the query ``+`` means a space, as form encoding has it: oss2
+    (through requests) sends ``prefix=a+b`` for ``a b`` and signs ``a b``; a real ``+`` arrives
+    as ``%2B``. In the path ``+`` stays ``+``."""
     pairs = []
     for item in raw.split("&"):
         if not item:
             continue
         name, _, value = item.partition("=")
-        pairs.append((unquote(name), unquote(value)))
+        pairs.append((unquote_plus(name), unquote_plus(value)))
     return pairs
 
 
