@@ -20,11 +20,11 @@ STYLE = """<style>
   font-family: var(--jp-code-font-family, monospace); font-size: 12px; user-select: all; max-height: 260px; overflow: auto; }
 .osscb .osscb-badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-weight: 600;
   font-size: 11px; letter-spacing: .3px; }
-.osscb table.osscb-table { border-collapse: collapse; margin: 2px 0 6px; width: 100%; }
+.osscb table.osscb-table { border-collapse: collapse; margin: 2px 0 6px; width: 100%; table-layout: auto !important; }
 .osscb table.osscb-table td, .osscb table.osscb-table th { border-bottom: 1px solid var(--jp-border-color2, #d0d7de);
   padding: 3px 8px; text-align: left; vertical-align: top; font-size: 12px; }
 .osscb table.osscb-table th { color: #57606a; font-weight: 600; }
-.osscb table.osscb-table td.k { color: #57606a; white-space: nowrap; width: 1%; }
+.osscb table.osscb-table td.k { color: #57606a; white-space: nowrap; width: 1%; min-width: 80px; }
 .osscb table.osscb-table td code { word-break: break-all; }
 .osscb .osscb-box { border-left: 4px solid; padding: 6px 10px; margin: 4px 0; border-radius: 3px; }
 .osscb .osscb-ok { border-color: #1a7f37; background: #dafbe1; }
@@ -64,8 +64,9 @@ def kv_table(rows: Mapping[str, object] | Iterable[tuple[str, object]]) -> str:
 
 
 def wrap(html: str) -> str:
-    """Wrap a fragment in the scoped stylesheet."""
-    return f'{STYLE}<div class="osscb">{html}</div>'
+    """Wrap a fragment in the scoped stylesheet. The ignore classes stop JupyterLab's MathJax from
+    typesetting ``${bucket}&object=${object}`` as LaTeX in HTML outputs."""
+    return f'{STYLE}<div class="osscb tex2jax_ignore mathjax_ignore">{html}</div>'
 
 
 def labeled(text: str, widget: object, width: str = "110px") -> object:

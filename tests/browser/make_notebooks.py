@@ -18,6 +18,8 @@ NOTEBOOKS = {
         new_code_cell("%%osscb_callback --no-snippets\ncallbackUrl: http://example.com/cb\ncallbackBody: \n"),
         new_code_cell("Timeline(Exchange(key='photo.jpg', status=203, callback_status=200, callback_ms=5600, total_ms=5650,\n"
                       "                   message='Error status : -1 reply timeout, cost:5600ms, timeout:5000ms'))"),
+        new_code_cell('%%osscb_callback --snippets\ncallbackUrl: https://cb.example.com/oss\ncallbackSNI: true\n'
+                      'callbackBody: {"object":${object},"size":${size},"uid":${x:uid}}\ncallbackBodyType: application/json\nx:uid: 42'),
     ],
     "receiver_upload.ipynb": [
         new_markdown_cell("# Receiver and upload panels (browser test)"),

@@ -54,6 +54,9 @@ def test_builder_stepper_magic_timeline(lab, page) -> None:  # type: ignore[no-u
     magic_out = cell_output(page, 3)
     magic_out.get_by_text("The callback body is empty.").wait_for(state="visible")
     assert "Traceback" not in magic_out.inner_text()
+    # ${...} in the hint is shown as written, not typeset as LaTeX by JupyterLab's MathJax
+    assert "bucket=${bucket}&object=${object}" in magic_out.inner_text()
+    assert magic_out.locator("mjx-container").count() == 0
     screenshot(magic_out, "magic-invalid")
 
     # --- timeline: a 203 after a slow callback is drawn red with the budget overrun -------------
@@ -62,3 +65,11 @@ def test_builder_stepper_magic_timeline(lab, page) -> None:  # type: ignore[no-u
     assert "203 CallbackFailed" in timeline.inner_text()
     assert "5600 ms of 5000 ms" in timeline.inner_text()
     screenshot(timeline, "timeline-203")
+
+    # --- cell magic, valid: Base64, the three transports, the JSON body OSS would send ----------
+    valid_out = cell_output(page, 5)
+    valid_out.scroll_into_view_if_needed()
+    text = valid_out.inner_text()
+    assert "OSS would accept this callback." in text and "x-oss-callback-var" in text
+    assert '{"object":"uploads/photo 1.jpg","size":26,"uid":"42"}' in text
+    screenshot(valid_out, "magic-valid")
