@@ -40,6 +40,11 @@ from osscb_notebook.params import FORM, JSON, is_private_address, pick_transport
 # | `callbackHost` | no | The `Host` header of the callback request (default: the host of the URL). |
 # | `callbackSNI` | no | A JSON **boolean**: send SNI on HTTPS. Turn it on for HTTPS URLs behind shared front ends. |
 #
+# Three rarer fields pass through unchanged (`CallbackParams(extra=...)`): `additionalHeaders` (up to 10 extra headers
+# for the callback request: lowercase names, not `x-oss-*`, not reserved ones such as `Host`), `signatureVersion`
+# (only `"1.0"` is accepted here) and `callbackPolicy` (the name of a policy stored on the bucket). An **empty**
+# `callbackUrl` means no callback at all.
+#
 # `CallbackParams` holds them with Python names; `to_json()` gives OSS's names:
 
 # %%
@@ -191,7 +196,9 @@ print("unknown variables:", rendered.unknown)
 # ## Common mistakes and OSS's exact errors
 #
 # Each of these makes OSS reject the upload with **HTTP 400 `InvalidArgument`**: the object is *not* stored and no
-# callback is sent. The kit raises the same message and error code (EC), so what you see here is what OSS says.
+# callback is sent. The kit raises the same message and error code (EC), so what you see here is what OSS says
+# (typos included: "expecten"). Two codes have no published message (0007-00000026 and 0007-00000102): for those
+# the EC is OSS's and the wording is the kit's.
 
 # %%
 def b64_text(text: str) -> str:
@@ -219,6 +226,8 @@ mistakes = {
     "callbackBodyType not a string": b64_text(json.dumps({**ok, "callbackBodyType": 123})),
     'callbackSNI as the string "true"': b64_text(json.dumps({**ok, "callbackSNI": "true"})),
     "callback over 5 KB": b64_text(json.dumps({**ok, "callbackBody": "a=${bucket}&" * 400})),
+    "additionalHeaders with an x-oss- name": b64_text(json.dumps({**ok, "additionalHeaders": {"x-oss-tenant": "a"}})),
+    "signatureVersion 2.0": b64_text(json.dumps({**ok, "signatureVersion": "2.0"})),
 }
 for label, value in mistakes.items():
     oss_says(label, value)
@@ -227,6 +236,7 @@ oss_says("callback-var without x:", b64_text('{"uid":"42"}'), var=True)
 oss_says("callback-var not Base64", "%%%", var=True)
 oss_says("callback-var a list", b64_text('["x:uid"]'), var=True)
 oss_says("callbackSNI as a boolean (the fix)", b64_text(json.dumps({**ok, "callbackSNI": True})))
+oss_says("additionalHeaders, lowercase (the fix)", b64_text(json.dumps({**ok, "additionalHeaders": {"x-app-tenant": "a"}})))
 
 # %% [markdown]
 # OSS echoes what it decoded in `<ArgumentValue>`, which helps to spot the broken quote:
