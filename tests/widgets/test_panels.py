@@ -120,3 +120,35 @@ def test_the_secret_is_never_echoed_or_kept_in_widget_state(session: Session, mo
     upload.wait(30)
     assert "Real OSS needs an endpoint and an AccessKey ID." in upload.result.value
     assert secret not in _all_states(upload) and secret not in repr(upload)
+
+
+def test_every_operation_delivers_the_callback(session: Session) -> None:
+    ReceiverPanel(session).start()
+    upload = UploadPanel(session)
+    for op in ("PutObject", "PostObject", "Presigned", "Multipart"):
+        upload.operation.value = op
+        upload.key.value = f"ops/{op}.txt"
+        upload.upload_button.click()
+        outcome = upload.wait(30)
+        assert outcome is not None and outcome.status == 200, (op, upload.result.value)
+        assert session.history()[-1].body.startswith(f"bucket=demo&object=ops%2F{op}.txt".encode())
+    assert len(session.history()) == 4
+
+
+def test_process_mode_and_local_tunnel_through_the_magic_functions(session: Session) -> None:
+    from osscb_notebook.magics import osscb_receiver, osscb_status, osscb_ui, osscb_upload
+
+    started = osscb_receiver("start", mode="process", tunnel="local")
+    assert started.ok and "process mode" in repr(started) and "only the local emulator can call it" in repr(started)
+    assert session.tunnel is not None and session.callback_url().startswith(session.tunnel.public_url.rstrip("/"))
+    assert "public URL: http://127.0.0.1:" in repr(osscb_status())
+    panel = osscb_ui("receiver")
+    assert osscb_upload("p.txt").ok
+    session.receiver.wait_for(1)  # process mode delivers records asynchronously
+    stepper = osscb_ui("stepper")
+    assert stepper.trace is not None and stepper.trace.ok
+    timeline = osscb_ui("timeline")
+    assert "4. OSS -> client: 200" in repr(timeline)
+    panel.refresh()
+    assert "VERIFIED" in panel.table.value
+    assert osscb_receiver("stop").ok and session.tunnel is None and session.receiver is None
