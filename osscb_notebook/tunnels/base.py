@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -90,10 +90,6 @@ def close_all_tunnels() -> int:
     for t in tunnels:
         t.close()
     return len(tunnels)
-
-
-def secrets_of(values: Iterable[str | None]) -> tuple[str, ...]:
-    return tuple(v for v in values if v)
 
 
 atexit.register(close_all_tunnels)
