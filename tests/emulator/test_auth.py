@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
+import hmac
+import time
 import xml.etree.ElementTree as ET
+from email.utils import formatdate
 
 import httpx
 import oss2
@@ -144,3 +149,20 @@ def test_v2_sdk_presign_put_with_callback_header(emulator, callback_server):
     assert "x-oss-callback" in {k.lower() for k in result.signed_headers}
     resp = httpx.put(result.url, content=b"presigned v2", headers=result.signed_headers)
     assert resp.status_code == 200 and resp.json()["Status"] == "OK"
+
+
+def test_request_time_too_skewed(emulator):
+    """A correctly signed V1 request dated 20 minutes ago is refused, as OSS refuses it."""
+    key = unique("skew")
+    date = formatdate(time.time() - 20 * 60, usegmt=True)
+    string_to_sign = f"PUT\n\napplication/octet-stream\n{date}\n/demo/{key}"
+    sig = base64.b64encode(hmac.new(emulator.access_key_secret.encode(), string_to_sign.encode(), hashlib.sha1).digest())
+    headers = {"Date": date, "Content-Type": "application/octet-stream",
+               "Authorization": f"OSS {emulator.access_key_id}:{sig.decode()}"}
+    resp = httpx.put(f"{emulator.endpoint}/demo/{key}", content=b"x", headers=headers)
+    assert resp.status_code == 403 and _error(resp.content)["Code"] == "RequestTimeTooSkewed"
+    date = formatdate(time.time(), usegmt=True)
+    string_to_sign = f"PUT\n\napplication/octet-stream\n{date}\n/demo/{key}"
+    sig = base64.b64encode(hmac.new(emulator.access_key_secret.encode(), string_to_sign.encode(), hashlib.sha1).digest())
+    headers.update({"Date": date, "Authorization": f"OSS {emulator.access_key_id}:{sig.decode()}"})
+    assert httpx.put(f"{emulator.endpoint}/demo/{key}", content=b"x", headers=headers).status_code == 200
