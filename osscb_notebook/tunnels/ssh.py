@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import getpass
 import re
 import shutil
 import subprocess
@@ -86,7 +85,7 @@ def open_ssh(
 ) -> Tunnel:
     """Open ``ssh -R [bind_address:]remote_port:127.0.0.1:port user@host``.
 
-    ``remote_port=0`` lets the server pick. The public URL is ``public_url`` if given (servers such as
+    ``host`` may be ``user@host`` or an alias from ``~/.ssh/config``. ``remote_port=0`` lets the server pick. The public URL is ``public_url`` if given (servers such as
     localhost.run print their own), else ``http://{public_host or host}:{remote port}/``. For the
     port to be reachable from outside the server needs ``GatewayPorts`` (clientspecified + bind
     address ``0.0.0.0``) or a front end. ``check=True`` pings the receiver through the public URL.
@@ -96,7 +95,10 @@ def open_ssh(
     if binary is None:
         raise TunnelUnavailableError(f"The ssh client ({ssh_binary!r}) is not installed.",
                                      hint="Install OpenSSH's client (apt-get install openssh-client).")
-    user = user or getpass.getuser()
+    # "user@host" works as well as host= plus user=; without a user, ssh (and ~/.ssh/config) decides.
+    if "@" in host:
+        user, host = host.rsplit("@", 1)[0] if user is None else user, host.rsplit("@", 1)[1]
+    destination = f"{user}@{host}" if user else host
     spec = f"{bind_address + ':' if bind_address else ''}{remote_port}:127.0.0.1:{port}"
     argv = [binary, "-v", "-N", "-T", "-p", str(ssh_port),
             "-o", "BatchMode=yes", "-o", "ExitOnForwardFailure=yes",
@@ -107,7 +109,7 @@ def open_ssh(
         argv += ["-o", f"UserKnownHostsFile={known_hosts_file}"]
     if identity_file:
         argv += ["-i", identity_file, "-o", "IdentitiesOnly=yes"]
-    argv += [*extra_args, "-R", spec, f"{user}@{host}"]
+    argv += [*extra_args, "-R", spec, destination]
     ssh = _SshProcess(argv)
     deadline = time.monotonic() + connect_timeout + 10
     while not ssh.ready.wait(0.1):
@@ -119,12 +121,12 @@ def open_ssh(
     if ssh.proc.poll() is not None or (ssh.allocated is None and ssh.listen is None):
         ssh.close()
         raise TunnelUnavailableError(
-            f"ssh -R to {user}@{host}:{ssh_port} failed (exit code {ssh.proc.returncode}):\n{ssh.failure()}",
+            f"ssh -R to {destination}:{ssh_port} failed (exit code {ssh.proc.returncode}):\n{ssh.failure()}",
             hint="Check the host, port, user and key, and that outbound SSH is allowed from here (mybinder.org "
                  "blocks it); the server must allow TCP forwarding (AllowTcpForwarding).")
     remote = ssh.allocated or ssh.listen or remote_port
     url = public_url or f"http://{public_host or host}:{remote}/"
-    tunnel = Tunnel("ssh", url, port, details={"ssh": f"{user}@{host}:{ssh_port}", "remote_port": str(remote),
+    tunnel = Tunnel("ssh", url, port, details={"ssh": f"{destination}:{ssh_port}", "remote_port": str(remote),
                                                "pid": str(ssh.proc.pid)},
                     _closer=ssh.close, _alive=lambda: ssh.proc.poll() is None)
     if check:

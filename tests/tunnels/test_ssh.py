@@ -47,6 +47,17 @@ def test_fixed_remote_port_and_bind_address(sshd, make_receiver, signer):
     assert r.wait_for(1)[0].verified
 
 
+def test_user_at_host_form(sshd, make_receiver, signer):
+    r = make_receiver()
+    options = ssh_options(sshd)
+    del options["user"]
+    options["host"] = f"{sshd.user}@127.0.0.1"
+    with open_tunnel("ssh", r, **options) as tunnel:
+        assert tunnel.details["ssh"] == f"{sshd.user}@127.0.0.1:{sshd.port}"
+        assert tunnel.public_url.startswith("http://127.0.0.1:")
+        assert send(signer.request(tunnel.callback_url("cb"))).status_code == 200
+
+
 def test_unreachable_ssh_server_fails_fast_with_a_clear_message(make_receiver):
     r = make_receiver()
     with pytest.raises(TunnelUnavailableError, match="Connection refused"):
