@@ -199,16 +199,17 @@ class Emulator:
             self._app, self._server = app, server
             app.public_key_url = self.public_key_url
             ready = threading.Event()
-
-            def serve() -> None:
-                ready.set()
-                server.serve_forever(poll_interval=0.2)
-
-            self._thread = threading.Thread(target=serve, name=f"osscb-emulator:{self.port}", daemon=True)
+            # A bound method: the running thread keeps the Emulator (and its temp dir) alive.
+            self._thread = threading.Thread(target=self._serve, args=(server, ready),
+                                            name=f"osscb-emulator:{self.port}", daemon=True)
             self._thread.start()
             ready.wait(5)
             self._wait_accepting()
             return self
+
+    def _serve(self, server: _Server, ready: threading.Event) -> None:
+        ready.set()
+        server.serve_forever(poll_interval=0.2)
 
     def _wait_accepting(self) -> None:
         # The socket listens from bind(); one real connection proves it end to end.

@@ -5,6 +5,7 @@ callback (200 with the application server's body, or 203 ``CallbackFailed``)."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class CallbackSpec:
 
 def _check_private(params: CallbackParams) -> None:
     """OSS refuses callback URLs whose host is or resolves to a private address (EC 0007-00000008)."""
+    shown = json.dumps(params.to_json(), ensure_ascii=False)  # OSS echoes the decoded callback
     for target in params.targets:
         host = target.host
         private = is_private_address(host)
@@ -59,11 +61,11 @@ def _check_private(params: CallbackParams) -> None:
                     addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, target.port, socket.AF_INET)]
                 except OSError:
                     raise OssError(400, "InvalidArgument", CANNOT_RESOLVE,
-                                   extra=[("ArgumentName", "callback"), ("ArgumentValue", params.url)]) from None
+                                   extra=[("ArgumentName", "callback"), ("ArgumentValue", shown)]) from None
             private = any(is_private_address(a) for a in addresses)
         if private:
             msg = m.PRIVATE_ADDRESS
-            raise CallbackParamError(msg.message, ec=msg.ec, argument_value=params.url, hint=msg.hint)
+            raise CallbackParamError(msg.message, ec=msg.ec, argument_value=shown, hint=msg.hint)
 
 
 def read_callback(
