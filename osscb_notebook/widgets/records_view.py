@@ -26,10 +26,15 @@ def _clock(record: Any) -> str:
     return datetime.fromtimestamp(record.received_at).strftime("%H:%M:%S")
 
 
+def ms(value: float) -> str:
+    """Milliseconds for people: one decimal below 10 ms, so a fast reply is not "0 ms"."""
+    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+
+
 def record_line(i: int, record: Any) -> str:
     """``#0 12:00:01 POST /callback VERIFIED reply 200 3 ms``."""
     return (f"#{i} {_clock(record)} {record.method} {record.path} {verdict(record)} "
-            f"reply {record.reply_status} {record.duration_ms:.0f} ms")
+            f"reply {record.reply_status} {ms(record.duration_ms)}")
 
 
 def budget_bar(ms: float, width: int = 90) -> str:
@@ -54,7 +59,7 @@ def history_table(records: list[Any], start: int = 0, selected: int | None = Non
         rows.append(
             f'<tr class="osscb-row"{style}><td>{i}</td><td>{_clock(r)}</td><td><code>{h.esc(r.method)} {h.esc(r.path)}</code></td>'
             f"<td>{h.badge(v, colors[v])}</td><td>{h.badge(str(r.reply_status), reply_color)}</td>"
-            f"<td>{budget_bar(r.duration_ms)} {r.duration_ms:.0f} ms</td></tr>"
+            f"<td>{budget_bar(r.duration_ms)} {ms(r.duration_ms)}</td></tr>"
         )
     return f'<table class="osscb-table osscb-history">{head}{"".join(rows)}</table>'
 

@@ -123,7 +123,8 @@ def render_svg(ex: Exchange) -> str:
         late = ex.callback_ms is not None and ex.callback_ms > BUDGET_MS
         ok = ex.callback_status == 200 and not late
         status = str(ex.callback_status) if ex.callback_status is not None else "no answer"
-        took = f"{ex.callback_ms:.0f} ms of 5000 ms" if ex.callback_ms is not None else "time unknown"
+        took = (f"{ex.callback_ms:.1f} ms of 5000 ms" if ex.callback_ms < 10 else f"{ex.callback_ms:.0f} ms of 5000 ms") \
+            if ex.callback_ms is not None else "time unknown"
         parts.append(_arrow(a, o, y, f"{status} {ex.reply[:28]}".strip(), took, h.GREEN if ok else h.RED, dashed=True))
     y += 55
     failed = ex.status != 200

@@ -73,6 +73,7 @@ class UploadPanel(TextRepr, W.VBox):
 
         self.oss_box = W.VBox([self.endpoint, self.region, self.bucket, self.key_id, self.secret, self.secret_state])
         self.secret.observe(self._take_secret, names="value")
+        self.file.observe(self._file_chosen, names="value")
         for w in (self.content, self.operation, self.target):
             w.observe(lambda _c: self._layout(), names="value")
         self.upload_button.on_click(lambda _b: self.start_upload())
@@ -89,6 +90,8 @@ class UploadPanel(TextRepr, W.VBox):
             self.result, self.timeline,
         ])
         self.add_class("osscb-upload-panel")
+        # follow the receiver/tunnel the magics or the receiver panel start and stop
+        self._watching = self.session.on_change(lambda _what: self._ui(self._layout))
         self._layout()
 
     # ---- form ---------------------------------------------------------------------------------
@@ -127,17 +130,21 @@ class UploadPanel(TextRepr, W.VBox):
             return self.builder.definition
         return self.session.default_definition()
 
-    def payload(self) -> tuple[bytes, str]:
-        """The bytes to upload and a label for them."""
+    def payload(self) -> tuple[bytes, str | None]:
+        """The bytes to upload and their content type (``None``: let the client guess from the key)."""
         kind = self.content.value
         if kind == "text":
-            return self.text.value.encode("utf-8"), "text"
+            return self.text.value.encode("utf-8"), "text/plain"
         if kind == "random":
-            return os.urandom(int(self.size.value)), f"{self.size.value} random bytes"
+            return os.urandom(int(self.size.value)), "application/octet-stream"
         if not self.file.value:
             raise OsscbError("No file chosen.", hint="Press 'Choose file', or switch content to text.")
         f = self.file.value[0]
-        return bytes(f["content"]), f["name"]
+        return bytes(f["content"]), f.get("type") or None
+
+    def _file_chosen(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.key.value = "uploads/" + change["new"][0]["name"]
 
     # ---- upload -------------------------------------------------------------------------------
     def start_upload(self) -> threading.Thread | None:
@@ -172,7 +179,7 @@ class UploadPanel(TextRepr, W.VBox):
     def upload(self) -> tuple[Any, float, Any]:
         """Upload now, on the calling thread; returns ``(outcome, total ms, receiver record)``."""
         self.error = None
-        data, _label = self.payload()
+        data, content_type = self.payload()
         before = len(self.session.history())
         if self.target.value == "oss":
             c = self.session.config
@@ -189,7 +196,7 @@ class UploadPanel(TextRepr, W.VBox):
             self.key.value.strip() or "example.txt", data, operation=self.operation.value, backend=self.target.value,
             definition=definition, callback=self.with_callback.value,
             part_size=int(self.part_size.value) if self.operation.value == "Multipart" else None,
-            progress=lambda done, total: self._ui(self._progress, done, total),
+            progress=lambda done, total: self._ui(self._progress, done, total), content_type=content_type,
         )
         total_ms = (time.perf_counter() - started) * 1000
         history = self.session.history()
@@ -223,6 +230,10 @@ class UploadPanel(TextRepr, W.VBox):
     def _done(self) -> None:
         self.upload_button.disabled = False
         self._layout()
+
+    def close(self) -> None:
+        self._watching()
+        super().close()
 
     def text_summary(self) -> str:
         head = f"UploadPanel(target={self.target.value}, operation={self.operation.value}, key={self.key.value!r})"

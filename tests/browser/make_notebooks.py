@@ -24,7 +24,7 @@ NOTEBOOKS = {
     "receiver_upload.ipynb": [
         new_markdown_cell("# Receiver and upload panels (browser test)"),
         new_code_cell("%load_ext osscb_notebook\nfrom osscb_notebook.widgets import ReceiverPanel, UploadPanel, VerificationStepper"),
-        new_code_cell("%osscb_receiver start"),
+        new_code_cell("%osscb_status"),
         new_code_cell("stepper = VerificationStepper()\nreceiver_panel = ReceiverPanel(stepper=stepper)\nreceiver_panel"),
         new_code_cell("upload_panel = UploadPanel()\nupload_panel"),
         new_code_cell("stepper"),

@@ -17,8 +17,13 @@ def test_upload_to_emulator_shows_callback_row(lab, page) -> None:  # type: igno
 
     receiver = page.locator(".osscb-receiver-panel")
     uploader = page.locator(".osscb-upload-panel")
+    receiver.get_by_text("STOPPED").wait_for(state="visible")
+    assert "No receiver is running" in uploader.inner_text()
+    receiver.get_by_role("button", name="Start").click()
     receiver.get_by_text("RUNNING").wait_for(state="visible")
     assert receiver.get_by_text("No callbacks yet.").is_visible()
+    # the upload panel follows: its callback now goes to the receiver
+    uploader.get_by_text("to http://127.0.0.1:").wait_for(state="visible")
 
     # --- upload: the callback row appears, verified, and the client got 200 with the reply -----
     uploader.scroll_into_view_if_needed()
@@ -57,3 +62,21 @@ def test_upload_to_emulator_shows_callback_row(lab, page) -> None:  # type: igno
     stepper.get_by_text("Signature verified").wait_for(state="visible")
     stepper.scroll_into_view_if_needed()
     screenshot(stepper, "stepper-emulator-callback")
+
+    # --- a file chosen with FileUpload, uploaded with the reply back to auto ---------------------
+    receiver.locator("select").filter(has_text="500 Server Error").select_option(label="auto (200 if verified, else 400)")
+    receiver.get_by_role("button", name="Apply reply").click()
+    uploader.get_by_role("button", name="file (choose below)").click()
+    with page.expect_file_chooser() as chooser:
+        uploader.get_by_role("button", name="Choose file").click()
+    chooser.value.set_files(files=[{"name": "report.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}])
+    uploader.get_by_role("button", name="Choose file (1)").wait_for(state="visible")
+    uploader.get_by_role("button", name="Upload").click()
+    uploader.get_by_text("Stored, callback delivered.", exact=True).wait_for(state="visible")
+    row.nth(2).wait_for(state="visible")  # the third callback
+    assert "VERIFIED" in row.nth(2).inner_text() and "200" in row.nth(2).inner_text()
+    receiver.get_by_role("tab", name="Raw body").click()
+    raw = receiver.inner_text()  # the newest callback is selected: report.csv's
+    assert "object=uploads%2Freport.csv" in raw and "size=8&" in raw and "mimeType=text%2Fcsv" in raw
+    receiver.scroll_into_view_if_needed()
+    screenshot(receiver, "receiver-three-callbacks")
