@@ -145,6 +145,16 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 30  # a stalled client must not hold a thread forever
 
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        if ok:
+            # http.server folds a leading "//" into "/" (CPython gh-87389), but OSS signed the
+            # target exactly as it sent it: keep the raw one from the request line.
+            words = self.requestline.split()
+            if len(words) >= 2:
+                self.path = words[1]
+        return ok
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         pass  # never print from a server thread
 

@@ -8,7 +8,7 @@ import json
 
 import httpx
 import pytest
-from receiver_helpers import Signer, send
+from receiver_helpers import Signer, post_raw, send
 
 MODES = ["thread", "process"]
 
@@ -147,3 +147,14 @@ def test_history_holds_every_answered_request_without_waiting(make_receiver, sig
     for i in range(20):
         assert send(signer.request(r.url + f"cb?i={i}")).status_code == 200
         assert r.last.query == f"i={i}" and len(r.history) == i + 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_leading_double_slash_is_kept_as_signed(make_receiver, signer, mode):
+    # http.server would fold "//cb" into "/cb"; OSS signed "//cb", so the receiver must not.
+    r = make_receiver(mode=mode)
+    req = signer.request(r.url + "/cb//x?a=1")
+    assert req.target == "//cb//x?a=1"
+    assert post_raw(r.port, req) == 200
+    (rec,) = r.wait_for(1)
+    assert rec.target == "//cb//x?a=1" and rec.verified
