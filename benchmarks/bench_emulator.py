@@ -16,7 +16,7 @@ from pathlib import Path
 from osscb_notebook.emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 from osscb_notebook.upload import UploadTarget, upload
 
-from .harness import Context, Result
+from .harness import Context, Result, profiled
 from .servers import Spawned
 
 MIB = 1024 * 1024
@@ -103,7 +103,7 @@ def throughput(ctx: Context) -> list[Result]:
         target = UploadTarget(emu.url, "demo", DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, kind="emulator")
         upload(target, "warm", b"w" * 1024)
         for operation in ("PutObject", "Multipart"):
-            with PeakRSS(emu.pid) as mem:
+            with profiled(ctx, emu.pid, f"emulator-{operation}"), PeakRSS(emu.pid) as mem:
                 t0 = time.perf_counter()
                 out = upload(target, f"big-{operation}", path, operation=operation)  # type: ignore[arg-type]
                 took = time.perf_counter() - t0

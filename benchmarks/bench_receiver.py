@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import time
 
 from osscb_notebook.receiver import start_receiver
 
-from .harness import Context, Result, percentile
+from .harness import Context, Result, percentile, profiled
 from .load import LoadResult, LoadSpec
 from .servers import NoopHandler, NoopServer, SampleServer, Spawned, serve_in_thread, stop_server
 from .workload import LoadProcess, SignedRequests, drive
@@ -62,7 +63,10 @@ def throughput(ctx: Context) -> list[Result]:
             receiver = start_receiver(mode=mode, trust_key_urls=(keys.url + "/",), history_size=100)
             try:
                 spec = _throughput_spec(receiver.port, requests, ctx.quick)
-                res = drive(spec, ctx.scratch)
+                # process mode: the child serving (its pid) is what to look at
+                pid = os.getpid() if mode == "thread" else receiver._backend.process.pid  # type: ignore[attr-defined]
+                with profiled(ctx, pid, f"receiver-throughput-{mode}"):
+                    res = drive(spec, ctx.scratch)
                 # every answered callback must also be in the history (process mode streams them back)
                 receiver.wait_for(min(spec.warmup, len(requests)) + res.completed, timeout=30)
                 ours[mode] = (res, int(receiver.status()["requests"]))  # type: ignore[call-overload]

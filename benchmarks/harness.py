@@ -131,3 +131,45 @@ def run_module(args: list[str], *, timeout: float, env: dict[str, str] | None = 
     full_env = dict(os.environ, **(env or {}))
     full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     return subprocess.run([python(), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+@contextmanager
+def profiled(ctx: Context, pid: int, name: str) -> Iterator[None]:
+    """With ``--profile DIR``, sample process ``pid`` with py-spy while the block runs and write
+    ``DIR/NAME.txt`` (collapsed stacks) plus ``DIR/NAME.top.txt`` (hottest frames). Without it,
+    or without py-spy, do nothing: the figures never depend on profiling."""
+    import shutil
+    import signal
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if ctx.profile_dir is None or not Path(spy).exists():
+        yield
+        return
+    ctx.profile_dir.mkdir(parents=True, exist_ok=True)
+    out = ctx.profile_dir / f"{name}.txt"
+    proc = subprocess.Popen([spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "250", "--threads"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)  # let it attach
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
+        proc.wait(timeout=60)
+        if out.exists():
+            (ctx.profile_dir / f"{name}.top.txt").write_text(top_frames(out))
+
+
+def top_frames(raw: Path, n: int = 25) -> str:
+    """Self time per frame from py-spy's collapsed stacks, idle waits excluded."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, hits = line.rpartition(" ")
+        frame = stack.split(";")[-1]
+        if any(w in frame for w in ("select (", "wait (", "accept (", "readline (", "sleep", "read (", "profiled (",
+                                    "benchmarks/servers.py")):
+            continue
+        counts[frame] += int(hits)
+    total = sum(counts.values()) or 1
+    return "\n".join(f"{100 * c / total:5.1f}%  {f}" for f, c in counts.most_common(n)) + "\n"
