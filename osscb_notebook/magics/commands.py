@@ -9,6 +9,7 @@ from typing import Any
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from ..config import TUNNELS
 from ..errors import OsscbError
 from . import functions as f
 from .session import Report, error_report, get_session
@@ -32,7 +33,9 @@ def _run(magic: Any, line: str, action: Callable[[Any], Any]) -> Any:
     """Parse ``line`` for ``magic``; ``-h``/``--help`` returns the usage (magic_arguments builds its
     parsers without a help option), user errors become a red box."""
     if {"-h", "--help"} & set(line.split()):
-        return Report(magic.parser.format_help().rstrip())
+        text = magic.parser.format_help().strip()
+        # magic_arguments writes reStructuredText ("::" before the usage line) for docstrings
+        return Report("usage:" + text[2:] if text.startswith("::") else text)
     args = parse_argstring(magic, line)
     return _safe(lambda: action(args))
 
@@ -78,7 +81,7 @@ class OsscbMagics(Magics):
     @argument("action", nargs="?", default="status", choices=("start", "stop", "status", "reply"))
     @argument("--port", type=int, default=None, help="port (default: Osscb.receiver_port, 0 = any free)")
     @argument("--mode", choices=("thread", "process"), default=None, help="run in a kernel thread or a child process")
-    @argument("--tunnel", default=None, help="expose it: none, jupyter-proxy, ngrok, ... (default: Osscb.tunnel)")
+    @argument("--tunnel", default=None, choices=TUNNELS, help="expose it to real OSS (default: Osscb.tunnel)")
     @argument("--status", type=int, default=None, help="reply with this HTTP status (200 = success)")
     @argument("--body", default=None, help="reply body (default {\"Status\":\"OK\"})")
     @argument("--delay", type=float, default=None, help="seconds to wait before replying (OSS gives up after 5)")

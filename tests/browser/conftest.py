@@ -90,7 +90,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     _quiet_settings(settings)
     token = secrets.token_hex(24)
     port = _free_port()
+    # user-level Jupyter dirs in the temp home: a kernelspec or setting of the machine's user must
+    # not change which Python the notebook runs (the "python3" kernel is this interpreter)
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
+               JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), PYTHONUNBUFFERED="1")
     log = home / "lab.log"
     cmd = [

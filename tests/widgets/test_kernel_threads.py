@@ -14,9 +14,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def kernel() -> Iterator[Any]:
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel()
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with pytest.MonkeyPatch.context() as mp:
+        # no user-level kernelspec may replace "python3": it must be this interpreter
+        mp.setenv("JUPYTER_DATA_DIR", str(tmp_path_factory.mktemp("jupyter-data")))
+        km = KernelManager(kernel_name="python3")
+        km.start_kernel()
     client = km.client()
     client.start_channels()
     client.wait_for_ready(timeout=60)

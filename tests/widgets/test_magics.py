@@ -84,3 +84,14 @@ def test_emulator_receiver_upload_history_and_unload(ip: InteractiveShell) -> No
     assert not set(CELL_MAGICS) & set(ip.magics_manager.magics["cell"])
     assert not any(type(c).__name__ == "Osscb" for c in ip.configurables)
     ip.run_line_magic("load_ext", "osscb_notebook")  # the fixture unloads again
+
+
+def test_emulator_magic_start_status_stop(ip: InteractiveShell) -> None:
+    started = ip.run_line_magic("osscb_emulator", "start --bucket lessons")
+    session = get_session()
+    assert started.ok and session.emulator.buckets == ["lessons"]
+    assert session.emulator.endpoint in repr(started) and session.emulator.public_key_url in repr(started)
+    assert "0 request(s)" in repr(ip.run_line_magic("osscb_emulator", "status"))
+    assert "Emulator stopped." in repr(ip.run_line_magic("osscb_emulator", "stop"))
+    assert "not running" in repr(ip.run_line_magic("osscb_emulator", "status"))
+    assert "usage" in repr(ip.run_line_magic("osscb_emulator", "--help")).lower()
