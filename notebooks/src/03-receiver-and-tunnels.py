@@ -99,8 +99,7 @@ print(json.dumps(doc["reply"]["body_text"]))
 # bytes OSS sent):
 
 # %%
-print(record.as_curl().split(" | ")[0])
-print("| curl ... -H 'authorization: ...' -H 'x-oss-pub-key-url: ...' --data-binary @-")
+print(record.as_curl().replace(" -H ", " \\\n    -H "))
 
 # %% [markdown]
 # ## Replay
