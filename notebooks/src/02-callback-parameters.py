@@ -103,9 +103,12 @@ for t in multi.targets:
 #    (`x:uid`), not a `callback-var` blob. The POST policy may pin the callback with a `{"callback": ...}` condition.
 
 # %%
+def short(value: str) -> str:
+    return value if len(value) < 40 else value[:24] + "..." + value[-8:]
+
+
 variables = CallbackVars({"x:uid": "12345", "x:order_id": "67890"})
 t = render_transports(params, variables)
-short = lambda v: v if len(v) < 40 else v[:24] + "..." + v[-8:]  # noqa: E731
 print("1. headers:    ", {k: short(v) for k, v in t.headers.items()})
 print("2. query:      ", {k: short(v) for k, v in t.query.items()})
 print("3. form fields:", {k: short(v) for k, v in t.form_fields.items()})

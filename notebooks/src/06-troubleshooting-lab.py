@@ -413,17 +413,23 @@ print("after the fix:", upload(target, "lab/checked.txt", b"data\n", callback=Ca
 # %% [markdown]
 # ## Summary
 #
-# | Symptom at the client | OSS's message | Usual cause |
-# |---|---|---|
-# | 203, EC 0007-00000203 | `Error status : -1.OSS can not connect to your callbackUrl, please check it.` | server down / unreachable |
-# | 400, EC 0007-00000008 | `Private address is forbidden to callback.` | loopback or private URL |
-# | 203, EC 0007-00000203 | `Error status : N.` | reply status not exactly 200 (or signature rejected: 400) |
-# | 203, EC 0007-00000205 | `Response body is not valid json format.` | non-JSON reply, or a BOM |
-# | 203 | `Error Status : 400.User server missing content-length.` | chunked reply |
-# | 203 | `Error Status : 400.User server return too long content-length value.` | reply over 1 MB |
-# | 203, EC 0007-00000202 | `Error status : -1 ... reply timeout, cost:5000ms ...` | slower than 5 s |
-# | 400 | `The callback sni is invalid.` | `callbackSNI` not a boolean |
-# | 400, EC 0007-00000103 | `The callback var is not expecten json.` | `x:` key not lowercase / not a string map |
+# | # | Symptom at the client | OSS's message | Cause | Fix |
+# |---|---|---|---|---|
+# | 1 | 203, EC 0007-00000203 | `Error status : -1.OSS can not connect to your callbackUrl, please check it.` | server down or unreachable | run it; check from outside |
+# | 2 | 400, EC 0007-00000008 | `Private address is forbidden to callback.` | loopback or private URL | a public URL (tunnel) |
+# | 3 | 203, EC 0007-00000203 | `Error status : N.` | reply status not exactly 200 | answer 200 |
+# | 4 | 203, EC 0007-00000205 | `Response body is not valid json format.` | non-JSON reply | `{"Status":"OK"}` |
+# | 5 | 203, EC 0007-00000205 | `Response body is not valid json format.` | BOM before the JSON | save without BOM |
+# | 6 | 203 | `Error Status : 400.User server missing content-length.` | chunked reply | send `Content-Length` |
+# | 7 | 203 | `Error Status : 400.User server return too long content-length value.` | reply over 1 MB | short reply |
+# | 8 | 203, EC 0007-00000202 | `Error status : -1 HOST:PORT reply timeout, cost:...ms, timeout:5000ms ...` | slower than 5 s | reply first, work later |
+# | 9 | 203, EC 0007-00000203 | `Error status : 400.` (your verifier refused) | proxy rewrote the path | keep the path / rebuild it |
+# | 10 | (your verifier fails) | none | body re-serialised | verify the raw bytes |
+# | 11 | (your verifier fails for some URLs) | none | `+` or `%2F` decoded wrongly | `unquote` the path only |
+# | 12 | 203, EC 0007-00000203 | `Error status : 400.` (your verifier refused) | key URL not trusted | trust exactly the test server's URL |
+# | 13 | 400 | `The callback sni is invalid.` | `callbackSNI` not a boolean | `true` / `false` |
+# | 14 | 400, EC 0007-00000103 | `The callback var is not expecten json.` | `x:` key not lowercase | lowercase keys and references |
+# | 15 | none: status 203, no exception | (`CallbackFailed` XML in the body) | 203 treated as success | check `status == 200` |
 #
 # ## Clean up
 
