@@ -177,7 +177,8 @@ conn.close()
 #   **idempotent** and reconcile (list recent objects) so that missed callbacks are caught up.
 # * Behind a reverse proxy, forward the **path unchanged** (or rebuild it) and never re-encode the body.
 # * Use HTTPS with `"callbackSNI": true` behind shared front ends, and a public address (OSS refuses private ones).
-# * Keep the `x-oss-request-id` of each callback in your logs: it is the upload's request id, what Alibaba support asks for.
+# * Log each callback's `x-oss-request-id` and `x-oss-bucket` with your own request id: request ids are what
+#   Alibaba support asks for.
 #
 # ## Clean up
 
