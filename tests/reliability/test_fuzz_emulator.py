@@ -169,6 +169,7 @@ def test_raw_traversal_paths_never_reach_the_filesystem(emulator: Emulator) -> N
     b"PUT /demo/k HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + b"Content-Length: 0\r\n\r\n",
     b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
     b"PUT /demo/k HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+    b"PUT /demo/k HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\nabc",  # read(-1) would wait for EOF
     b"PUT /demo/k HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n",
     b"PUT /demo/k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     b"PUT /demo/k HTTP/1.1\r\nHost: x\r\nx-oss-callback: ;;;\r\nContent-Length: 0\r\n\r\n",

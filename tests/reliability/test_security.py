@@ -247,3 +247,23 @@ def test_servers_bind_loopback_by_default() -> None:
             assert _listening_addresses(r.port) == {LOOPBACK_V4}, mode
         finally:
             r.stop()
+
+
+@pytest.mark.parametrize("command", [["emulator", "--data-dir", "{tmp}/d"], ["receiver"]])
+def test_clis_bind_loopback_by_default(tmp_path: Path, command: list[str]) -> None:
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    proc = subprocess.Popen([sys.executable, "-m", "osscb_notebook", *args, "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    try:
+        assert proc.stdout is not None
+        line = ""
+        for _ in range(20):
+            line = proc.stdout.readline()
+            if not line or "listening on" in line:
+                break
+        match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+        assert match, line
+        assert _listening_addresses(int(match.group(1))) == {LOOPBACK_V4}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

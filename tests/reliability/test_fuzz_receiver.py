@@ -1,0 +1,60 @@
+"""Hostile requests to the receiver over real HTTP: never a 500, never a hang, nothing fetched
+from an untrusted key URL, no traceback kept on the server side."""
+
+from __future__ import annotations
+
+import base64
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reliability_helpers import CountingServer, raw_http
+
+FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+header_value = st.one_of(
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60),
+    st.binary(max_size=40).map(lambda b: base64.b64encode(b).decode()),
+)
+
+
+@st.composite
+def requests(draw: st.DrawFn, key_url_b64: str) -> bytes:
+    method = draw(st.sampled_from(["POST", "GET", "PUT", "DELETE", "OPTIONS", "HEAD"]))
+    target = draw(st.sampled_from(["/", "/cb", "/cb?token=abc", "/%ZZ", "/a%00b", "/" + "x" * 3000, "/cb?" + "&" * 50]))
+    headers = draw(st.lists(st.tuples(
+        st.sampled_from(["authorization", "x-oss-pub-key-url", "Content-MD5", "Content-Type", "X-Forwarded-Prefix",
+                         "Transfer-Encoding"]), header_value), max_size=5))
+    if draw(st.booleans()):
+        headers.append(("x-oss-pub-key-url", key_url_b64))
+    body = draw(st.binary(max_size=200))
+    # exact or unusable lengths only, so the server never has a reason to wait; "-1" has its own test
+    length = draw(st.sampled_from([str(len(body)), "", "-5", "abc", "0x10", "1e3", None]))
+    head = f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers)
+    if length is not None:
+        head += f"Content-Length: {length}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def test_hostile_requests_to_the_receiver(make_receiver, counting_server: CountingServer) -> None:
+    receiver = make_receiver()
+    key_url_b64 = base64.b64encode((counting_server.prefix + "k.pem").encode()).decode()
+
+    @FUZZ
+    @given(requests(key_url_b64))
+    def check(raw: bytes) -> None:
+        resp = raw_http(receiver.port, raw, timeout=5)  # TimeoutError = a hang = a failure
+        if resp is not None:  # 501 is the receiver's deliberate answer to non-POST methods
+            assert resp.status < 500 or (resp.status == 501 and not raw.startswith(b"POST")), \
+                (resp.status, raw[:200], resp.body[:200])
+
+    check()
+    assert counting_server.hits == []
+    assert receiver.errors == []  # no traceback kept on the server side
+
+
+def test_negative_content_length_is_a_400_not_a_hang(make_receiver) -> None:
+    """``Content-Length: -1`` must not become ``rfile.read(-1)`` (read until the client closes)."""
+    receiver = make_receiver()
+    resp = raw_http(receiver.port, b"POST /cb HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\nabc", timeout=5)
+    assert resp is not None and resp.status == 400
