@@ -56,6 +56,17 @@ def _source_trace(source: Any, resolver: KeyResolver) -> tuple[Trace, CapturedRe
     raise TypeError(f"cannot verify a {type(source).__name__}: give raw request bytes, a CapturedRequest, a Trace or a receiver record")
 
 
+def _describe(source: Any, request: CapturedRequest | None) -> str:
+    """One line saying what is being verified."""
+    if hasattr(source, "received_at") and hasattr(source, "target"):
+        from .records_view import record_line
+
+        return "Received callback " + record_line(0, source).split(" ", 1)[1]  # without the table index
+    if request is not None:
+        return f"Request {request.method} {request.target} ({len(request.body)} body bytes)"
+    return "A verification trace"
+
+
 class VerificationStepper(TextRepr, W.VBox):
     """Walk through the verification of one callback with Back / Next.
 
@@ -77,6 +88,7 @@ class VerificationStepper(TextRepr, W.VBox):
         self.verify_button = W.Button(description="Verify pasted request", icon="check", button_style="primary", layout=W.Layout(width="200px"))
         self.verify_button.on_click(lambda _b: self.verify_pasted())
         paste = W.Accordion([W.VBox([self.raw, self.trusted, self.verify_button])], titles=("Paste a raw request",), selected_index=None)
+        self.source = W.HTML()
         self.strip = W.HTML()
         self.card = W.HTML()
         self.back_button = W.Button(description="Back", icon="arrow-left", layout=W.Layout(width="100px"))
@@ -85,7 +97,7 @@ class VerificationStepper(TextRepr, W.VBox):
         self.back_button.on_click(lambda _b: self.back())
         self.next_button.on_click(lambda _b: self.next())
         nav = W.HBox([self.back_button, self.next_button, self.position], layout=W.Layout(align_items="center"))
-        super().__init__([W.HTML(h.wrap("<div class='osscb-title'>Verification stepper</div>")), paste, self.strip, self.card, nav])
+        super().__init__([W.HTML(h.wrap("<div class='osscb-title'>Verification stepper</div>")), paste, self.source, self.strip, self.card, nav])
         self.add_class("osscb-stepper")
         self.observe(lambda _c: self._render(), names="index")
         if source is not None:
@@ -97,6 +109,7 @@ class VerificationStepper(TextRepr, W.VBox):
     def load(self, source: Any) -> Trace:
         """Verify (or take the trace of) ``source`` and show step 1."""
         self.trace, self.request = _source_trace(source, self.resolver)
+        self.source.value = h.wrap(f"<span class='osscb-muted'>{h.esc(_describe(source, self.request))}</span>")
         if self.index == 0:
             self._render()
         else:

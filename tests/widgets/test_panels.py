@@ -48,6 +48,7 @@ def test_upload_shows_the_callback_row_and_a_loud_203(session: Session) -> None:
     assert "PutObject photos/cat.jpg" in upload.timeline.view.value
 
     receiver.step_button.click()
+    assert "Received callback" in stepper.source.value and "POST /callback VERIFIED" in stepper.source.value
     stepper.go("rsa_verify")
     assert stepper.current.ok is True  # type: ignore[union-attr]
 
