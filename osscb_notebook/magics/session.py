@@ -34,6 +34,16 @@ class Report:
     html: str = ""
     ok: bool = True
 
+    def __post_init__(self) -> None:
+        # Last line of defence: no report shows the open tunnel's token, whatever produced it
+        # (an error message quoting a URL, a status line).
+        secrets = _SESSION.secrets() if _SESSION is not None else ()
+        if secrets:
+            from ..receiver.redact import redact
+
+            object.__setattr__(self, "text", redact(self.text, secrets))
+            object.__setattr__(self, "html", redact(self.html, secrets))
+
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(self.text)
 

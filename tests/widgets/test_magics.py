@@ -95,3 +95,17 @@ def test_emulator_magic_start_status_stop(ip: InteractiveShell) -> None:
     assert "Emulator stopped." in repr(ip.run_line_magic("osscb_emulator", "stop"))
     assert "not running" in repr(ip.run_line_magic("osscb_emulator", "status"))
     assert "usage" in repr(ip.run_line_magic("osscb_emulator", "--help")).lower()
+
+
+def test_reports_never_show_a_tunnel_token(session) -> None:  # type: ignore[no-untyped-def]
+    from osscb_notebook.magics import Report
+    from osscb_notebook.tunnels import Tunnel
+
+    token = "c0ffee" * 8
+    session.tunnel = Tunnel("jupyter", f"https://lab.example.com/proxy/absolute/1/?token={token}", 1, secrets=(token,))
+    try:
+        report = Report(f"Cannot reach https://lab.example.com/?token={token}", f"<b>{token}</b>")
+        assert token not in report.text and token not in report._repr_html_()
+    finally:
+        session.tunnel.close()
+        session.tunnel = None
