@@ -130,6 +130,17 @@ trace = verify_request(request)
 print(trace.render_text())
 
 # %% [markdown]
+# The same check from a shell, for a request captured anywhere (`tcpdump`, a proxy log, a framework's raw request):
+# `osscb verify FILE` prints this trace and exits 0 (verified), 1 (not verified) or 2 (unusable input).
+
+# %%
+import subprocess
+import sys
+
+cli = subprocess.run([sys.executable, "-m", "osscb_notebook", "verify", "data/g1.http"], capture_output=True, text=True)
+print("exit code:", cli.returncode, "|", cli.stdout.strip().splitlines()[-1])
+
+# %% [markdown]
 # When a step fails, the trace says which and tries the usual mistakes to explain why. Here something on the way
 # (a proxy, a logging middleware, a copy-paste into an editor) appended a newline to the body:
 
