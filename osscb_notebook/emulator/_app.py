@@ -6,6 +6,7 @@ Transport-independent: the HTTP server gives it a :class:`Request` and sends the
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from ._storage import Storage
 from ._xml import error_xml
 
 logger = logging.getLogger(__name__)
+#: errnos that mean the data dir is full (RLIMIT_FSIZE gives EFBIG).
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 UPLOAD_OPERATIONS = ("PutObject", "PostObject", "CompleteMultipartUpload")
 
@@ -126,11 +129,18 @@ class App:
             if call is not None and call.record is not None:
                 call.record.outcome = "rejected"
                 call.record.error_code, call.record.error_message = exc.code, exc.message
-        except Exception:  # a bug must still produce an OSS-shaped answer, and never a print
+        except Exception as exc:  # a bug must still produce an OSS-shaped answer, and never a print
             logger.debug("internal error on %s %s", req.method, req.target, exc_info=True)
-            response = self.error_response(OssError(500, "InternalError", "We encountered an internal error. Please try again."), req, call)
+            if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+                error = OssError(507, "InsufficientStorage",
+                                 f"The emulator could not write to its data dir ({exc.strerror}); nothing was stored. "
+                                 f"Free disk space under {self.config.data_dir} or start it with another data dir.")
+            else:
+                error = OssError(500, "InternalError", "We encountered an internal error. Please try again.")
+            response = self.error_response(error, req, call)
             if call is not None and call.record is not None:
                 call.record.outcome = "rejected"
+                call.record.error_code, call.record.error_message = error.code, error.message
         if call is not None and call.record is not None:
             rec = call.record
             rec.auth = call.auth
@@ -138,6 +148,7 @@ class App:
             rec.response_headers = list(response.headers)
             rec.response_body = response.body if isinstance(response.body, bytes) else None
             rec.duration_ms = (time.monotonic() - started) * 1000
+            rec.mask_secrets()
             self.records.add(rec)
         return response
 

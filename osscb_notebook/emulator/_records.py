@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..redact import redact, secrets_in_query
+
 logger = logging.getLogger(__name__)
 
 #: Bodies kept in records are cut to this size (a record is for reading, not for storage).
@@ -94,6 +96,20 @@ class Record:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     response_body: bytes | None = None
     duration_ms: float = 0.0
+
+    def mask_secrets(self) -> None:
+        """Mask credentials in callback URLs (a Jupyter proxy ``?token=``) wherever the record shows them."""
+        urls = [str(self.callback.get("callbackUrl", ""))] if self.callback else []
+        urls += [a.url for a in self.attempts]
+        secrets: set[str] = set()
+        for url in urls:
+            secrets |= secrets_in_query(url.partition("?")[2])
+        if not secrets:
+            return
+        if self.callback and isinstance(self.callback.get("callbackUrl"), str):
+            self.callback = {**self.callback, "callbackUrl": redact(self.callback["callbackUrl"], secrets)}
+        for a in self.attempts:
+            a.url, a.request_target = redact(a.url, secrets), redact(a.request_target, secrets)
 
     def to_dict(self) -> dict[str, Any]:
         return {

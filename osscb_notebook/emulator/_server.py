@@ -23,6 +23,7 @@ from ..callback import generate_private_key, load_private_key, private_key_pem, 
 from ..errors import EmulatorError
 from ._app import App
 from ._config import PUBLIC_KEY_PATH, EmulatorConfig
+from ._errors import OssError
 from ._http import BodyReader, Request, Response
 from ._records import Record, RecordLog
 
@@ -64,12 +65,18 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             length = None if chunked else int(self.headers.get("Content-Length") or 0)
         except ValueError:
-            length = 0
-            self.close_connection = True
-        body = BodyReader(self.rfile, length=length, chunked=chunked)
+            length = -1
+        bad_length = length is not None and length < 0
+        body = BodyReader(self.rfile, length=0 if bad_length else length, chunked=chunked)
         req = Request(self.command, self.path, headers, body, self.client_address[0], new_request_id(),
                       self.headers.get("Host", ""))
-        response = self.server.app.handle(req)
+        if bad_length:
+            # unframed: nothing after the headers can be trusted, so answer and close
+            self.close_connection = True
+            error = OssError(400, "InvalidArgument", "The Content-Length header is not a non-negative integer.")
+            response = self.server.app.error_response(error, req, None)
+        else:
+            response = self.server.app.handle(req)
         if not body.finished:
             try:
                 if not body.drain(DRAIN_LIMIT):
@@ -106,6 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a client holding a keep-alive connection must not block stop()
     allow_reuse_address = True
+    request_queue_size = 1024  # the stdlib's 5 drops a classroom's burst of uploads
 
     def __init__(self, address: tuple[str, int], app: App) -> None:
         self.app = app

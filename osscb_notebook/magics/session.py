@@ -39,7 +39,7 @@ class Report:
         # (an error message quoting a URL, a status line).
         secrets = _SESSION.secrets() if _SESSION is not None else ()
         if secrets:
-            from ..receiver.redact import redact
+            from ..redact import redact
 
             object.__setattr__(self, "text", redact(self.text, secrets))
             object.__setattr__(self, "html", redact(self.html, secrets))
@@ -189,7 +189,7 @@ class Session:
 
     def display_callback_url(self, path: str = DEFAULT_PATH) -> str:
         """:meth:`callback_url` with any tunnel secret (a Jupyter token) masked, for showing."""
-        from ..receiver.redact import redact
+        from ..redact import redact
 
         return redact(self.callback_url(path), self.tunnel.secrets if self.tunnel is not None else ())
 

@@ -60,7 +60,10 @@ def parse_callback_url(raw: str) -> CallbackTarget:
         raise _invalid(raw)
     if "://" not in text:
         text = "http://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unbalanced '[' ("Invalid IPv6 URL")
+        raise _invalid(raw) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or "@" in parts.netloc or "[" in parts.netloc:
         raise _invalid(raw)

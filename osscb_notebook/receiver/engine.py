@@ -17,14 +17,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 from ..errors import ReceiverError
+from ..redact import DEFAULT_SECRET_PARAMS, redact, redact_trace, secrets_in_query
 from ..verification import CapturedRequest, KeyResolver, ResolvedKey, Trace, verify_request
 from .record import REPLY_PREVIEW, CallbackRecord
-from .redact import DEFAULT_SECRET_PARAMS, redact, redact_trace, secrets_in_query
 from .reply import Reply, ReplySettings, build_reply
 
 DEFAULT_MAX_BODY = 1024 * 1024
 PING_SUFFIX = "/_osscb_ping"
 _DRAIN_LIMIT = 8 * 1024 * 1024  # read (and drop) an oversized body up to this, so the client sees our 413
+_DRAIN_TIMEOUT = 0.5
 
 
 @dataclass
@@ -172,6 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 n = int(length)
             except ValueError:
+                n = -1
+            if n < 0:
                 self.close_connection = True
                 return b"", 400, f"unusable Content-Length {length!r}"
             if n > cap:
@@ -183,13 +186,19 @@ class _Handler(BaseHTTPRequestHandler):
         return b"", 0, ""
 
     def _drain(self, n: int) -> None:
+        # Read what the client is already sending so it sees our 413 rather than a reset, but
+        # never wait on a client that announced a body it does not send.
         self.close_connection = True
         left = min(n, _DRAIN_LIMIT)
-        while left > 0:
-            chunk = self.rfile.read(min(left, 65536))
-            if not chunk:
-                break
-            left -= len(chunk)
+        self.connection.settimeout(_DRAIN_TIMEOUT)
+        try:
+            while left > 0:
+                chunk = self.rfile.read(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:  # includes the timeout
+            pass
 
     def _read_chunked(self, cap: int) -> tuple[bytes, int, str]:
         data = b""

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import ReceiverError
+from ..redact import DEFAULT_SECRET_PARAMS
 from ..verification.keys import normalize_prefix
 from .backends import Backend, ProcessBackend, ThreadBackend
 from .engine import DEFAULT_MAX_BODY, EngineConfig
 from .history import History
 from .record import CallbackRecord
-from .redact import DEFAULT_SECRET_PARAMS
 from .replay import ReplayResult, replay
 from .reply import ReplySettings
 

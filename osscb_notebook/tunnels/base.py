@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from ..receiver.redact import redact
+from ..redact import redact
 
 _OPEN: list[Tunnel] = []
 _OPEN_LOCK = threading.Lock()

@@ -111,7 +111,7 @@ class UploadPanel(TextRepr, W.VBox):
             self.callback_info.value = h.wrap(f"<span class='osscb-muted'>{h.esc(exc.message)}</span>")
 
     def _shown(self, url: str) -> str:
-        from ..receiver.redact import redact
+        from ..redact import redact
 
         tunnel = self.session.tunnel
         return redact(url, tunnel.secrets if tunnel is not None else ())

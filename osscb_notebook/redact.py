@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, unquote
 
-from ..verification import Trace
+from .verification import Trace
 
 MASK = "***"
 #: Query parameters whose values are credentials (jupyter-server-proxy needs ``?token=``).
