@@ -90,8 +90,13 @@ def build_reply(settings: ReplySettings, method: str, trace: Trace | None) -> Re
         body = _encode(settings.body)
     elif settings.status is None:
         body = OK_BODY if verified else _failure_body(trace)
+    elif 200 <= status < 300:
+        body = OK_BODY
+    elif not verified:
+        body = _failure_body(trace)
     else:
-        body = OK_BODY if 200 <= status < 300 else _failure_body(trace)
+        # a status forced for teaching: say so, rather than blame a signature that verified
+        body = _encode({"Status": "forced error", "verified": True, "status": status})
     if settings.oversize:
         body = _pad(body)
     if settings.bom:

@@ -110,3 +110,11 @@ def test_delay_past_the_oss_deadline_still_answers(make_receiver, signer):
     time.sleep(0.4)  # let the late write hit the closed connection
     assert r.errors == []  # a client that gave up is not a server error
     r.check()
+
+
+def test_a_forced_error_status_does_not_blame_a_verified_signature(make_receiver, signer):
+    r = make_receiver(reply=ReplySettings(status=500))
+    resp = send(signer.request(r.url + "cb"))
+    assert resp.status_code == 500
+    assert resp.json() == {"Status": "forced error", "verified": True, "status": 500}
+    assert r.wait_for(1)[0].verified
