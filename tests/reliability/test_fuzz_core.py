@@ -7,6 +7,7 @@ import base64
 import json
 from urllib.parse import parse_qsl
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,7 @@ callback_like = st.fixed_dictionaries(
     {},
     optional={
         "callbackUrl": st.one_of(st.text(max_size=60), json_values,
-                                 st.sampled_from(["http://127.0.0.1:1/cb", "a.com;b.com", "h:0", "h:x", "[::1]:80"])),
+                                 st.sampled_from(["http://127.0.0.1:1/cb", "a.com;b.com", "h:0", "h:x", "h:99999", "[::1]:80", "http://[x"])),
         "callbackBody": st.one_of(st.text(max_size=60), json_values, st.just("${bucket}&${x:a}&${")),
         "callbackBodyType": st.one_of(st.text(max_size=20), json_values, st.just("application/json")),
         "callbackHost": st.one_of(st.text(max_size=20), json_values),
@@ -80,6 +81,12 @@ def test_decode_callback_var_is_vars_or_oss_400(value: str) -> None:
         assert exc.argument_name == "callback-var"
         return
     assert all(k.startswith("x:") and k == k.lower() and isinstance(v, str) for k, v in variables.values.items())
+
+
+@pytest.mark.parametrize("value", ["[", "]", "http://[::1", "http://[::1]:80/cb", "a.com;[x]"])
+def test_callback_url_with_brackets_is_an_oss_400(value: str) -> None:
+    with pytest.raises(CallbackParamError):
+        decode_callback(b64({"callbackUrl": value, "callbackBody": "a=${object}"}))
 
 
 @FUZZ

@@ -63,8 +63,9 @@ def test_250_concurrent_callbacks_from_another_process(make_receiver, signer, ke
 OPERATIONS = ("PutObject", "PostObject", "Multipart", "Presigned")
 
 
-def test_80_concurrent_uploads_with_callbacks_all_answered_recorded_and_stored(make_receiver, tmp_path: Path) -> None:
-    n = 80
+
+def test_100_concurrent_uploads_with_callbacks_all_answered_recorded_and_stored(make_receiver, tmp_path: Path) -> None:
+    n = 100
     with Emulator(data_dir=tmp_path / "emu") as emu:
         r = make_receiver(trust_key_urls=[emu.endpoint + "/"], history_size=500)
         target = UploadTarget.for_emulator(emu)

@@ -129,11 +129,15 @@ def test_receiver_refuses_oversized_bodies(make_receiver, signer: Signer, key_se
     big = b"a=" + b"x" * (2 * 1024 * 1024)
     resp = post(r.url + "cb", signer.request(r.url + "cb"), body=big)
     assert resp.status_code == 413
-    lying = raw_http(r.port, b"POST /cb HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc", timeout=10)
-    assert lying is not None and lying.status == 413
     assert post(r.url + "cb", signer.request(r.url + "cb")).status_code == 200  # still serving
-    records = r.wait_for(3)
+    records = r.wait_for(2)
     assert records[0].body == b"" and "cap" in records[0].note  # not kept in memory
+
+
+def test_receiver_answers_413_at_once_to_a_huge_declared_length(make_receiver) -> None:
+    r = make_receiver()
+    lying = raw_http(r.port, b"POST /cb HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc", timeout=5)
+    assert lying is not None and lying.status == 413
 
 
 def test_emulator_refuses_oversized_xml_and_oversized_callback_replies(emulator: Emulator, target: UploadTarget, make_receiver) -> None:
