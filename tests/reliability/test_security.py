@@ -271,3 +271,18 @@ def test_clis_bind_loopback_by_default(tmp_path: Path, command: list[str]) -> No
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_in_process_emulator_and_receiver_print_no_secret(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Whatever a notebook cell shows while they start, serve and stop (fd-level capture: threads too)."""
+    with Emulator(data_dir=tmp_path / "e") as emu:
+        r = start_receiver(trust_key_urls=[emu.endpoint + "/"])
+        try:
+            out = upload(UploadTarget.for_emulator(emu), "p/x", b"x", callback={
+                "callbackUrl": f"{r.url}cb?token={TOKEN}", "callbackBody": "o=${object}"})
+            assert out.callback_ok
+            print(repr(emu), repr(r), out, r.last, emu.last_record)
+        finally:
+            r.stop()
+    captured = capfd.readouterr()
+    assert_no_secret({"stdout": captured.out, "stderr": captured.err})
