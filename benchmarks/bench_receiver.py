@@ -92,10 +92,12 @@ def throughput(ctx: Context) -> list[Result]:
     ]
 
 
-def busy_python(until: LoadProcess) -> int:
-    """A pure-Python cell: loops (and so yields the GIL every 5 ms) until the load process ends."""
+def busy_python(until: LoadProcess, max_seconds: float = 120.0) -> int:
+    """A pure-Python cell: loops (and so yields the GIL every 5 ms) until the load process ends
+    (or ``max_seconds``, so a starved server cannot make the benchmark run forever)."""
     n = 0
-    while not until.done():
+    deadline = time.monotonic() + max_seconds
+    while not until.done() and time.monotonic() < deadline:
         for i in range(10_000):
             n += i % 7
     return n
@@ -113,7 +115,8 @@ def hold_gil_in_c(seconds: float) -> float:
 
 def _busy_latency(port: int, requests: list[bytes], count: int, ctx: Context, name: str) -> tuple[LoadResult, LoadResult]:
     """Latencies with an idle kernel, then while a pure-Python cell keeps the main thread busy."""
-    spec = LoadSpec("127.0.0.1", port, requests, mode="latency", count=count, interval=0.01)
+    spec = LoadSpec("127.0.0.1", port, requests, mode="latency", count=count, interval=0.01, duration=60.0,
+                    timeout=10.0)
     idle = drive(spec, ctx.scratch, f"idle-{name}")
     load = LoadProcess(spec, ctx.scratch, f"busy-{name}")
     busy_python(load)
@@ -165,7 +168,8 @@ def latency(ctx: Context) -> list[Result]:
             f"no-op stdlib server in a kernel thread, same busy cell (its p50 {_ms(noop_busy, 50)}, idle p99 {_ms(noop_idle, 99)})",
             "p99 < 50 ms", p99 < 50,
             f"ours busy p50 {_ms(busy, 50)} ms, max {max(busy.latencies_ms):.0f} ms; idle p50 {_ms(idle, 50)} "
-            f"p99 {_ms(idle, 99)} ms; {len(busy.latencies_ms)} samples {busy.statuses}"))
+            f"p99 {_ms(idle, 99)} ms; {len(busy.latencies_ms)} samples {busy.statuses}, {busy.errors} timed out (10 s); "
+            f"no-op server: {noop_busy.errors} timed out"))
     (t_ms, t_held, t_st), (p_ms, p_held, p_st) = gil["thread"], gil["process"]
     results.append(Result(
         f"reply time, cell holds GIL in C {GIL_HOLD_S:.0f} s (process)", p_ms, t_ms, "ms",
