@@ -137,7 +137,8 @@ def run_module(args: list[str], *, timeout: float, env: dict[str, str] | None = 
 def profiled(ctx: Context, pid: int, name: str) -> Iterator[None]:
     """With ``--profile DIR``, sample process ``pid`` with py-spy while the block runs and write
     ``DIR/NAME.txt`` (collapsed stacks) plus ``DIR/NAME.top.txt`` (hottest frames). Without it,
-    or without py-spy, do nothing: the figures never depend on profiling."""
+    or without py-spy, do nothing. Sampling still costs the profiled side CPU, so figures meant
+    for the README are taken without ``--profile``."""
     import shutil
     import signal
 
@@ -147,7 +148,7 @@ def profiled(ctx: Context, pid: int, name: str) -> Iterator[None]:
         return
     ctx.profile_dir.mkdir(parents=True, exist_ok=True)
     out = ctx.profile_dir / f"{name}.txt"
-    proc = subprocess.Popen([spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "250", "--threads"],
+    proc = subprocess.Popen([spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "250", "--threads", "--nonblocking"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)  # let it attach
     try:
