@@ -23,6 +23,14 @@ def command(name: str, add_args: Callable[[argparse.ArgumentParser], None]) -> C
     return register
 
 
+def read_file(path: str) -> bytes:
+    """Read a file named on the command line; a clear error, never a traceback."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise OsscbError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
 def _verify_args(p: argparse.ArgumentParser) -> None:
     p.description = "Verify one captured callback request, step by step. Exit 0 verified, 1 not verified, 2 unusable input."
     p.add_argument("file", help="raw HTTP request: request line, headers, blank line, body ('-' for stdin)")
@@ -38,17 +46,9 @@ def _verify(args: argparse.Namespace) -> int:
 
     from .verification import KeyResolver, parse_raw_request, verify_request
 
-    try:
-        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-    except OSError as exc:
-        raise OsscbError(f"Cannot read {args.file}: {exc.strerror}.", hint="Give the path of a saved request.") from None
+    data = sys.stdin.buffer.read() if args.file == "-" else read_file(args.file)
     request = parse_raw_request(data)
-    pem = None
-    if args.public_key:
-        try:
-            pem = Path(args.public_key).read_bytes()
-        except OSError as exc:
-            raise OsscbError(f"Cannot read {args.public_key}: {exc.strerror}.") from None
+    pem = read_file(args.public_key) if args.public_key else None
     try:
         resolver = KeyResolver(args.trust_key_url, public_key=pem)
     except ValueError as exc:

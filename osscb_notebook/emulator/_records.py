@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..listeners import Listeners
 from ..redact import redact, secrets_in_query
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,8 @@ class RecordLog:
 
     def __init__(self, maxlen: int = 500) -> None:
         self._records: deque[Record] = deque(maxlen=maxlen)
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[Record] = Listeners(
+            lambda fn, exc: logger.debug("record listener %r failed", fn, exc_info=exc))
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
 
@@ -146,24 +148,11 @@ class RecordLog:
     def add(self, record: Record) -> None:
         with self._lock:
             self._records.append(record)
-            listeners = list(self._listeners)
-        for fn in listeners:
-            try:
-                fn(record)
-            except Exception:  # a widget's bug must not break an upload
-                logger.debug("record listener %r failed", fn, exc_info=True)
+        self._listeners.notify(record)
 
     def subscribe(self, fn: Listener) -> Callable[[], None]:
         """Call ``fn(record)`` for each new record; returns a function that unsubscribes."""
-        with self._lock:
-            self._listeners.append(fn)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if fn in self._listeners:
-                    self._listeners.remove(fn)
-
-        return unsubscribe
+        return self._listeners.subscribe(fn)
 
     def snapshot(self) -> list[Record]:
         with self._lock:

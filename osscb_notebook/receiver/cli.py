@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import queue
 import sys
-from pathlib import Path
 
-from ..cli import command
+from ..cli import command, read_file
 from ..errors import OsscbError
 from .engine import DEFAULT_MAX_BODY
 
@@ -43,12 +42,7 @@ def _receiver(args: argparse.Namespace) -> int:
         path = export_production_receiver(args.export)
         print(f"wrote {path}: run it with  python {path} --host 0.0.0.0 --port 8080")
         return 0
-    pem = None
-    if args.public_key:
-        try:
-            pem = Path(args.public_key).read_bytes()
-        except OSError as exc:
-            raise OsscbError(f"Cannot read {args.public_key}: {exc.strerror}.") from None
+    pem = read_file(args.public_key) if args.public_key else None
     try:
         receiver = start_receiver(port=args.port, host=args.host, mode=args.mode, trust_key_urls=args.trust_key_url,
                                   public_key=pem, log_path=args.log, max_body=args.max_body)

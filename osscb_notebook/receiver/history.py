@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ..listeners import Listeners
 from .record import CallbackRecord
 
 Listener = Callable[[CallbackRecord], None]
@@ -25,7 +26,7 @@ class History:
         self._records: deque[CallbackRecord] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[CallbackRecord] = Listeners(self._listener_failed)
         self._next_id = 1
         self.total = 0
         self.errors: list[str] = []
@@ -45,14 +46,13 @@ class History:
                 # One line per request, written under the lock so lines never interleave.
                 self._log.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
                 self._log.flush()
-            listeners = list(self._listeners)
             self._changed.notify_all()
-        for fn in listeners:
-            try:
-                fn(record)
-            except Exception:  # noqa: BLE001 - a broken widget must not break the receiver
-                self.note_error(f"listener {getattr(fn, '__name__', fn)!r} raised:\n{traceback.format_exc()}")
+        self._listeners.notify(record)
         return record
+
+    def _listener_failed(self, fn: Listener, exc: BaseException) -> None:
+        trace = "".join(traceback.format_exception(exc))
+        self.note_error(f"listener {getattr(fn, '__name__', fn)!r} raised:\n{trace}")
 
     def note_error(self, text: str) -> None:
         with self._lock:
@@ -61,15 +61,7 @@ class History:
 
     def subscribe(self, fn: Listener) -> Callable[[], None]:
         """Call ``fn(record)`` for each new record; returns a function that unsubscribes."""
-        with self._lock:
-            self._listeners.append(fn)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if fn in self._listeners:
-                    self._listeners.remove(fn)
-
-        return unsubscribe
+        return self._listeners.subscribe(fn)
 
     def records(self) -> list[CallbackRecord]:
         with self._lock:
