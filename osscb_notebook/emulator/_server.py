@@ -226,7 +226,7 @@ class Emulator:
             pass
 
     def stop(self) -> None:
-        """Stop serving and close the socket. Idempotent. A temporary data dir is removed."""
+        """Stop serving and close the socket. Idempotent. A temporary data dir stays until :meth:`cleanup`."""
         with self._lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None

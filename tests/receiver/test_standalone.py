@@ -99,3 +99,27 @@ def test_cli_export_writes_the_script(tmp_path):
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and target.exists()
     assert "python" in out.stdout
+
+
+def test_exported_receiver_verifies_a_real_oss_callback_offline(tmp_path):
+    """Golden vector G1 (signed by OSS itself) verifies with the pinned official key: no fetch needed."""
+    import http.client
+    from pathlib import Path
+
+    from osscb_notebook.verification import parse_raw_request
+
+    g1 = parse_raw_request((Path(__file__).parents[1] / "data" / "g1.http").read_bytes())
+    script = export_production_receiver(tmp_path / "oss_callback_receiver.py")
+    proc, url = _start([sys.executable, str(script), "--port", "0"])
+    try:
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        statuses = []
+        for body in (g1.body, g1.body.replace(b"yonghu-test", b"yonghu-tesT")):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("POST", g1.target, body=body, headers={k: v for k, v in g1.headers if k.lower() != "content-length"})
+            statuses.append(conn.getresponse().status)
+            conn.close()
+        assert statuses == [200, 400]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
