@@ -26,16 +26,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import crcmod
+import anycrc
 
 from ._config import valid_bucket_name
 
-_CRC64_POLY = 0x142F0E1EBA9EA3693  # CRC-64/ECMA-182 as OSS (and oss2.utils.Crc64) computes it
-_CRC64_XOROUT = 0xFFFFFFFFFFFFFFFF
-
-
-def new_crc64() -> Any:
-    return crcmod.Crc(_CRC64_POLY, initCrc=0, rev=True, xorOut=_CRC64_XOROUT)
+# The CRC-64 OSS returns in x-oss-hash-crc64ecma (oss2.utils.Crc64: ECMA-182 polynomial, reflected,
+# init and xor-out all ones) is the catalogue's CRC-64/XZ. anycrc computes it ~13x faster than
+# crcmod, which capped the emulator's upload throughput.
+_CRC64 = anycrc.Model("CRC64-XZ")
 
 
 class Digests:
@@ -43,13 +41,18 @@ class Digests:
 
     def __init__(self) -> None:
         self.md5 = hashlib.md5()
-        self.crc = new_crc64()
+        self.crc = 0
         self.size = 0
 
     def update(self, data: bytes) -> None:
         self.md5.update(data)
-        self.crc.update(data)
+        self.crc = _CRC64.calc(data, self.crc)
         self.size += len(data)
+
+    def append_crc(self, crc: int, size: int) -> None:
+        """Extend the CRC-64 and size by a run of ``size`` bytes whose CRC is known (no MD5)."""
+        self.crc = _CRC64.combine(self.crc, crc, size)
+        self.size += size
 
     @property
     def etag(self) -> str:
@@ -61,7 +64,7 @@ class Digests:
 
     @property
     def crc64(self) -> int:
-        return int(self.crc.crcValue)
+        return self.crc
 
 
 @dataclass
@@ -92,10 +95,12 @@ class TempFile:
         self.digests = Digests()
         self._file: BinaryIO | None = open(path, "wb")  # noqa: SIM115 - closed in finish/discard
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes, *, digest: bool = True) -> None:
+        """Append ``data``; ``digest=False`` when the caller accounts for it in :attr:`digests`."""
         assert self._file is not None
         self._file.write(data)
-        self.digests.update(data)
+        if digest:
+            self.digests.update(data)
 
     def finish(self) -> None:
         if self._file is not None:

@@ -104,3 +104,14 @@ def test_from_env_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(UploadError, match="OSS_ACCESS_KEY_ID"):
         UploadTarget.from_env()
+
+
+def test_multipart_crc64_is_oss2s_crc_of_the_whole_object(emulator: Emulator, big_file: Path) -> None:
+    import oss2
+
+    data = big_file.read_bytes() + b"tail"
+    outcome = upload(UploadTarget.for_emulator(emulator), "crc.bin", data, operation="Multipart", part_size=1024 * 1024)
+    crc = oss2.utils.Crc64(0)
+    crc.update(data)
+    assert outcome.crc64 == str(crc.crc)
+    assert UploadTarget.for_emulator(emulator).client().head_object("crc.bin").server_crc == crc.crc
