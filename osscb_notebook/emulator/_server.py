@@ -62,10 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         headers = [(k, v) for k, v in self.headers.items()]
         chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
-        try:
-            length = None if chunked else int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        # only ASCII digits: int() would also take "1_0", "+5" or other scripts' digits
+        length = None if chunked else (int(declared) if declared.isascii() and declared.isdigit() else -1)
         bad_length = length is not None and length < 0
         body = BodyReader(self.rfile, length=0 if bad_length else length, chunked=chunked)
         req = Request(self.command, self.path, headers, body, self.client_address[0], new_request_id(),

@@ -170,10 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
         cap = self.server.config.max_body
         length = self.headers.get("Content-Length")
         if length is not None:
-            try:
-                n = int(length)
-            except ValueError:
-                n = -1
+            declared = length.strip()
+            # only ASCII digits: int() would also take "1_0", "+5" or other scripts' digits
+            n = int(declared) if declared.isascii() and declared.isdigit() else -1
             if n < 0:
                 self.close_connection = True
                 return b"", 400, f"unusable Content-Length {length!r}"

@@ -184,6 +184,15 @@ def test_huge_headers_and_garbage_get_4xx_or_close(emulator: Emulator, raw: byte
     assert_alive(emulator)
 
 
+@pytest.mark.parametrize("length", ["-1", "1_0", "+10", " 1 0"])
+def test_content_length_must_be_ascii_digits(emulator: Emulator, length: str) -> None:
+    # int() would take "1_0" and "+10" as 10 and frame the body from them
+    resp = raw_http(emulator.port, f"PUT /demo/k HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\nabcdefghij".encode(),
+                    timeout=TIMEOUT)
+    assert resp is not None and resp.status == 400 and b"<Code>InvalidArgument</Code>" in resp.body
+    assert_alive(emulator)
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(min_size=1, max_size=300))
 def test_random_bytes_never_get_a_500(emulator: Emulator, data: bytes) -> None:
