@@ -120,10 +120,7 @@ class Multipart:
             for part in parts:
                 # each byte was hashed when its part arrived: combine the part CRCs instead, and
                 # skip the whole-object MD5 (contentMd5 is empty for CompleteMultipartUpload)
-                with open(self._dir(upload.upload_id) / f"{part.number}.part", "rb") as f:
-                    while chunk := f.read(1024 * 1024):
-                        temp.write(chunk, digest=False)
-                temp.digests.append_crc(part.crc64, part.size)
+                temp.append_file(self._dir(upload.upload_id) / f"{part.number}.part", part.crc64)
         except BaseException:
             temp.discard()
             raise
