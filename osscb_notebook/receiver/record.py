@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..verification import CapturedRequest, Step, Trace
+from ..verification.rawrequest import RequestView
 
 # Hop-by-hop or recomputed headers: a replay or curl must not copy them.
 SKIP_ON_RESEND = {"host", "content-length", "connection", "transfer-encoding", "expect", "keep-alive"}
@@ -20,7 +21,7 @@ def _text(data: bytes) -> str:
 
 
 @dataclass
-class CallbackRecord:
+class CallbackRecord(RequestView):
     """A request as received (secrets already masked) with its verification trace and reply.
 
     ``trace`` is ``None`` for requests that are not verified (non-POST, over the size cap).
@@ -46,20 +47,8 @@ class CallbackRecord:
     raw_target: str = field(default="", repr=False, compare=False)
 
     @property
-    def path(self) -> str:
-        return self.target.partition("?")[0]
-
-    @property
-    def query(self) -> str:
-        return self.target.partition("?")[2]
-
-    @property
     def verified(self) -> bool:
         return self.trace is not None and self.trace.ok
-
-    def header(self, name: str) -> str | None:
-        name = name.lower()
-        return next((v for k, v in self.headers if k.lower() == name), None)
 
     @property
     def url(self) -> str:

@@ -9,15 +9,11 @@ from ..errors import RawRequestError
 _METHODS = {"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH"}
 
 
-@dataclass(frozen=True)
-class CapturedRequest:
-    """A request as the application server saw it. Header names keep their case; look-ups ignore it."""
+class RequestView:
+    """Look-ups shared by every recorded request: case-insensitive headers, raw path and query."""
 
-    method: str
     target: str
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-    notes: tuple[str, ...] = ()
+    headers: list[tuple[str, str]]
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -30,6 +26,17 @@ class CapturedRequest:
     @property
     def query(self) -> str:
         return self.target.partition("?")[2]
+
+
+@dataclass(frozen=True)
+class CapturedRequest(RequestView):
+    """A request as the application server saw it. Header names keep their case; look-ups ignore it."""
+
+    method: str
+    target: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    notes: tuple[str, ...] = ()
 
 
 def parse_raw_request(data: bytes) -> CapturedRequest:
