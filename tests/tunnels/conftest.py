@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +17,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "receiver"))
 
-from receiver_helpers import KeyServer, Signer, free_port, new_key, serve_key  # noqa: E402
-
-from osscb_notebook.receiver import Receiver, start_receiver  # noqa: E402
+from receiver_fixtures import key_server, keypair, make_receiver, signer  # noqa: E402, F401
+from receiver_helpers import free_port  # noqa: E402
 
 SSHD = "/usr/sbin/sshd"
 
@@ -45,37 +44,6 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
-
-
-@pytest.fixture(scope="session")
-def keypair():  # noqa: ANN201
-    return new_key()
-
-
-@pytest.fixture(scope="session")
-def key_server(keypair) -> Iterator[KeyServer]:  # noqa: ANN001
-    with serve_key(keypair[1]) as ks:
-        yield ks
-
-
-@pytest.fixture
-def signer(keypair, key_server) -> Signer:  # noqa: ANN001
-    return Signer(keypair[0], key_server.key_url)
-
-
-@pytest.fixture
-def make_receiver(key_server) -> Iterator[Callable[..., Receiver]]:  # noqa: ANN001
-    started: list[Receiver] = []
-
-    def make(**kwargs: object) -> Receiver:
-        kwargs.setdefault("trust_key_urls", [key_server.prefix])
-        r = start_receiver(**kwargs)  # type: ignore[arg-type]
-        started.append(r)
-        return r
-
-    yield make
-    for r in started:
-        r.stop()
 
 
 @dataclass
