@@ -241,16 +241,25 @@ def _check_v1_header(method: str, headers: dict[str, str], route: Route, creds: 
     return "v1"
 
 
+def _check_expires_digits(expires: str) -> None:
+    if not expires.isdigit():
+        raise OssError(403, "AccessDenied", "Invalid expires.", ec="0002-00000070")
+
+
+def _check_epoch_expiry(expires: str, now: float) -> None:
+    """V1 and V2 presigned URLs carry ``Expires`` as epoch seconds."""
+    _check_expires_digits(expires)
+    if int(expires) < now:
+        raise expired(formatdate(int(expires), usegmt=True), now)
+
+
 def _check_v1_query(method: str, headers: dict[str, str], route: Route, creds: Credentials, now: float) -> str:
     ak = route.param("OSSAccessKeyId") or ""
     expires = route.param("Expires") or ""
     sig = route.param("Signature") or ""
     if ak != creds.access_key_id:
         raise _bad_key(ak)
-    if not expires.isdigit():
-        raise OssError(403, "AccessDenied", "Invalid expires.", ec="0002-00000070")
-    if int(expires) < now:
-        raise expired(formatdate(int(expires), usegmt=True), now)
+    _check_epoch_expiry(expires, now)
     message = v1_string_to_sign(method, headers, route, expires)
     if not hmac.compare_digest(_v1_sign(creds.access_key_secret, message), sig):
         raise _mismatch(ak, sig, message)
@@ -284,10 +293,7 @@ def _check_v2_query(method: str, headers: dict[str, str], route: Route, creds: C
     additional = [h.lower() for h in (route.param("x-oss-additional-headers") or "").split(";") if h]
     if ak != creds.access_key_id:
         raise _bad_key(ak)
-    if not expires.isdigit():
-        raise OssError(403, "AccessDenied", "Invalid expires.", ec="0002-00000070")
-    if int(expires) < now:
-        raise expired(formatdate(int(expires), usegmt=True), now)
+    _check_epoch_expiry(expires, now)
     message = v2_string_to_sign(method, headers, route, expires, additional, skip=("x-oss-signature",))
     if not hmac.compare_digest(_v2_sign(creds.access_key_secret, message), sig):
         raise _mismatch(ak, sig, message)
@@ -333,8 +339,7 @@ def _check_v4_query(method: str, headers: dict[str, str], route: Route, creds: C
     timestamp = route.param("x-oss-date") or ""
     start = _parse_v4_timestamp(timestamp)
     expires = route.param("x-oss-expires") or ""
-    if not expires.isdigit():
-        raise OssError(403, "AccessDenied", "Invalid expires.", ec="0002-00000070")
+    _check_expires_digits(expires)
     if start + int(expires) < now:
         stamp = datetime.fromtimestamp(start + int(expires), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         raise expired(stamp, now)
