@@ -27,14 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import anycrc
-
+from .._crc64 import combine, crc64
 from ._config import valid_bucket_name
-
-# The CRC-64 OSS returns in x-oss-hash-crc64ecma (oss2.utils.Crc64: ECMA-182 polynomial, reflected,
-# init and xor-out all ones) is the catalogue's CRC-64/XZ. anycrc computes it ~13x faster than
-# crcmod, which capped the emulator's upload throughput.
-_CRC64 = anycrc.Model("CRC64-XZ")
 
 
 class Digests:
@@ -47,12 +41,12 @@ class Digests:
 
     def update(self, data: bytes) -> None:
         self.md5.update(data)
-        self.crc = _CRC64.calc(data, self.crc)
+        self.crc = crc64(data, self.crc)
         self.size += len(data)
 
     def append_crc(self, crc: int, size: int) -> None:
         """Extend the CRC-64 and size by a run of ``size`` bytes whose CRC is known (no MD5)."""
-        self.crc = _CRC64.combine(self.crc, crc, size)
+        self.crc = combine(self.crc, crc, size)
         self.size += size
 
     @property
