@@ -29,8 +29,8 @@ class Osscb(Configurable):
     bucket = Unicode("demo", config=True, help="Bucket name used by uploads and the emulator.")
     receiver_port = Int(0, config=True, help="Port of the callback receiver (0 picks a free one).")
     receiver_mode = CaselessStrEnum(
-        ("thread", "process"), default_value="thread", config=True,
-        help="Run the receiver in a kernel thread or a child process.",
+        ("thread", "process"), default_value="process", config=True,
+        help="Run the receiver in a child process (answers fast while cells compute) or a kernel thread.",
     )
     emulator_port = Int(0, config=True, help="Port of the OSS emulator (0 picks a free one).")
     trust_key_urls = List(

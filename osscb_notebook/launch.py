@@ -50,7 +50,8 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     p.description = ("Run one whole exchange in the terminal: emulator, receiver, an upload with a callback, "
                      "the verification trace and the client's answer. Exit 0 when the callback verified.")
     p.add_argument("--operation", choices=("PutObject", "PostObject", "Multipart", "Presigned"), default="PutObject")
-    p.add_argument("--mode", choices=("thread", "process"), default="thread", help="receiver isolation mode")
+    p.add_argument("--mode", choices=("thread", "process"), default="thread",
+                   help="receiver isolation mode (default thread: this command runs nothing else)")
 
 
 @command("demo", _demo_args)

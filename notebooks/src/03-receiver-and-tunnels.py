@@ -32,19 +32,24 @@ def send(receiver, path="oss-callback", key="notes/a.txt"):
 # %% [markdown]
 # ## Thread mode and process mode
 #
-# `start_receiver()` runs the server **in a thread of this kernel** (the default): it starts in milliseconds and
-# stops with the kernel. `mode="process"` runs it **in a child process**: the server keeps answering within OSS's 5 s
-# even while this kernel is busy with a long computation, and a crash there cannot take the kernel down. Records come
-# back to the kernel asynchronously, so wait for them with `wait_for(n)`.
+# `start_receiver()` runs the server **in a child process of this kernel** (the default). It keeps answering within
+# OSS's 5 s while a cell computes, even in a C call that holds the GIL; a crash there cannot take the kernel down; and
+# it stops with the kernel. Records come back to the kernel over a queue: `history` and `last` wait for the ones in
+# flight, and `wait_for(n)` waits for the n-th.
+#
+# `mode="thread"` runs it **in a thread of this kernel**. It starts in a millisecond instead of a tenth of a second,
+# but it shares the GIL with your cells: while a cell keeps Python busy, each reply waits for the interpreter's thread
+# switches (the benchmarks measured a p99 above one second), and a C call that holds the GIL for 8 s makes OSS give up
+# on the callback.
 
 # %%
-threaded = start_receiver(trust_key_urls=[emulator.public_key_url])
-print(threaded.status()["mode"], send(threaded).status, threaded.last)
-
-# %%
-separate = start_receiver(mode="process", trust_key_urls=[emulator.public_key_url])
+separate = start_receiver(trust_key_urls=[emulator.public_key_url])
 print(separate.status()["mode"], send(separate).status, separate.wait_for(1)[-1])
 separate.stop()
+
+# %%
+threaded = start_receiver(mode="thread", trust_key_urls=[emulator.public_key_url])
+print(threaded.status()["mode"], send(threaded).status, threaded.last)
 
 # %% [markdown]
 # Re-running a cell that starts a receiver on a fixed `port=` stops the previous one first, so "address already in

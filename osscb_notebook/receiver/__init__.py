@@ -1,6 +1,6 @@
 """The callback receiver: verifies every callback, records everything, answers within OSS's 5 s.
 
-Runs in a kernel thread (default) or a child process, and standalone (``osscb receiver``).
+Runs in a child process of the kernel (default) or a kernel thread, and standalone (``osscb receiver``).
 """
 
 from .engine import DEFAULT_MAX_BODY, EngineConfig

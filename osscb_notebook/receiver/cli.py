@@ -19,7 +19,8 @@ def _args(p: argparse.ArgumentParser) -> None:
                    help="also trust key URLs starting with PREFIX (OSS's official host is always trusted)")
     p.add_argument("--public-key", metavar="PEM", help="verify with this PEM file instead of fetching key URLs")
     p.add_argument("--log", metavar="FILE", help="append every request as one JSON line to FILE")
-    p.add_argument("--mode", choices=("thread", "process"), default="thread", help="engine isolation (default thread)")
+    p.add_argument("--mode", choices=("thread", "process"), default="thread",
+                   help="engine isolation (default thread: this process runs nothing else, unlike a kernel)")
     p.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="largest request body accepted, in bytes")
     p.add_argument("--export", metavar="FILE",
                    help="write the minimal production receiver script to FILE and exit")

@@ -29,6 +29,7 @@ class History:
         self._listeners: Listeners[CallbackRecord] = Listeners(self._listener_failed)
         self._next_id = 1
         self.total = 0
+        self._delivered = 0
         self.errors: list[str] = []
         self.log_path = Path(log_path) if log_path is not None else None
         self._log = None
@@ -46,8 +47,12 @@ class History:
                 # One line per request, written under the lock so lines never interleave.
                 self._log.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
                 self._log.flush()
-            self._changed.notify_all()
         self._listeners.notify(record)
+        # Waiters wake only once the listeners have seen the record, so whatever a listener does
+        # (a widget row, a kept error) is visible to the code that waited for it.
+        with self._changed:
+            self._delivered += 1
+            self._changed.notify_all()
         return record
 
     def _listener_failed(self, fn: Listener, exc: BaseException) -> None:
@@ -68,9 +73,10 @@ class History:
             return list(self._records)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> bool:
-        """Block until ``count`` records have been added in total (or the timeout passes)."""
+        """Block until ``count`` records have been added in total and their listeners told (or the
+        timeout passes)."""
         with self._changed:
-            return self._changed.wait_for(lambda: self.total >= count, timeout=timeout)
+            return self._changed.wait_for(lambda: self._delivered >= count, timeout=timeout)
 
     def clear(self) -> None:
         with self._lock:

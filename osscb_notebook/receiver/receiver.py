@@ -50,7 +50,7 @@ class Receiver:
         *,
         port: int = 0,
         host: str = "127.0.0.1",
-        mode: Mode = "thread",
+        mode: Mode = "process",
         trust_key_urls: Iterable[str] = (),
         public_key: bytes | None = None,
         reply: ReplySettings | None = None,
@@ -203,6 +203,8 @@ class Receiver:
         return replay(record, url or self.url, keep_target=keep_target, timeout=timeout)
 
     def status(self) -> dict[str, object]:
+        if self.running:
+            self.sync()  # count the records a child process has sent but the kernel not yet added
         return {"url": self.url, "mode": self.mode, "running": self.running, "requests": self._history.total,
                 "kept": len(self._history), "errors": len(self.errors), "log": str(self.log_path or "")}
 
@@ -232,7 +234,7 @@ class Receiver:
 def start_receiver(
     port: int = 0,
     host: str = "127.0.0.1",
-    mode: Mode = "thread",
+    mode: Mode = "process",
     trust_key_urls: Iterable[str] = (),
     public_key: bytes | None = None,
     reply: ReplySettings | None = None,
@@ -242,6 +244,9 @@ def start_receiver(
     history_size: int = 1000,
 ) -> Receiver:
     """Start a receiver and return once it answers HTTP.
+
+    ``mode="process"`` (the default) serves from a child process, so replies stay fast while a cell
+    computes; ``mode="thread"`` serves from a kernel thread and shares the GIL with your cells.
 
     Re-running a cell with the same non-zero ``port`` stops the receiver this kernel already runs
     there instead of failing with "address in use".

@@ -44,6 +44,8 @@ def test_context_manager_stops_and_port_zero_binds_loopback(key_server):
     with start_receiver(trust_key_urls=[key_server.prefix]) as r:
         assert r.url.startswith("http://127.0.0.1:") and r.port > 0
         assert r.status()["running"] is True
+        # the default serves from a child process: a busy cell cannot hold up OSS's answer
+        assert r.mode == "process" and r._backend.process.pid != os.getpid()
     assert not r.running
     r.stop()  # idempotent
 
