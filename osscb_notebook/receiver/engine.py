@@ -225,18 +225,21 @@ class _Handler(BaseHTTPRequestHandler):
         return [("Content-Type", reply.content_type), framing, ("Connection", "close")]
 
     def _write(self, reply: Reply) -> None:
+        # One write for status line, headers and body: with two, the body waits on Nagle for the
+        # client's delayed ACK of the headers, and every reply pays one more syscall.
         self.close_connection = True
-        self.send_response(reply.status)
-        for k, v in self._headers(reply):
-            self.send_header(k, v)
-        self.end_headers()
+        reason = self.responses.get(reply.status, ("",))[0]
+        lines = [f"{self.protocol_version} {reply.status} {reason}", f"Server: {self.version_string()}",
+                 f"Date: {self.date_time_string()}", *(f"{k}: {v}" for k, v in self._headers(reply))]
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "strict")
         if self.command != "HEAD":
             if reply.chunked:
                 if reply.body:
-                    self.wfile.write(f"{len(reply.body):x}\r\n".encode() + reply.body + b"\r\n")
-                self.wfile.write(b"0\r\n\r\n")
+                    data += f"{len(reply.body):x}\r\n".encode() + reply.body + b"\r\n"
+                data += b"0\r\n\r\n"
             else:
-                self.wfile.write(reply.body)
+                data += reply.body
+        self.wfile.write(data)
         self.wfile.flush()
 
     def _verify(self, request: CapturedRequest) -> tuple[Trace, str]:
