@@ -33,9 +33,6 @@ from ._xml import error_xml
 if TYPE_CHECKING:
     from ._app import App, Call
 
-CANNOT_RESOLVE = "Can not get ip by this host."
-
-
 @dataclass
 class CallbackSpec:
     """A validated callback: the parameters, the custom variables and how they arrived."""
@@ -60,7 +57,7 @@ def _check_private(params: CallbackParams) -> None:
                 try:
                     addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, target.port, socket.AF_INET)]
                 except OSError:
-                    raise OssError(400, "InvalidArgument", CANNOT_RESOLVE,
+                    raise OssError(400, "InvalidArgument", m.HOST_UNRESOLVABLE.message,
                                    extra=[("ArgumentName", "callback"), ("ArgumentValue", shown)]) from None
             private = any(is_private_address(a) for a in addresses)
         if private:
