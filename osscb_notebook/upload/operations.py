@@ -8,15 +8,18 @@ import contextlib
 import hashlib
 import hmac
 import io
+import itertools
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import httpx
 
+from .._crc64 import combine, crc64
 from ..errors import UploadError
 from ..params import CallbackParams, CallbackVars, render_transports
 from .outcome import UploadOutcome
@@ -26,6 +29,10 @@ Operation = Literal["PutObject", "PostObject", "Multipart", "Presigned"]
 OPERATIONS: tuple[Operation, ...] = ("PutObject", "PostObject", "Multipart", "Presigned")
 Progress = Callable[[int, int], None]
 DEFAULT_PART_SIZE = 5 * 1024 * 1024
+# Multipart parts in flight: on 2 cores against the loopback emulator 3-4 gave ~1.5x the sequential
+# rate and more gave nothing; within oss2's 10-connection pool.
+DEFAULT_THREADS = 4
+CRC_HEADER = "x-oss-hash-crc64ecma"
 TIMEOUT = 30.0  # > OSS's 5 s callback budget plus the upload itself
 
 
@@ -62,11 +69,22 @@ def upload(
     content_type: str | None = None,
     part_size: int = DEFAULT_PART_SIZE,
     progress: Progress | None = None,
+    threads: int = DEFAULT_THREADS,
 ) -> UploadOutcome:
     """Upload ``data`` as ``key``. A 203 comes back as an outcome (as the SDKs do), never raised;
-    call :meth:`UploadOutcome.raise_for_callback` to make it an error."""
+    call :meth:`UploadOutcome.raise_for_callback` to make it an error.
+
+    PutObject and Multipart check the CRC-64 OSS reports against the bytes sent (:class:`UploadError`
+    on a mismatch). Multipart sends up to ``threads`` parts at once and holds at most that many parts
+    in memory; ``progress(done, total)`` is always called on the calling thread."""
     if operation not in OPERATIONS:
         raise UploadError(f"Unknown operation {operation!r}.", hint=f"Use one of {', '.join(OPERATIONS)}.")
+    if not isinstance(threads, int) or threads < 1:
+        raise UploadError(f"threads must be a whole number >= 1, not {threads!r}.",
+                          hint="Use 1 to send multipart parts one after another.")
+    if not isinstance(part_size, int) or part_size < 1:
+        raise UploadError(f"part_size must be a whole number of bytes >= 1, not {part_size!r}.",
+                          hint=f"The default is {DEFAULT_PART_SIZE} (5 MiB); OSS wants >= 100 KiB for all but the last part.")
     transports = _transport_parts(callback, callback_vars)
     started = time.perf_counter()
     import oss2
@@ -75,7 +93,8 @@ def upload(
         if operation == "PutObject":
             status, body, headers = _put(target, key, data, transports, content_type, progress)
         elif operation == "Multipart":
-            status, body, headers = _multipart(target, key, data, transports, content_type, part_size, progress)
+            status, body, headers = _multipart(target, key, data, transports, content_type, part_size, threads,
+                                               progress)
         elif operation == "PostObject":
             status, body, headers = _post(target, key, _read(data), transports, content_type, progress)
         else:
@@ -98,50 +117,145 @@ def _oss2_headers(transports: Any, content_type: str | None) -> dict[str, str]:
     return headers
 
 
+def _check_crc(what: str, ours: int, headers: Mapping[str, str]) -> None:
+    """Compare our CRC-64 of the bytes sent with the one OSS computed over the bytes it stored.
+
+    oss2 can do this itself (``enable_crc``), but with crcmod at ~430 MB/s it was ~40% of an upload's
+    client time; anycrc is ~30x faster. No header, no check (real OSS always sends it)."""
+    theirs = headers.get(CRC_HEADER)
+    if theirs is not None and int(theirs) != ours:  # oss2 already int()-parsed it, so it is a number
+        raise UploadError(f"{what}: CRC-64 mismatch: the client sent bytes with CRC-64 {ours}, "
+                          f"OSS reported {CRC_HEADER}: {theirs}.",
+                          hint="The bytes were changed in transit; retry the upload.")
+
+
+class _CrcReader:
+    """The rest of a seekable binary stream, read front to back once, CRC-64 updated as oss2 reads.
+
+    ``len`` is what oss2 and requests size a body by (``oss2.utils._get_data_size``); there is no
+    ``__len__`` because an empty body would then be falsy. Reads stop at ``len`` so a file that grows
+    meanwhile never sends more than the Content-Length announced."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.len = _size(stream)
+        self.crc = 0
+        self._left = self.len
+
+    def read(self, amt: int | None = -1) -> bytes:
+        want = self._left if amt is None or amt < 0 else min(amt, self._left)
+        chunk = self._stream.read(want) if want else b""
+        self._left -= len(chunk)
+        self.crc = crc64(chunk, self.crc)
+        return chunk
+
+
 def _put(target: UploadTarget, key: str, data: Any, transports: Any, content_type: str | None,
          progress: Progress | None) -> tuple[int, bytes, dict[str, str]]:
     with contextlib.ExitStack() as stack:
-        # a path is streamed from disk; oss2 reads file objects chunk by chunk
-        payload = stack.enter_context(open(data, "rb")) if isinstance(data, str | Path) else data
-        result = target.client().put_object(key, payload, headers=_oss2_headers(transports, content_type),
-                                            progress_callback=progress)
-        return result.status, result.resp.read(), _headers(result.headers)
+        payload: Any
+        if hasattr(data, "read"):
+            payload = _CrcReader(data)
+        elif isinstance(data, str | Path):  # streamed from disk, never read whole
+            payload = _CrcReader(stack.enter_context(open(data, "rb")))
+        else:
+            payload = data
+        result = target.client(enable_crc=False).put_object(
+            key, payload, headers=_oss2_headers(transports, content_type), progress_callback=progress)
+        body = result.resp.read()
+        crc = payload.crc if isinstance(payload, _CrcReader) else crc64(payload)
+        _check_crc(f"PutObject of {key!r}", crc, result.headers)
+        return result.status, body, _headers(result.headers)
 
 
 def _multipart(target: UploadTarget, key: str, data: Any, transports: Any, content_type: str | None,
-               part_size: int, progress: Progress | None) -> tuple[int, bytes, dict[str, str]]:
-    import oss2
+               part_size: int, threads: int, progress: Progress | None) -> tuple[int, bytes, dict[str, str]]:
+    """Parts are read on the calling thread, in order, and sent by ``threads`` workers. Any failure
+    aborts the upload (after the parts in flight finish), then re-raises."""
     from oss2.models import PartInfo
 
-    bucket = target.client()
+    # One Bucket for all workers, as oss2's own resumable_upload does: its requests Session keeps a
+    # thread-safe connection pool (10 connections by default).
+    bucket = target.client(enable_crc=False)
     with contextlib.ExitStack() as stack:
-        if hasattr(data, "read"):
-            stream: BinaryIO = data
-        elif isinstance(data, str | Path):
-            stream = stack.enter_context(open(data, "rb"))  # streamed part by part, never read whole
+        chunks: Iterator[bytes]
+        if hasattr(data, "read") or isinstance(data, str | Path):
+            # a path is streamed part by part, never read whole
+            stream: BinaryIO = stack.enter_context(open(data, "rb")) if isinstance(data, str | Path) else data
+            total = _size(stream)
+            chunks = _reads(stream, part_size, total)
         else:
-            stream = io.BytesIO(data)
-        total = _size(stream)
+            view = memoryview(data).cast("B")  # bytes-like: counted and sliced in bytes
+            total, chunks = view.nbytes, _slices(view, part_size)
         init_headers = {"Content-Type": content_type} if content_type else None
         upload_id = bucket.init_multipart_upload(key, headers=init_headers).upload_id
+
+        def send(number: int, chunk: bytes) -> PartInfo:
+            crc = crc64(chunk)
+            result = bucket.upload_part(key, upload_id, number, chunk)
+            _check_crc(f"UploadPart {number} of {key!r}", crc, result.headers)
+            return PartInfo(number, result.etag, size=len(chunk), part_crc=crc)
+
         parts: list[PartInfo] = []
         done = 0
-        try:
-            while True:
-                chunk = stream.read(part_size)
-                number = len(parts) + 1
-                result = bucket.upload_part(key, upload_id, number, chunk)
-                parts.append(PartInfo(number, result.etag, size=len(chunk)))
-                done += len(chunk)
+
+        def collect(in_flight: set[Future[PartInfo]]) -> set[Future[PartInfo]]:
+            """Wait for at least one part; record it and report progress, here on the calling thread
+            (widgets update from it). Returns the parts still in flight."""
+            nonlocal done
+            finished, pending = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                part = future.result()  # a worker's error is raised here
+                parts.append(part)
+                done += part.size
                 if progress:
                     progress(done, total)
-                if len(chunk) < part_size or done == total:
+            return pending
+
+        executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="osscb-part")
+        in_flight: set[Future[PartInfo]] = set()
+        try:
+            for number in itertools.count(1):
+                while len(in_flight) >= threads:  # read the next part only then: memory <= threads x part_size
+                    in_flight = collect(in_flight)
+                chunk = next(chunks, None)
+                if chunk is None:
                     break
+                in_flight.add(executor.submit(send, number, chunk))
+            while in_flight:
+                in_flight = collect(in_flight)
+            parts.sort(key=lambda p: p.part_number)
             result = bucket.complete_multipart_upload(key, upload_id, parts, headers=_oss2_headers(transports, None))
-        except oss2.exceptions.OssError:
-            bucket.abort_multipart_upload(key, upload_id)
+        except BaseException:  # OssError, a CRC mismatch, Ctrl-C: leave no parts behind on the server
+            executor.shutdown(wait=True, cancel_futures=True)
+            with contextlib.suppress(Exception):  # the original error is the one worth reporting
+                bucket.abort_multipart_upload(key, upload_id)
             raise
-        return result.status, result.resp.read(), _headers(result.headers)
+        finally:
+            executor.shutdown(wait=True)
+        body = result.resp.read()
+        # Checked after Complete succeeded: the upload ID is gone then, so there is nothing to abort.
+        whole = 0
+        for part in parts:
+            whole = combine(whole, part.part_crc, part.size)
+        _check_crc(f"CompleteMultipartUpload of {key!r} (the parts' combined CRC-64)", whole, result.headers)
+        return result.status, body, _headers(result.headers)
+
+
+def _slices(view: memoryview, part_size: int) -> Iterator[bytes]:
+    # An empty payload is still one (empty) part: OSS completes no upload without parts.
+    for offset in range(0, max(view.nbytes, 1), part_size):
+        yield bytes(view[offset:offset + part_size])  # one copy per part, as slicing bytes makes
+
+
+def _reads(stream: BinaryIO, part_size: int, total: int) -> Iterator[bytes]:
+    read = 0
+    while True:
+        chunk = stream.read(part_size)
+        read += len(chunk)
+        yield chunk
+        if len(chunk) < part_size or read >= total:
+            return
 
 
 def _size(stream: BinaryIO) -> int:
