@@ -30,6 +30,7 @@ class History:
         self._next_id = 1
         self.total = 0
         self._delivered = 0
+        self._local = threading.local()
         self.errors: list[str] = []
         self.log_path = Path(log_path) if log_path is not None else None
         self._log = None
@@ -47,13 +48,23 @@ class History:
                 # One line per request, written under the lock so lines never interleave.
                 self._log.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
                 self._log.flush()
-        self._listeners.notify(record)
+        self._local.notifying = True
+        try:
+            self._listeners.notify(record)
+        finally:
+            self._local.notifying = False
         # Waiters wake only once the listeners have seen the record, so whatever a listener does
         # (a widget row, a kept error) is visible to the code that waited for it.
         with self._changed:
             self._delivered += 1
             self._changed.notify_all()
         return record
+
+    @property
+    def in_listener(self) -> bool:
+        """True on a thread that is running this history's listeners: it must not wait for records
+        (it is the thread that delivers them)."""
+        return bool(getattr(self._local, "notifying", False))
 
     def _listener_failed(self, fn: Listener, exc: BaseException) -> None:
         trace = "".join(traceback.format_exception(exc))

@@ -158,6 +158,8 @@ class Receiver:
 
     def sync(self, timeout: float = 5.0) -> None:
         """Wait until every record the server has produced so far is in the history."""
+        if self._history.in_listener:
+            return  # a listener (a widget refreshing) runs on the thread that delivers records
         sent = self._backend.sync(timeout)
         if sent > 0:
             self._history.wait_for(sent, timeout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 
 import httpx
 import pytest
@@ -85,6 +86,24 @@ def test_subscribe_is_told_of_every_record_and_can_unsubscribe(make_receiver, si
     send(signer.request(r.url + "b"))
     r.wait_for(2)
     assert [x.path for x in seen] == ["/a"]
+
+
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_a_listener_can_read_the_history_it_is_told_about(make_receiver, signer, mode):
+    # A widget refreshes from its listener; waiting there for records in flight would wait on the
+    # very thread that delivers them (until the 5 s sync timeout).
+    r = make_receiver(mode=mode)
+    seen: list[list[str]] = []
+    done = threading.Event()
+
+    def refresh(record):  # noqa: ANN001
+        seen.append([x.path for x in r.history])
+        done.set()
+
+    r.subscribe(refresh)
+    assert send(signer.request(r.url + "a")).status_code == 200
+    assert done.wait(3), "the listener blocked reading the history"
+    assert seen == [["/a"]]
 
 
 def test_a_dead_receiver_process_surfaces_on_the_next_call(make_receiver, capfd):
