@@ -70,7 +70,9 @@ class Multipart:
         return upload
 
     def put_part(self, upload: Upload, number: int, temp: TempFile) -> Part:
-        temp.finish()
+        # No fsync for a part: it only feeds CompleteMultipartUpload, which writes the object anew
+        # and syncs that. Syncing every part cost a fifth of multipart throughput.
+        temp.finish(durable=False)
         d = temp.digests
         part = Part(number, d.etag, d.size, d.crc64)
         path = self._dir(upload.upload_id)

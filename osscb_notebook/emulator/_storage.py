@@ -123,10 +123,12 @@ class TempFile:
         while chunk := src.read(1024 * 1024):
             self._file.write(chunk)
 
-    def finish(self) -> None:
+    def finish(self, *, durable: bool = True) -> None:
+        """Close the file; ``durable`` also waits until it is on disk."""
         if self._file is not None:
             self._file.flush()
-            os.fsync(self._file.fileno())
+            if durable:
+                os.fsync(self._file.fileno())
             self._file.close()
             self._file = None
 
