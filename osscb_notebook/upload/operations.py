@@ -175,8 +175,8 @@ def _multipart(target: UploadTarget, key: str, data: Any, transports: Any, conte
     from oss2.models import PartInfo
 
     # One Bucket for all workers, as oss2's own resumable_upload does: its requests Session keeps a
-    # thread-safe connection pool (10 connections by default).
-    bucket = target.client(enable_crc=False)
+    # thread-safe connection pool, widened to `threads` connections when that is over its default 10.
+    bucket = target.client(enable_crc=False, connections=threads)
     with contextlib.ExitStack() as stack:
         chunks: Iterator[bytes]
         if hasattr(data, "read") or isinstance(data, str | Path):

@@ -70,14 +70,16 @@ class UploadTarget:
         scheme, _, host = self.endpoint.partition("://")
         return f"{scheme}://{self.bucket}.{host.rstrip('/')}"
 
-    def client(self, *, enable_crc: bool = True) -> oss2.Bucket:
+    def client(self, *, enable_crc: bool = True, connections: int | None = None) -> oss2.Bucket:
         """An ``oss2.Bucket`` signed with this target's credentials. ``enable_crc=False`` turns off
-        oss2's own (crcmod, slow) CRC-64 check, for callers that check ``x-oss-hash-crc64ecma`` themselves."""
+        oss2's own (crcmod, slow) CRC-64 check, for callers that check ``x-oss-hash-crc64ecma`` themselves.
+        ``connections`` widens oss2's pool (10) for that many threads sharing the client."""
         import oss2
 
+        session = oss2.Session(pool_size=max(connections, oss2.defaults.connection_pool_size)) if connections else None
         if self.auth_version == "v4":
             auth: Any = oss2.AuthV4(self.access_key_id, self.access_key_secret)
             return oss2.Bucket(auth, self.endpoint, self.bucket, region=self.region or "cn-hangzhou",
-                               enable_crc=enable_crc)
+                               enable_crc=enable_crc, session=session)
         return oss2.Bucket(oss2.Auth(self.access_key_id, self.access_key_secret), self.endpoint, self.bucket,
-                           enable_crc=enable_crc)
+                           enable_crc=enable_crc, session=session)

@@ -254,3 +254,11 @@ def test_multipart_reads_no_further_ahead_than_threads_parts(fake: FakeOSS) -> N
     upload(fake_target(fake), "k", stream, operation="Multipart", part_size=PART, threads=2,
            progress=lambda done, total: ahead.append(stream.tell() - done))
     assert len(ahead) == 11 and 0 < max(ahead) <= 2 * PART
+
+
+def test_more_threads_than_oss2s_pool_keep_their_connections(fake: FakeOSS, caplog: pytest.LogCaptureFixture) -> None:
+    fake.delay = 0.05
+    with caplog.at_level("WARNING", logger="urllib3.connectionpool"):
+        assert upload(fake_target(fake), "k", PAYLOAD, operation="Multipart", part_size=PART, threads=11).status == 200
+    assert fake.max_active == 11
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
