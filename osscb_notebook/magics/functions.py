@@ -57,6 +57,9 @@ def osscb_receiver(
         r = s.start_receiver(port=port, mode=mode, tunnel=tunnel)
         _apply_reply(r, status, body, delay, bom)
         warn = f"\nWarning: {s.tunnel.warning}" if s.tunnel is not None and s.tunnel.warning else ""
+        if r.mode == "thread":
+            warn += ("\nNote: thread mode shares the GIL with your cells; while one computes, replies can "
+                     "stall past OSS's 5 s. The default, --mode process, does not.")
         return _ok(f"Receiver running at {r.url} ({r.mode} mode).\nCallback URL: {s.display_callback_url()}{warn}")
     if action == "stop":
         return _info("Receiver stopped." if s.stop_receiver() else "No receiver was running.")

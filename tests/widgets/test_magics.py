@@ -66,6 +66,7 @@ def test_verify_a_saved_request_and_errors_without_traceback(ip: InteractiveShel
 def test_emulator_receiver_upload_history_and_unload(ip: InteractiveShell) -> None:
     started = ip.run_line_magic("osscb_receiver", "start")
     assert started.ok and "Callback URL: http://127.0.0.1:" in repr(started)
+    assert "(process mode)" in repr(started) and "shares the GIL" not in repr(started)
     session = get_session()
     receiver, emulator = session.receiver, session.emulator
     assert receiver.running and emulator.running  # the emulator backend starts the emulator too
@@ -109,3 +110,9 @@ def test_reports_never_show_a_tunnel_token(session) -> None:  # type: ignore[no-
     finally:
         session.tunnel.close()
         session.tunnel = None
+
+
+def test_thread_mode_says_what_it_costs(ip: InteractiveShell) -> None:
+    started = ip.run_line_magic("osscb_receiver", "start --mode thread")
+    assert started.ok and "(thread mode)" in repr(started) and "shares the GIL" in repr(started)
+    ip.run_line_magic("osscb_receiver", "stop")
