@@ -39,8 +39,12 @@ def _lab(args: argparse.Namespace) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     print(f"osscb lab: JupyterLab on {folder} (backend: {args.backend}); Ctrl-C to stop.", flush=True)
+    extra = args.extra[1:] if args.extra[:1] == ["--"] else args.extra
+    if os.name == "posix":
+        # Become JupyterLab rather than wait on it as a child: a SIGTERM from a supervisor (or a
+        # test) then stops the server itself instead of orphaning it on the port.
+        os.execve(sys.executable, cmd + extra, env)
     try:
-        extra = args.extra[1:] if args.extra[:1] == ["--"] else args.extra
         return subprocess.call(cmd + extra, env=env)
     except KeyboardInterrupt:
         return 0

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,3 +56,6 @@ def test_lab_serves_the_notebooks_on_loopback(tmp_path: Path) -> None:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+    # stopping `osscb lab` stops JupyterLab: nothing is left serving on the port
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/api/contents", params={"token": token}, timeout=2)
