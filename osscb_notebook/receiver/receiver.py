@@ -205,8 +205,7 @@ class Receiver:
         return replay(record, url or self.url, keep_target=keep_target, timeout=timeout)
 
     def status(self) -> dict[str, object]:
-        if self.running:
-            self.sync()  # count the records a child process has sent but the kernel not yet added
+        self.sync()  # count the records a child process has sent but the kernel not yet added
         return {"url": self.url, "mode": self.mode, "running": self.running, "requests": self._history.total,
                 "kept": len(self._history), "errors": len(self.errors), "log": str(self.log_path or "")}
 
