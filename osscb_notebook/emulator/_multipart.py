@@ -72,14 +72,28 @@ class Multipart:
     def put_part(self, upload: Upload, number: int, temp: TempFile) -> Part:
         # No fsync for a part: it only feeds CompleteMultipartUpload, which writes the object anew
         # and syncs that. Syncing every part cost a fifth of multipart throughput.
-        temp.finish(durable=False)
         d = temp.digests
         part = Part(number, d.etag, d.size, d.crc64)
         path = self._dir(upload.upload_id)
-        os.replace(temp.path, path / f"{number}.part")
         tmp = path / f"{number}.json.tmp-{secrets.token_hex(4)}"
-        tmp.write_text(json.dumps(asdict(part)), encoding="utf-8")
-        os.replace(tmp, path / f"{number}.json")
+        replaced = False
+        try:
+            temp.finish(durable=False)
+            os.replace(temp.path, path / f"{number}.part")
+            replaced = True
+            tmp.write_text(json.dumps(asdict(part)), encoding="utf-8")
+            os.replace(tmp, path / f"{number}.json")
+        except BaseException:
+            temp.discard()
+            leftovers = [tmp]
+            if replaced:
+                # new bytes under an older part's ETag would join the wrong data: drop the part,
+                # so CompleteMultipartUpload reports it missing instead
+                leftovers += [path / f"{number}.part", path / f"{number}.json"]
+            for leftover in leftovers:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            raise
         return part
 
     def parts(self, upload: Upload) -> dict[int, Part]:

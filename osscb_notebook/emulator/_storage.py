@@ -133,10 +133,13 @@ class TempFile:
             self._file = None
 
     def discard(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        with contextlib.suppress(FileNotFoundError):
+        """Close and remove the file; never raises, so a full disk cannot leave it behind."""
+        file, self._file = self._file, None
+        if file is not None:
+            # close() flushes what is still buffered, which fails again on a full disk
+            with contextlib.suppress(OSError):
+                file.close()
+        with contextlib.suppress(OSError):
             self.path.unlink()
 
 
@@ -146,11 +149,16 @@ def _key_id(key: str) -> str:
 
 def _write_json_atomic(path: Path, data: dict[str, Any], tmp_dir: Path) -> None:
     tmp = tmp_dir / f"meta-{secrets.token_hex(8)}.json"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 class Storage:
@@ -215,21 +223,28 @@ class Storage:
     def commit(self, bucket: str, key: str, temp: TempFile, *, content_type: str, headers: dict[str, str],
                object_type: str = "Normal", etag: str | None = None, content_md5: str | None = None) -> ObjectMeta:
         """Make ``temp`` the object ``key``; the rename of its metadata is the moment it appears."""
-        temp.finish()
         d = temp.digests
         blob = secrets.token_hex(16)
         blob_path = self._bucket_dir(bucket) / "blobs" / blob
-        os.replace(temp.path, blob_path)
-        meta = ObjectMeta(
-            key=key, size=d.size, etag=etag or d.etag, crc64=d.crc64,
-            content_md5=d.content_md5 if content_md5 is None else content_md5, content_type=content_type,
-            last_modified=time.time(), blob=blob, object_type=object_type, headers=dict(headers),
-        )
-        path = self._meta_path(bucket, key)
-        path.parent.mkdir(exist_ok=True)
-        with self._lock:
-            old = self.get(bucket, key)
-            _write_json_atomic(path, asdict(meta), self.tmp_dir)
+        try:
+            temp.finish()  # the last buffered bytes can meet a full disk here
+            os.replace(temp.path, blob_path)
+            meta = ObjectMeta(
+                key=key, size=d.size, etag=etag or d.etag, crc64=d.crc64,
+                content_md5=d.content_md5 if content_md5 is None else content_md5, content_type=content_type,
+                last_modified=time.time(), blob=blob, object_type=object_type, headers=dict(headers),
+            )
+            path = self._meta_path(bucket, key)
+            path.parent.mkdir(exist_ok=True)
+            with self._lock:
+                old = self.get(bucket, key)
+                _write_json_atomic(path, asdict(meta), self.tmp_dir)
+        except BaseException:
+            # nothing became visible: leave no temp file and no orphaned blob behind
+            temp.discard()
+            with contextlib.suppress(OSError):
+                blob_path.unlink()
+            raise
         if old is not None and old.blob != blob:
             with contextlib.suppress(FileNotFoundError):
                 (self._bucket_dir(bucket) / "blobs" / old.blob).unlink()

@@ -186,3 +186,44 @@ def test_disk_full_gives_a_clear_error_and_loses_nothing(tmp_path: Path, how: st
         leftovers = [p for p in (data_dir / ".osscb" / "tmp").rglob("*") if p.is_file()]
         assert leftovers == []  # failed uploads cleaned up after themselves
         assert upload(target, "full/after", b"still works").status == 200
+
+
+_LAST_BYTES_SCRIPT = r"""
+import os, resource, signal, sys
+from pathlib import Path
+from osscb_notebook.emulator._storage import Storage
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+root = Path(sys.argv[1])
+storage = Storage(root)
+storage.create_bucket("demo")
+kept = storage.new_temp()
+kept.write(b"kept")
+storage.commit("demo", "kept", kept, content_type="text/plain", headers={})
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+failures = []
+for how in ("commit", "discard"):
+    temp = storage.new_temp()
+    temp.write(os.urandom(6000))  # still in the write buffer: nothing has reached the disk yet
+    try:
+        if how == "commit":
+            storage.commit("demo", "too-big", temp, content_type="text/plain", headers={})
+        else:
+            temp.discard()  # must not raise, though closing flushes into the full disk
+    except OSError as exc:
+        failures.append((how, exc.errno))
+print(failures, sorted(str(p.relative_to(root)) for p in (root / ".osscb" / "tmp").rglob("*")),
+      storage.get("demo", "too-big"), storage.get("demo", "kept") is not None, flush=True)
+"""
+
+
+def test_disk_full_on_the_last_buffered_bytes_leaves_nothing_behind(tmp_path: Path) -> None:
+    """The disk can fill when the last buffered bytes are flushed (at commit, or at discard's
+    close), after every write() succeeded: that must clean up too."""
+    import errno
+
+    out = subprocess.run([sys.executable, "-c", _LAST_BYTES_SCRIPT, str(tmp_path / "data")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"[('commit', {errno.EFBIG})] [] None True"
+    blobs = [p for p in (tmp_path / "data").rglob("blobs/*") if p.is_file()]
+    assert len(blobs) == 1  # only "kept": no orphaned blob from the failed commit
