@@ -102,6 +102,7 @@ class OsscbMagics(Magics):
     @argument("--backend", choices=("emulator", "oss"), default=None, help="default: Osscb.backend")
     @argument("--no-callback", dest="callback", action="store_false", help="upload without a callback")
     @argument("--part-size", type=int, default=None, help="multipart part size in bytes")
+    @argument("--threads", type=int, default=None, help="multipart parts sent at once (default 4)")
     @line_magic
     def osscb_upload(self, line: str) -> Any:
         """Upload with the current callback (the last %%osscb_callback, or one aimed at the receiver).
@@ -110,7 +111,7 @@ class OsscbMagics(Magics):
         """
         return _run(self.osscb_upload, line, lambda a: f.osscb_upload(
             a.key, file=a.file, text=a.text, size=a.size, operation=a.operation, backend=a.backend,
-            callback=a.callback, part_size=a.part_size))
+            callback=a.callback, part_size=a.part_size, threads=a.threads))
 
     @magic_arguments()
     @argument("index", nargs="?", type=int, default=None, help="history index (default: the last callback)")

@@ -127,6 +127,7 @@ def outcome_report(outcome: Any) -> Report:
 def osscb_upload(
     key: str = "hello.txt", *, file: str | None = None, text: str | None = None, size: int | None = None,
     operation: str = "PutObject", backend: str | None = None, callback: bool = True, part_size: int | None = None,
+    threads: int | None = None,
 ) -> Report:
     """Upload to the emulator or real OSS with the session's callback (default: to the receiver)."""
     data: bytes | Path
@@ -136,7 +137,8 @@ def osscb_upload(
         data = os.urandom(size)
     else:
         data = (text if text is not None else "hello from osscb-notebook\n").encode("utf-8")
-    outcome = get_session().upload(key, data, operation=operation, backend=backend, callback=callback, part_size=part_size)
+    outcome = get_session().upload(key, data, operation=operation, backend=backend, callback=callback, part_size=part_size,
+                                    threads=threads)
     return outcome_report(outcome)
 
 

@@ -246,7 +246,7 @@ class Session:
 
     def upload(self, key: str, data: bytes | str | Path, *, operation: str = "PutObject", backend: str | None = None,
                definition: Definition | None = None, callback: bool = True, part_size: int | None = None,
-               progress: Callable[[int, int], None] | None = None, content_type: str | None = None) -> Any:
+               threads: int | None = None, progress: Callable[[int, int], None] | None = None, content_type: str | None = None) -> Any:
         """Upload with the session's callback definition (or the default one) and keep the outcome."""
         from ..upload import upload
 
@@ -260,6 +260,8 @@ class Session:
         kwargs: dict[str, Any] = {"operation": operation, "callback": params, "callback_vars": variables, "progress": progress}
         if part_size:
             kwargs["part_size"] = part_size
+        if threads is not None:
+            kwargs["threads"] = threads
         if content_type:
             kwargs["content_type"] = content_type
         outcome = upload(self.target(backend), key, data, **kwargs)

@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as W
 
 from ..errors import OsscbError
+from ..upload.operations import DEFAULT_THREADS
 from . import _html as h
 from ._text import TextRepr
 from ._threads import UiDispatcher, run_in_background
@@ -50,6 +51,9 @@ class UploadPanel(TextRepr, W.VBox):
         self.operation = W.ToggleButtons(options=_OPERATIONS, value="PutObject", style={"button_width": "100px"})
         self.part_size = W.BoundedIntText(5 * 1024 * 1024, min=100 * 1024, max=5 * 1024**3, description="part size",
                                           layout=W.Layout(width="260px"))
+        self.threads = W.BoundedIntText(DEFAULT_THREADS, min=1, max=32, description="threads",
+                                        layout=W.Layout(width="200px"))
+        self.multipart_box = W.HBox([self.part_size, self.threads])
         self.target = W.ToggleButtons(options=[("local emulator", "emulator"), ("real OSS", "oss")],
                                       value=self.session.config.backend, style={"button_width": "130px"})
         c = self.session.config
@@ -68,7 +72,7 @@ class UploadPanel(TextRepr, W.VBox):
         self.progress = W.IntProgress(0, min=0, max=100, description="", bar_style="info", layout=W.Layout(width="100%"))
         self.result = W.HTML()
         self.timeline = timeline or Timeline()
-        for w in (self.key, self.size, self.part_size, self.endpoint, self.region, self.bucket, self.key_id, self.secret):
+        for w in (self.key, self.size, self.part_size, self.threads, self.endpoint, self.region, self.bucket, self.key_id, self.secret):
             w.style.description_width = "100px"
 
         self.oss_box = W.VBox([self.endpoint, self.region, self.bucket, self.key_id, self.secret, self.secret_state])
@@ -84,7 +88,7 @@ class UploadPanel(TextRepr, W.VBox):
         super().__init__([
             W.HTML(h.wrap("<div class='osscb-title'>Upload</div>")),
             self.key, h.labeled("content", self.content, "104px"), self.content_box,
-            h.labeled("operation", self.operation, "104px"), self.part_size, h.labeled("target", self.target, "104px"), self.oss_box,
+            h.labeled("operation", self.operation, "104px"), self.multipart_box, h.labeled("target", self.target, "104px"), self.oss_box,
             W.HBox([self.with_callback, self.callback_info], layout=W.Layout(align_items="center")),
             W.HBox([self.upload_button, self.progress], layout=W.Layout(align_items="center")),
             self.result, self.timeline,
@@ -98,7 +102,7 @@ class UploadPanel(TextRepr, W.VBox):
     def _layout(self) -> None:
         kind = self.content.value
         self.content_box.children = (self.text,) if kind == "text" else (self.size,) if kind == "random" else (self.file,)
-        self.part_size.layout.display = None if self.operation.value == "Multipart" else "none"
+        self.multipart_box.layout.display = None if self.operation.value == "Multipart" else "none"
         self.progress.layout.visibility = "visible" if self.operation.value == "Multipart" else "hidden"
         self.oss_box.layout.display = None if self.target.value == "oss" else "none"
         self.secret_state.value = h.wrap(
@@ -196,6 +200,7 @@ class UploadPanel(TextRepr, W.VBox):
             self.key.value.strip() or "example.txt", data, operation=self.operation.value, backend=self.target.value,
             definition=definition, callback=self.with_callback.value,
             part_size=int(self.part_size.value) if self.operation.value == "Multipart" else None,
+            threads=int(self.threads.value) if self.operation.value == "Multipart" else None,
             progress=lambda done, total: self._ui(self._progress, done, total), content_type=content_type,
         )
         total_ms = (time.perf_counter() - started) * 1000

@@ -79,6 +79,11 @@ def test_emulator_receiver_upload_history_and_unload(ip: InteractiveShell) -> No
     failed = ip.run_line_magic("osscb_upload", "notes/b.txt")
     assert not failed.ok and "203 CallbackFailed" in repr(failed) and "Error status : 502." in failed._repr_html_()
     assert "2 request(s)" in repr(ip.run_line_magic("osscb_receiver", "status"))
+    ip.run_line_magic("osscb_receiver", "reply --status 200")
+    one_at_a_time = ip.run_line_magic("osscb_upload", "notes/c.bin --op Multipart --size 250000 --part-size 102400 --threads 1")
+    assert one_at_a_time.ok and "callback delivered" in repr(one_at_a_time)
+    none_at_all = ip.run_line_magic("osscb_upload", "notes/d.bin --op Multipart --size 250000 --threads 0")
+    assert not none_at_all.ok and "threads" in repr(none_at_all)
     ip.run_line_magic("unload_ext", "osscb_notebook")
     assert not receiver.running and not emulator.running
     assert not set(LINE_MAGICS) & set(ip.magics_manager.magics["line"])

@@ -80,7 +80,8 @@ def test_multipart_progress_and_a_builder_callback(session: Session) -> None:
     upload.content.value = "random"
     upload.size.value = 300 * 1024
     upload.part_size.value = 100 * 1024
-    assert upload.progress.layout.visibility == "visible"
+    upload.threads.value = 2
+    assert upload.progress.layout.visibility == "visible" and upload.multipart_box.layout.display is None
     upload.upload_button.click()
     outcome = upload.wait(60)
     assert outcome is not None and outcome.status == 200
