@@ -243,6 +243,7 @@ def start_receiver(
     *,
     max_body: int = DEFAULT_MAX_BODY,
     history_size: int = 1000,
+    secret_params: Iterable[str] = DEFAULT_SECRET_PARAMS,
 ) -> Receiver:
     """Start a receiver and return once it answers HTTP.
 
@@ -260,7 +261,8 @@ def start_receiver(
         if previous is not None:
             previous.stop()
     receiver = Receiver(port=port, host=host, mode=mode, trust_key_urls=trust_key_urls, public_key=public_key,
-                        reply=reply, log_path=log_path, max_body=max_body, history_size=history_size)
+                        reply=reply, log_path=log_path, max_body=max_body, history_size=history_size,
+                        secret_params=secret_params)
     with _REGISTRY_LOCK:
         _REGISTRY[receiver.port] = receiver
     return receiver

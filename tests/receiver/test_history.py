@@ -82,3 +82,11 @@ def test_token_in_the_query_is_masked_everywhere_but_still_verified(make_receive
     # The unmasked target stays in memory only, so a replay still verifies.
     assert token in rec.as_curl(reveal=True)
     assert r.replay(rec).status == 200
+
+
+def test_more_secret_query_params_can_be_masked(make_receiver, signer):
+    r = make_receiver(secret_params=("token", "sig"))
+    resp = send(signer.request(r.url + "cb?sig=abcdef0123456789&id=1"))
+    assert resp.status_code == 200
+    (rec,) = r.wait_for(1)
+    assert rec.verified and "sig=***" in rec.target and "abcdef0123456789" not in repr(rec)
