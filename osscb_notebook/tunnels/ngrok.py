@@ -12,7 +12,9 @@ import shutil
 from typing import Any
 
 from ..errors import TunnelError, TunnelUnavailableError
+from ..receiver.engine import PING_SUFFIX
 from .base import Tunnel
+from .probe import ping
 
 DOWNLOAD_TIMEOUT = 5.0
 _WHAT_TO_DO = ("Install the ngrok agent yourself and pass ngrok_path=/path/to/ngrok (or set PYNGROK_NGROK_PATH), "
@@ -40,11 +42,15 @@ def open_ngrok(
     download_timeout: float = DOWNLOAD_TIMEOUT,
     startup_timeout: int = 15,
     config_path: str | None = None,
+    check: bool = True,
+    check_timeout: float = 10.0,
     **connect_options: Any,
 ) -> Tunnel:
     """Open an HTTP tunnel to ``port``; ``auth_token`` defaults to ``NGROK_AUTHTOKEN``/ngrok's config.
 
     ngrok's URL is HTTPS on a shared front end: set ``callbackSNI: true`` in the callback parameter.
+    The receiver is pinged through the public URL (``check=False`` skips it); if it does not answer,
+    the tunnel is closed and :class:`TunnelUnavailableError` says so.
     """
     try:
         from pyngrok import conf, installer, ngrok
@@ -85,6 +91,15 @@ def open_ngrok(
             ngrok.disconnect(public_url, pyngrok_config=config)
         ngrok.kill(pyngrok_config=config)
 
-    return Tunnel("ngrok", public_url.rstrip("/") + "/", port, secrets=tuple(x for x in (token,) if x),
-                  details={"ngrok_path": path}, _closer=close,
-                  warning="HTTPS on a shared host: set callbackSNI to true in the callback parameter.")
+    tunnel = Tunnel("ngrok", public_url.rstrip("/") + "/", port, secrets=tuple(x for x in (token,) if x),
+                    details={"ngrok_path": path}, _closer=close,
+                    warning="HTTPS on a shared host: set callbackSNI to true in the callback parameter.")
+    if check:
+        try:
+            ping(tunnel.callback_url(PING_SUFFIX), timeout=check_timeout, what=f"The ngrok tunnel {tunnel.public_url}",
+                 hint="ngrok is up but its URL does not reach the receiver: is the receiver running on "
+                      f"port {port}, and does this machine allow outbound HTTPS?")
+        except TunnelError:
+            tunnel.close()
+            raise
+    return tunnel

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import urllib.request
 
 import pytest
 from receiver_helpers import free_port, send
@@ -52,7 +53,9 @@ def offline(monkeypatch, tmp_path):  # noqa: ANN001, ANN201
         monkeypatch.setenv(var, f"http://127.0.0.1:{port}")
     for var in ("no_proxy", "NO_PROXY", "PYNGROK_NGROK_PATH", "NGROK_AUTHTOKEN"):
         monkeypatch.delenv(var, raising=False)
-    return tmp_path
+    urllib.request.install_opener(None)  # urlopen builds its opener, proxies included, on first use
+    yield tmp_path
+    urllib.request.install_opener(None)
 
 
 def test_ngrok_without_a_binary_or_internet_fails_fast_and_says_what_to_do(offline):
@@ -94,3 +97,70 @@ def test_ngrok_path_that_is_not_executable(offline):
     os.chmod(agent, 0o644)
     with pytest.raises(TunnelUnavailableError, match="not an executable"):
         open_tunnel("ngrok", 8080, ngrok_path=str(agent))
+
+
+
+@pytest.fixture
+def standin(monkeypatch, tmp_path):  # noqa: ANN001, ANN201
+    """The ngrok stand-in (ngrok_standin.py) behind an executable path, as pyngrok expects an agent.
+    No proxy: pyngrok talks to the agent's local API with urllib, which honours proxy variables."""
+    import sys
+    from pathlib import Path
+
+    for var in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "PYNGROK_NGROK_PATH", "NGROK_AUTHTOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    urllib.request.install_opener(None)
+    agent = tmp_path / "ngrok"
+    agent.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).parent / "ngrok_standin.py"}" "$@"\n')
+    agent.chmod(agent.stat().st_mode | stat.S_IXUSR)
+    log = tmp_path / "agent.jsonl"
+    monkeypatch.setenv("OSSCB_NGROK_STANDIN_LOG", str(log))
+
+    def events() -> list[dict]:
+        import json
+
+        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+    def agent_gone() -> bool:
+        """pyngrok kills the agent (SIGKILL) and reaps it when the tunnel closes."""
+        try:
+            os.kill(events()[0]["pid"], 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    return agent, tmp_path / "ngrok.yml", events, agent_gone
+
+
+def test_ngrok_success_path_carries_signed_callbacks_and_closes_cleanly(standin, make_receiver, signer):
+    """Through pyngrok and a stand-in agent whose public URL really forwards TCP: the tunnel opens,
+    a signed callback arrives verified, and closing deletes the endpoint and stops the agent."""
+    agent, config, events, agent_gone = standin
+    token = "2xyzNGROKauthTOKEN"
+    r = make_receiver()
+    tunnel = open_tunnel("ngrok", r, ngrok_path=str(agent), auth_token=token, config_path=str(config))
+    try:
+        assert tunnel.provider == "ngrok" and tunnel.public_url.startswith("http://127.0.0.1:")
+        assert tunnel.public_url != r.url and "callbackSNI" in tunnel.warning
+        assert token not in repr(tunnel)
+        assert send(signer.request(tunnel.callback_url("/cb", {"id": "7"}))).status_code == 200
+        (rec,) = r.wait_for(1)  # the check's ping is not recorded
+        assert rec.verified and rec.target == "/cb?id=7"
+        started, created = events()[:2]
+        assert started["argv"][:4] == ["start", "--none", "--log", "stdout"] and token in started["argv"]
+        assert created["options"]["upstream"] == {"url": f"http://localhost:{r.port}"}
+    finally:
+        tunnel.close()
+    assert tunnel.closed and tunnel not in open_tunnels()
+    assert [e.get("api") for e in events()[2:]] == ["DELETE"] and agent_gone()
+
+
+def test_ngrok_check_fails_clearly_and_stops_the_agent_when_the_url_leads_nowhere(standin, monkeypatch, make_receiver):
+    agent, config, events, agent_gone = standin
+    monkeypatch.setenv("OSSCB_NGROK_STANDIN_BROKEN", "1")
+    r = make_receiver()
+    with pytest.raises(TunnelUnavailableError, match="ngrok tunnel http://127.0.0.1:9/ is unreachable") as info:
+        open_tunnel("ngrok", r, ngrok_path=str(agent), config_path=str(config), check=True, check_timeout=3)
+    assert "outbound HTTPS" in str(info.value)
+    assert not [t for t in open_tunnels() if t.provider == "ngrok"]
+    assert agent_gone()
