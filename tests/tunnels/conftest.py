@@ -68,7 +68,11 @@ def sshd(tmp_path_factory) -> Iterator[Sshd]:  # noqa: ANN001
     host_pub = (d / "host_key.pub").read_text().split()
     port = free_port()
     (d / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
+    # AddressFamily inet: a remote forward on port 0 binds "localhost", and over both families sshd
+    # takes the port the kernel gave ::1 for 127.0.0.1 too. That port can be taken on IPv4 (once it
+    # was this sshd's own port), so the tunnel's 127.0.0.1 URL led to the wrong server.
     (d / "sshd_config").write_text(f"""Port {port}
+AddressFamily inet
 ListenAddress 127.0.0.1
 HostKey {d / 'host_key'}
 AuthorizedKeysFile {d / 'authorized_keys'}
