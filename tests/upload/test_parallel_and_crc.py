@@ -101,17 +101,20 @@ def test_nonsense_threads_or_part_size_is_an_upload_error(emulator: Emulator, op
 class FakeOSS:
     """Answers PutObject and the multipart calls like OSS, CRC-64 header included, except where told:
     ``wrong`` names the answers whose CRC is off by one bit (``"put"``, ``"part 2"``, ``"complete"``),
-    ``fail`` maps part numbers to an error status, ``delay`` slows each part down."""
+    ``fail`` maps part numbers to an error status, ``delay`` slows each part down, and ``gather`` holds
+    each part until that many have been in flight at once (10 s at most), so overlap does not depend
+    on how fast this machine schedules threads."""
 
     def __init__(self) -> None:
         self.wrong: set[str] = set()
         self.fail: dict[int, int] = {}
         self.delay = 0.0
+        self.gather = 0
         self.send_crc = True
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self.parts: dict[int, bytes] = {}
         self.active = self.max_active = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -126,6 +129,8 @@ class FakeOSS:
                 with fake._lock:
                     fake.active += 1
                     fake.max_active = max(fake.max_active, fake.active)
+                    fake._lock.notify_all()
+                    fake._lock.wait_for(lambda: fake.max_active >= fake.gather, timeout=10)
                 time.sleep(fake.delay)
                 with fake._lock:
                     fake.active -= 1
@@ -242,7 +247,7 @@ def test_a_failing_part_aborts_and_comes_back_as_the_outcome(fake: FakeOSS) -> N
 
 @pytest.mark.parametrize("threads", [1, 3])
 def test_parts_go_in_parallel_but_never_more_than_threads(fake: FakeOSS, threads: int) -> None:
-    fake.delay = 0.05
+    fake.delay, fake.gather = 0.05, threads
     assert upload(fake_target(fake), "k", PAYLOAD, operation="Multipart", part_size=PART, threads=threads).status == 200
     assert fake.max_active == threads
 
@@ -257,7 +262,7 @@ def test_multipart_reads_no_further_ahead_than_threads_parts(fake: FakeOSS) -> N
 
 
 def test_more_threads_than_oss2s_pool_keep_their_connections(fake: FakeOSS, caplog: pytest.LogCaptureFixture) -> None:
-    fake.delay = 0.05
+    fake.gather = 11
     with caplog.at_level("WARNING", logger="urllib3.connectionpool"):
         assert upload(fake_target(fake), "k", PAYLOAD, operation="Multipart", part_size=PART, threads=11).status == 200
     assert fake.max_active == 11
