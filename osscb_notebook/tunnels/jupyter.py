@@ -14,10 +14,9 @@ import warnings
 from typing import Literal
 
 from ..errors import TunnelError, TunnelUnavailableError
-from ..receiver.engine import PING_SUFFIX
 from .base import Tunnel
 from .jupyter_env import JupyterContext, detect_jupyter, require_server
-from .probe import ping
+from .probe import ping_or_close
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +65,8 @@ def open_jupyter(
     log.info("jupyter tunnel %s", tunnel.display_url)
     if check:
         try:
-            ping(tunnel.callback_url(PING_SUFFIX), timeout=timeout, what=f"The Jupyter proxy at {base}{route_path}",
-                 hint=_hint(ctx))
+            ping_or_close(tunnel, timeout=timeout, what=f"The Jupyter proxy at {base}{route_path}", hint=_hint(ctx))
         except TunnelError as exc:
-            tunnel.close()
             # The proxy answers 403 (POST) or a 302 to the login page without a valid token.
             message = str(exc).replace(token, "***") if token else str(exc)
             raise type(exc)(message) from None

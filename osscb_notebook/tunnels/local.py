@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..receiver.engine import PING_SUFFIX
 from .base import Tunnel
-from .probe import ping
+from .probe import ping_or_close
 
 
 def open_local(port: int, *, host: str = "127.0.0.1", check: bool = True, timeout: float = 5.0) -> Tunnel:
@@ -12,10 +11,6 @@ def open_local(port: int, *, host: str = "127.0.0.1", check: bool = True, timeou
     tunnel = Tunnel("local", f"http://{host}:{port}/", port,
                     warning="Loopback URL: only the local emulator can call it; real OSS rejects private addresses.")
     if check:
-        try:
-            ping(tunnel.callback_url(PING_SUFFIX), timeout=timeout, what=f"The receiver at {tunnel.public_url}",
-                 hint="Start the receiver first: start_receiver(port=...).")
-        except Exception:
-            tunnel.close()
-            raise
+        ping_or_close(tunnel, timeout=timeout, what=f"The receiver at {tunnel.public_url}",
+                      hint="Start the receiver first: start_receiver(port=...).")
     return tunnel

@@ -12,9 +12,8 @@ import shutil
 from typing import Any
 
 from ..errors import TunnelError, TunnelUnavailableError
-from ..receiver.engine import PING_SUFFIX
 from .base import Tunnel
-from .probe import ping
+from .probe import ping_or_close
 
 DOWNLOAD_TIMEOUT = 5.0
 _WHAT_TO_DO = ("Install the ngrok agent yourself and pass ngrok_path=/path/to/ngrok (or set PYNGROK_NGROK_PATH), "
@@ -95,11 +94,7 @@ def open_ngrok(
                     details={"ngrok_path": path}, _closer=close,
                     warning="HTTPS on a shared host: set callbackSNI to true in the callback parameter.")
     if check:
-        try:
-            ping(tunnel.callback_url(PING_SUFFIX), timeout=check_timeout, what=f"The ngrok tunnel {tunnel.public_url}",
-                 hint="ngrok is up but its URL does not reach the receiver: is the receiver running on "
-                      f"port {port}, and does this machine allow outbound HTTPS?")
-        except TunnelError:
-            tunnel.close()
-            raise
+        ping_or_close(tunnel, timeout=check_timeout, what=f"The ngrok tunnel {tunnel.public_url}",
+                      hint="ngrok is up but its URL does not reach the receiver: is the receiver running on "
+                           f"port {port}, and does this machine allow outbound HTTPS?")
     return tunnel

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 
 from ..errors import TunnelError, TunnelUnavailableError
+from ..receiver.engine import PING_SUFFIX
+from .base import Tunnel
 
 
 def ping(url: str, *, timeout: float, what: str, hint: str) -> None:
@@ -18,3 +20,13 @@ def ping(url: str, *, timeout: float, what: str, hint: str) -> None:
     if resp.status_code == 200 and resp.text.startswith("osscb-receiver"):
         return
     raise TunnelError(f"{what} answered HTTP {resp.status_code}, not the receiver's ping reply.", hint=hint)
+
+
+def ping_or_close(tunnel: Tunnel, *, timeout: float, what: str, hint: str) -> Tunnel:
+    """Ping the receiver through ``tunnel``; close the tunnel if that fails, then re-raise."""
+    try:
+        ping(tunnel.callback_url(PING_SUFFIX), timeout=timeout, what=what, hint=hint)
+    except BaseException:
+        tunnel.close()
+        raise
+    return tunnel

@@ -10,10 +10,9 @@ import threading
 import time
 from collections.abc import Sequence
 
-from ..errors import TunnelError, TunnelUnavailableError
-from ..receiver.engine import PING_SUFFIX
+from ..errors import TunnelUnavailableError
 from .base import Tunnel
-from .probe import ping
+from .probe import ping_or_close
 
 _ALLOCATED = re.compile(r"Allocated port (\d+) for remote forward")
 _SUCCESS = re.compile(r"remote forward success for: listen (?:(\S+):)?(\d+)")
@@ -130,10 +129,6 @@ def open_ssh(
                                                "pid": str(ssh.proc.pid)},
                     _closer=ssh.close, _alive=lambda: ssh.proc.poll() is None)
     if check:
-        try:
-            ping(tunnel.callback_url(PING_SUFFIX), timeout=connect_timeout, what=f"The tunnel {url}",
-                 hint="The forward is up but its public side is not reachable: GatewayPorts or a firewall?")
-        except TunnelError:
-            tunnel.close()
-            raise
+        ping_or_close(tunnel, timeout=connect_timeout, what=f"The tunnel {url}",
+                      hint="The forward is up but its public side is not reachable: GatewayPorts or a firewall?")
     return tunnel
