@@ -22,11 +22,10 @@ def ping(url: str, *, timeout: float, what: str, hint: str) -> None:
     raise TunnelError(f"{what} answered HTTP {resp.status_code}, not the receiver's ping reply.", hint=hint)
 
 
-def ping_or_close(tunnel: Tunnel, *, timeout: float, what: str, hint: str) -> Tunnel:
+def ping_or_close(tunnel: Tunnel, *, timeout: float, what: str, hint: str) -> None:
     """Ping the receiver through ``tunnel``; close the tunnel if that fails, then re-raise."""
     try:
         ping(tunnel.callback_url(PING_SUFFIX), timeout=timeout, what=what, hint=hint)
     except BaseException:
         tunnel.close()
         raise
-    return tunnel

@@ -125,7 +125,6 @@ def main() -> None:
     while not stop.wait(0.25) and time.monotonic() < quiet_after:
         print(f't={stamp} lvl=info msg="heartbeat" obj=csess', flush=True)
     stop.wait()
-    note(exit="SIGTERM")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 from receiver_helpers import free_port, send
@@ -99,14 +102,10 @@ def test_ngrok_path_that_is_not_executable(offline):
         open_tunnel("ngrok", 8080, ngrok_path=str(agent))
 
 
-
 @pytest.fixture
 def standin(monkeypatch, tmp_path):  # noqa: ANN001, ANN201
     """The ngrok stand-in (ngrok_standin.py) behind an executable path, as pyngrok expects an agent.
     No proxy: pyngrok talks to the agent's local API with urllib, which honours proxy variables."""
-    import sys
-    from pathlib import Path
-
     for var in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "PYNGROK_NGROK_PATH", "NGROK_AUTHTOKEN"):
         monkeypatch.delenv(var, raising=False)
     urllib.request.install_opener(None)
@@ -117,8 +116,6 @@ def standin(monkeypatch, tmp_path):  # noqa: ANN001, ANN201
     monkeypatch.setenv("OSSCB_NGROK_STANDIN_LOG", str(log))
 
     def events() -> list[dict]:
-        import json
-
         return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
     def agent_gone() -> bool:
