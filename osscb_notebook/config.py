@@ -7,12 +7,37 @@ backend reads it from ``OSS_ACCESS_KEY_SECRET`` or asks with ``getpass``.
 
 from __future__ import annotations
 
-from traitlets import Bool, CaselessStrEnum, Int, List, Unicode
+from typing import Any
+from urllib.parse import urlsplit
+
+from IPython.core.error import UsageError
+from traitlets import Bool, CaselessStrEnum, Dict, Int, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
+from .emulator._config import valid_bucket_name
+from .receiver import MODES
+from .tunnels.registry import choices
+
 BACKENDS = ("emulator", "oss")
-#: ``osscb_notebook.tunnels`` providers, plus "none" (the receiver stays on 127.0.0.1).
-TUNNELS = ("none", "local", "jupyter", "ngrok", "ssh")
+#: ``osscb_notebook.tunnels`` providers (from its registry), plus "none" (the receiver stays on 127.0.0.1).
+TUNNELS = choices()
+
+
+class ConfigValueError(TraitError, UsageError):
+    """A bad ``%config Osscb.*`` value. IPython shows a UsageError as one line, not a traceback."""
+
+
+def _http_url(value: str, what: str, example: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigValueError(f"{what} must be an http(s) URL such as {example}, not {value!r}.")
+    return value
+
+
+def _port(value: int, name: str) -> int:
+    if not 0 <= value <= 65535:
+        raise ConfigValueError(f"Osscb.{name} must be a port from 0 to 65535 (0 picks a free one), not {value}.")
+    return value
 
 
 class Osscb(Configurable):
@@ -29,7 +54,7 @@ class Osscb(Configurable):
     bucket = Unicode("demo", config=True, help="Bucket name used by uploads and the emulator.")
     receiver_port = Int(0, config=True, help="Port of the callback receiver (0 picks a free one).")
     receiver_mode = CaselessStrEnum(
-        ("thread", "process"), default_value="process", config=True,
+        MODES, default_value="process", config=True,
         help="Run the receiver in a child process (answers fast while cells compute) or a kernel thread.",
     )
     emulator_port = Int(0, config=True, help="Port of the OSS emulator (0 picks a free one).")
@@ -43,3 +68,32 @@ class Osscb(Configurable):
         "", config=True, help="AccessKey ID for real OSS (the secret is never a config option).",
     )
     show_snippets = Bool(True, config=True, help="Show oss2 / SDK V2 snippets in %%osscb_callback.")
+    tunnel_options = Dict(
+        default_value={}, config=True,
+        help="Options for the tunnel provider, e.g. {'host': 'user@example.com'} for ssh.",
+    )
+
+    @validate("bucket")
+    def _valid_bucket(self, proposal: dict[str, Any]) -> str:
+        value: str = proposal["value"]
+        if not valid_bucket_name(value):
+            raise ConfigValueError(
+                f"Osscb.bucket {value!r} is not a valid OSS bucket name: 3-63 lowercase letters, digits "
+                "and '-', starting and ending with a letter or digit.")
+        return value
+
+    @validate("oss_endpoint")
+    def _valid_endpoint(self, proposal: dict[str, Any]) -> str:
+        value: str = proposal["value"].strip()
+        return _http_url(value, "Osscb.oss_endpoint", "https://oss-cn-hangzhou.aliyuncs.com") if value else value
+
+    @validate("trust_key_urls")
+    def _valid_key_urls(self, proposal: dict[str, Any]) -> list[str]:
+        values: list[str] = list(proposal["value"])
+        for value in values:
+            _http_url(value, "Each Osscb.trust_key_urls prefix", "http://127.0.0.1:9000/")
+        return values
+
+    @validate("receiver_port", "emulator_port")
+    def _valid_port(self, proposal: dict[str, Any]) -> int:
+        return _port(int(proposal["value"]), proposal["trait"].name)

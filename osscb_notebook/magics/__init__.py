@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Osscb
+from ..display import Report
+from ..session import Session, get_session, reset_session
 from .functions import (
     osscb_callback,
     osscb_emulator,
@@ -15,12 +17,11 @@ from .functions import (
     osscb_upload,
     osscb_verify,
 )
-from .session import Report, Session, get_session, reset_session
 
 __all__ = [
     "Report", "Session", "get_session", "load_ipython_extension", "osscb_callback", "osscb_emulator",
     "osscb_history", "osscb_receiver", "osscb_status", "osscb_ui", "osscb_upload", "osscb_verify",
-    "unload_ipython_extension",
+    "reset_session", "unload_ipython_extension",
 ]
 
 

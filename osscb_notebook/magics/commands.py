@@ -2,20 +2,62 @@
 
 from __future__ import annotations
 
+import argparse
 import getpass
+import math
 from collections.abc import Callable
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import TraitError
 
-from ..config import TUNNELS
+from ..config import BACKENDS, TUNNELS
+from ..display import Report, error_report
 from ..errors import OsscbError
+from ..receiver import MODES
+from ..session import get_session
+from ..session.widgets import WIDGET_NAMES
+from ..upload import OPERATIONS
 from . import functions as f
-from .session import Report, error_report, get_session
 
 # Errors a user can cause: shown as a red box with OSS's message and a hint, never a traceback.
-USER_ERRORS = (OsscbError, ValueError, OSError)
+# OverflowError: a number too large for the OS (a port, a byte count); UsageError: bad arguments.
+USER_ERRORS = (OsscbError, ValueError, OSError, OverflowError, TraitError, UsageError)
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port (0 picks a free one)."""
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is out of range: give 0 to 65535 (0 picks a free one)")
+    return value
+
+
+def _count(text: str) -> int:
+    """An argparse type: a whole number >= 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: give 0 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds (inf and nan are refused here; the range is
+    ReplySettings' rule)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number of seconds")
+    return value
+
+
+def _option(text: str) -> tuple[str, str]:
+    """An argparse type: ``NAME=VALUE`` for ``--tunnel-option``."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE (e.g. host=user@example.com)")
+    return name.strip(), value
 
 LINE_MAGICS = ("osscb_emulator", "osscb_receiver", "osscb_upload", "osscb_verify", "osscb_history",
                "osscb_status", "osscb_ui", "osscb_secret")
@@ -36,8 +78,8 @@ def _run(magic: Any, line: str, action: Callable[[Any], Any]) -> Any:
         text = magic.parser.format_help().strip()
         # magic_arguments writes reStructuredText ("::" before the usage line) for docstrings
         return Report("usage:" + text[2:] if text.startswith("::") else text)
-    args = parse_argstring(magic, line)
-    return _safe(lambda: action(args))
+    # parsing runs inside the handler too: an unterminated quote or a bad value is one clear line
+    return _safe(lambda: action(parse_argstring(magic, line)))
 
 
 @magics_class
@@ -62,7 +104,7 @@ class OsscbMagics(Magics):
         """
         def run(args: Any) -> Any:
             d = f.osscb_callback(cell, snippets=args.snippets)
-            if args.name:
+            if args.name and self.shell is not None:
                 self.shell.user_ns[args.name] = d
             return d
 
@@ -70,7 +112,7 @@ class OsscbMagics(Magics):
 
     @magic_arguments()
     @argument("action", nargs="?", default="status", choices=("start", "stop", "status"))
-    @argument("--port", type=int, default=None, help="port (default: Osscb.emulator_port, 0 = any free)")
+    @argument("--port", type=_port, default=None, help="port (default: Osscb.emulator_port, 0 = any free)")
     @argument("--bucket", default=None, help="bucket to create (default: Osscb.bucket)")
     @line_magic
     def osscb_emulator(self, line: str) -> Any:
@@ -79,27 +121,30 @@ class OsscbMagics(Magics):
 
     @magic_arguments()
     @argument("action", nargs="?", default="status", choices=("start", "stop", "status", "reply"))
-    @argument("--port", type=int, default=None, help="port (default: Osscb.receiver_port, 0 = any free)")
-    @argument("--mode", choices=("thread", "process"), default=None, help="run in a kernel thread or a child process")
+    @argument("--port", type=_port, default=None, help="port (default: Osscb.receiver_port, 0 = any free)")
+    @argument("--mode", choices=MODES, default=None, help="run in a child process or a kernel thread (default: Osscb.receiver_mode)")
     @argument("--tunnel", default=None, choices=TUNNELS, help="expose it to real OSS (default: Osscb.tunnel)")
+    @argument("--tunnel-option", dest="tunnel_options", metavar="NAME=VALUE", type=_option, action="append", default=None,
+              help="a provider option, repeatable (ssh needs host=...; default: Osscb.tunnel_options)")
     @argument("--status", type=int, default=None, help="reply with this HTTP status (200 = success)")
     @argument("--body", default=None, help="reply body (default {\"Status\":\"OK\"})")
-    @argument("--delay", type=float, default=None, help="seconds to wait before replying (OSS gives up after 5)")
+    @argument("--delay", type=_seconds, default=None, help="seconds to wait before replying (OSS gives up after 5)")
     @argument("--bom", action="store_true", default=None, help="prefix the reply with a UTF-8 BOM (OSS rejects it)")
     @argument("--no-bom", dest="bom", action="store_false", help="no BOM")
     @line_magic
     def osscb_receiver(self, line: str) -> Any:
         """Start, stop or show the verifying callback receiver, or change its reply."""
         return _run(self.osscb_receiver, line, lambda a: f.osscb_receiver(
-            a.action, port=a.port, mode=a.mode, tunnel=a.tunnel, status=a.status, body=a.body, delay=a.delay, bom=a.bom))
+            a.action, port=a.port, mode=a.mode, tunnel=a.tunnel, status=a.status, body=a.body, delay=a.delay, bom=a.bom,
+            tunnel_options=dict(a.tunnel_options) if a.tunnel_options else None))
 
     @magic_arguments()
     @argument("key", nargs="?", default="hello.txt", help="object key")
     @argument("--file", default=None, help="upload this file")
     @argument("--text", default=None, help="upload this text")
-    @argument("--size", type=int, default=None, help="upload this many random bytes")
-    @argument("--op", dest="operation", default="PutObject", choices=("PutObject", "PostObject", "Multipart", "Presigned"))
-    @argument("--backend", choices=("emulator", "oss"), default=None, help="default: Osscb.backend")
+    @argument("--size", type=_count, default=None, help="upload this many random bytes")
+    @argument("--op", dest="operation", default="PutObject", choices=OPERATIONS)
+    @argument("--backend", choices=BACKENDS, default=None, help="default: Osscb.backend")
     @argument("--no-callback", dest="callback", action="store_false", help="upload without a callback")
     @argument("--part-size", type=int, default=None, help="multipart part size in bytes")
     @argument("--threads", type=int, default=None, help="multipart parts sent at once (default 4)")
@@ -122,7 +167,7 @@ class OsscbMagics(Magics):
         return _run(self.osscb_verify, line, lambda a: f.osscb_verify(a.index, file=a.file))
 
     @magic_arguments()
-    @argument("-n", type=int, default=10, help="how many (default 10)")
+    @argument("-n", type=_count, default=10, help="how many (default 10)")
     @line_magic
     def osscb_history(self, line: str) -> Any:
         """The last callbacks: time, path, verdict, reply status, duration against the 5 s budget."""
@@ -135,7 +180,7 @@ class OsscbMagics(Magics):
         return _run(self.osscb_status, line, lambda a: f.osscb_status())
 
     @magic_arguments()
-    @argument("name", nargs="?", default="builder", choices=("builder", "receiver", "stepper", "upload", "timeline"))
+    @argument("name", nargs="?", default="builder", choices=WIDGET_NAMES)
     @line_magic
     def osscb_ui(self, line: str) -> Any:
         """Open a widget wired to this session."""

@@ -11,8 +11,12 @@ from .record import CallbackRecord
 from .replay import ReplayResult, replay
 from .reply import OSS_MAX_REPLY_BODY, ReplySettings
 
+#: How a receiver runs: a child process (the default: fast replies while a cell computes) or a
+#: kernel thread. The magics' ``--mode``, ``%config Osscb.receiver_mode`` and the panels derive from it.
+MODES = ("process", "thread")
+
 __all__ = [
-    "DEFAULT_MAX_BODY", "OSS_MAX_REPLY_BODY", "CallbackRecord", "EngineConfig", "History", "Receiver",
+    "DEFAULT_MAX_BODY", "MODES", "OSS_MAX_REPLY_BODY", "CallbackRecord", "EngineConfig", "History", "Receiver",
     "ReplayResult", "ReplySettings", "export_production_receiver", "load_log", "production_receiver_source",
     "replay", "running_receivers", "start_receiver", "stop_receiver",
 ]

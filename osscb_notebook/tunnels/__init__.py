@@ -8,27 +8,28 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import TunnelError, TunnelUnavailableError
+from . import registry
 from .base import Tunnel, close_all_tunnels, open_tunnels
 from .jupyter import TOKEN_WARNING, TokenExposureWarning, open_jupyter
 from .jupyter_env import JupyterContext, detect_jupyter
 from .local import open_local
 from .ngrok import open_ngrok
+from .registry import NONE, Provider, choices, names, provider, register
 from .ssh import open_ssh
 
-PROVIDERS = {"local": open_local, "ssh": open_ssh, "ngrok": open_ngrok, "jupyter": open_jupyter}
+#: name -> opener, derived from the registry (:mod:`.registry` is where providers are listed).
+PROVIDERS = {name: p.opener for name, p in registry.PROVIDERS.items()}
 
 
 def open_tunnel(provider: str, port: Any, **options: Any) -> Tunnel:
     """Open a tunnel to ``port`` (an int, or a running ``Receiver``: its secrets are then registered
     with it, so the receiver masks the tunnel's token in its history too)."""
-    try:
-        opener = PROVIDERS[provider]
-    except KeyError:
-        raise TunnelError(f"Unknown tunnel provider {provider!r}.", hint=f"Pick one of {', '.join(PROVIDERS)}.") from None
+    entry = registry.provider(provider)
+    entry.check(options)  # a missing required option (ssh's host) is one clear line, not a TypeError
     receiver = None
     if not isinstance(port, int):
         receiver, port = port, int(port.port)
-    tunnel = opener(port, **options)
+    tunnel = entry.opener(port, **options)
     if receiver is not None:
         for secret in tunnel.secrets:
             receiver.add_secret(secret)
@@ -36,7 +37,7 @@ def open_tunnel(provider: str, port: Any, **options: Any) -> Tunnel:
 
 
 __all__ = [
-    "PROVIDERS", "TOKEN_WARNING", "JupyterContext", "TokenExposureWarning", "Tunnel", "TunnelError",
-    "TunnelUnavailableError", "close_all_tunnels", "detect_jupyter", "open_jupyter", "open_local", "open_ngrok",
-    "open_ssh", "open_tunnel", "open_tunnels",
+    "NONE", "PROVIDERS", "TOKEN_WARNING", "JupyterContext", "Provider", "TokenExposureWarning", "Tunnel", "TunnelError",
+    "TunnelUnavailableError", "choices", "close_all_tunnels", "detect_jupyter", "names", "open_jupyter", "open_local",
+    "open_ngrok", "open_ssh", "open_tunnel", "open_tunnels", "provider", "register",
 ]

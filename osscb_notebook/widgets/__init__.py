@@ -1,9 +1,15 @@
-"""ipywidgets 8 front ends over the core, emulator, receiver and upload APIs."""
+"""ipywidgets 8 front ends over the session, display and core: only widgets live here.
 
+Text, HTML, masking and error boxes come from :mod:`osscb_notebook.display`; receivers, uploads and
+definitions from :mod:`osscb_notebook.session` and the core.
+"""
+
+from ..display.definition import Definition
+from ..display.exchange import Exchange
+from ..params.definition import parse_definition, sample_facts
 from .builder import CallbackBuilder
-from .definition import Definition, parse_definition, sample_facts
 from .stepper import VerificationStepper
-from .timeline import Exchange, Timeline
+from .timeline import Timeline
 
 __all__ = [
     "CallbackBuilder", "Definition", "Exchange", "ReceiverPanel", "Timeline", "UploadPanel",

@@ -10,10 +10,12 @@ import ipywidgets as W
 from traitlets import Bool, Unicode
 
 from ..callback import SYSTEM_VARIABLES
+from ..display.definition import Definition
+from ..display.text import builder_text
 from ..params import FORM, JSON, CallbackParams, CallbackVars
+from ..params.definition import sample_facts
 from . import _html as h
 from ._text import TextRepr
-from .definition import Definition, sample_facts
 
 _SNI = {"(not set)": None, "true": True, "false": False}
 _SIGNATURE_VERSIONS = {"(not set)": None, "1.0": "1.0", "2.0": "2.0"}
@@ -38,7 +40,7 @@ class _VarRow(W.HBox):
 class CallbackBuilder(TextRepr, W.VBox):
     """Build a ``callback`` / ``callback-var`` pair and see what OSS would make of it.
 
-    Read the result from :attr:`definition` (a :class:`~.definition.Definition`), :attr:`params`,
+    Read the result from :attr:`definition` (a :class:`~osscb_notebook.display.definition.Definition`), :attr:`params`,
     :attr:`variables`, or the observable traits :attr:`callback_b64`, :attr:`callback_var_b64`,
     :attr:`valid` and :attr:`error_message`.
     """
@@ -218,7 +220,7 @@ class CallbackBuilder(TextRepr, W.VBox):
                 views[name].value = h.wrap("<span class='osscb-muted'>Fix the error above to see this.</span>")
             return
         assert d.transports is not None and d.preview is not None and d.params is not None
-        self.status.value = h.wrap(h.box(f'{h.badge("VALID", h.GREEN)} OSS would accept this callback.', "ok") + d.warnings_html())
+        self.status.value = h.wrap(d.valid_html() + d.warnings_html())
         t = d.transports
         rows = [("callback", t.callback)] + ([("callback-var", t.callback_var)] if t.callback_var else [])
         views["Base64"].value = h.wrap(h.kv_table(rows) + "<b>Decoded callback</b>" + h.code(json.dumps(d.params.to_json(), indent=2, ensure_ascii=False)))
@@ -250,15 +252,4 @@ class CallbackBuilder(TextRepr, W.VBox):
                 view.value = d.mask(view.value)
 
     def text_summary(self) -> str:
-        return self.definition.mask(self._text_summary())
-
-    def _text_summary(self) -> str:
-        d = self.definition
-        head = f"CallbackBuilder(url={self.url.value!r}, body_type={self.body_type.value!r})"
-        if d.error is not None:
-            return f"{head}\n{d.error_text()}"
-        lines = [head, f"  callback: {self.callback_b64}"]
-        if self.callback_var_b64:
-            lines.append(f"  callback-var: {self.callback_var_b64}")
-        lines += [f"  warning: {w}" for w in d.warnings]
-        return "\n".join(lines)
+        return builder_text(self.url.value, self.body_type.value, self.definition)

@@ -1,5 +1,6 @@
 """The receiver panel: start/stop, tunnel choice, the callback URL, a live table of callbacks,
-a detail view, reply settings and replay. It drives the same :class:`Session` as the magics."""
+a detail view, reply settings and replay. It drives the same session as the magics and follows
+what they (or code cells) do to it: a receiver started by ``%osscb_receiver start`` shows here."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..config import TUNNELS
+from ..display.records import detail_views, history_table, record_line
+from ..display.report import error_html
+from ..display.text import receiver_panel_text
 from ..errors import OsscbError
+from ..tunnels import registry
 from . import _html as h
 from ._text import TextRepr
 from ._threads import UiDispatcher
-from .records_view import detail_views, history_table, record_line
 
 # 0 stands for "auto": ipywidgets reads a None option value as "nothing selected"
 _STATUS = [("auto (200 if verified, else 400)", 0), ("200 OK", 200), ("400 Bad Request", 400),
@@ -30,7 +33,7 @@ class ReceiverPanel(TextRepr, W.VBox):
     """
 
     def __init__(self, session: Any = None, *, stepper: Any = None) -> None:
-        from ..magics.session import get_session
+        from ..session import get_session
 
         self.session = session or get_session()
         self.stepper = stepper
@@ -41,9 +44,14 @@ class ReceiverPanel(TextRepr, W.VBox):
 
         self.start_button = W.Button(description="Start", icon="play", button_style="success", layout=W.Layout(width="100px"))
         self.stop_button = W.Button(description="Stop", icon="stop", layout=W.Layout(width="100px"))
-        self.tunnel = W.Dropdown(options=list(TUNNELS), value=self.session.config.tunnel, description="tunnel",
+        self.tunnel = W.Dropdown(options=list(registry.choices()), value=self.session.config.tunnel, description="tunnel",
                                  layout=W.Layout(width="200px"))
         self.tunnel.style.description_width = "50px"
+        # the chosen provider's required options (ssh's host), asked for next to the dropdown
+        self.tunnel_fields: dict[str, W.Text] = {}
+        self.tunnel_box = W.HBox()
+        self.tunnel.observe(lambda _c: self._tunnel_fields(), names="value")
+        self._tunnel_fields()
         self.url = W.HTML()
         self.message = W.HTML()
         self.table = W.HTML()
@@ -83,7 +91,7 @@ class ReceiverPanel(TextRepr, W.VBox):
         ])
         super().__init__([
             W.HTML(h.wrap("<div class='osscb-title'>Callback receiver</div>")),
-            W.HBox([self.start_button, self.stop_button, self.tunnel], layout=W.Layout(align_items="center")),
+            W.HBox([self.start_button, self.stop_button, self.tunnel, self.tunnel_box], layout=W.Layout(align_items="center")),
             self.url, self.message, self.table, self.select, self.detail_tabs,
             W.HBox([self.step_button, self.replay_url, self.replay_button], layout=W.Layout(width="100%")),
             self.replay_result, reply_box,
@@ -97,10 +105,31 @@ class ReceiverPanel(TextRepr, W.VBox):
     def receiver(self) -> Any:
         return self.session.receiver
 
+    def _tunnel_fields(self) -> None:
+        kind = self.tunnel.value
+        required = registry.provider(kind).required if kind != registry.NONE else ()
+        given = self.session.config.tunnel_options
+        for name in required:
+            if name not in self.tunnel_fields:
+                field = W.Text(str(given.get(name, "")), description=name, placeholder=f"{kind} {name} (required)",
+                               layout=W.Layout(width="260px"))
+                field.style.description_width = "40px"
+                self.tunnel_fields[name] = field
+        self.tunnel_box.children = tuple(self.tunnel_fields[n] for n in required)
+
+    def tunnel_options(self) -> dict[str, Any] | None:
+        """The shown option fields' values (``None``: the provider needs none; use the config's)."""
+        fields = self.tunnel_box.children
+        if not fields:
+            return None
+        options = dict(self.session.config.tunnel_options)
+        options.update({f.description: f.value.strip() for f in fields if isinstance(f, W.Text)})
+        return options
+
     def start(self) -> Any:
         """Start the receiver (and the emulator it must trust), with the chosen tunnel."""
         try:
-            receiver = self.session.start_receiver(tunnel=self.tunnel.value)
+            receiver = self.session.start_receiver(tunnel=self.tunnel.value, tunnel_options=self.tunnel_options())
         except (OsscbError, ValueError, OSError) as exc:
             self._error(exc)
             return None
@@ -129,6 +158,11 @@ class ReceiverPanel(TextRepr, W.VBox):
         self.start_button.disabled = running
         self.stop_button.disabled = not running
         self.tunnel.disabled = running
+        tunnel = self.session.tunnel
+        if tunnel is not None and tunnel.provider in self.tunnel.options and self.tunnel.value != tunnel.provider:
+            self.tunnel.value = tunnel.provider  # a tunnel a magic opened
+        for field in self.tunnel_fields.values():
+            field.disabled = running
         self.refresh()
 
     # ---- table and details ---------------------------------------------------------------------
@@ -184,16 +218,21 @@ class ReceiverPanel(TextRepr, W.VBox):
 
     # ---- actions -------------------------------------------------------------------------------
     def apply_reply(self) -> None:
+        """Apply the reply settings; a value ReplySettings refuses (a delay of inf) is shown, not raised."""
         from ..receiver import ReplySettings
 
         if self.receiver is None:
             self._error(OsscbError("No receiver is running.", hint="Press Start first."))
             return
-        settings = ReplySettings(
-            status=self.reply_status.value or None, body=self.reply_body.value or None, delay=float(self.reply_delay.value),
-            bom=self.reply_bom.value, content_length=not self.reply_no_length.value, oversize=self.reply_oversize.value,
-        )
-        self.receiver.set_reply(settings)
+        try:
+            settings = ReplySettings(
+                status=self.reply_status.value or None, body=self.reply_body.value or None, delay=float(self.reply_delay.value),
+                bom=self.reply_bom.value, content_length=not self.reply_no_length.value, oversize=self.reply_oversize.value,
+            )
+            self.session.set_reply(settings)
+        except (OsscbError, ValueError, OverflowError) as exc:
+            self._error(exc)
+            return
         self.message.value = h.wrap(h.box("Reply settings applied to every path.", "info"))
 
     def replay(self) -> Any:
@@ -218,9 +257,7 @@ class ReceiverPanel(TextRepr, W.VBox):
             self.stepper.load(record)
 
     def _error(self, exc: BaseException) -> None:
-        hint = getattr(exc, "hint", "")
-        self.message.value = h.wrap(h.box(f"<b>{h.esc(type(exc).__name__)}</b>: {h.esc(getattr(exc, 'message', exc))}"
-                                          + (f"<div>Hint: {h.esc(hint)}</div>" if hint else ""), "fail"))
+        self.message.value = h.wrap(error_html(exc))
 
     def close(self) -> None:
         if self._unsubscribe is not None:
@@ -230,9 +267,5 @@ class ReceiverPanel(TextRepr, W.VBox):
         super().close()
 
     def text_summary(self) -> str:
-        if self.receiver is None:
-            return "ReceiverPanel(receiver stopped)"
-        records = self.records()
-        lines = [f"ReceiverPanel(running, callback URL {self.session.display_callback_url()}, {len(records)} callback(s))"]
-        lines += ["  " + record_line(i, r) for i, r in enumerate(records)][-10:]
-        return "\n".join(lines)
+        running = self.receiver is not None
+        return receiver_panel_text(running, self.session.display_callback_url() if running else "", self.records())

@@ -11,6 +11,9 @@ from typing import Any
 import ipywidgets as W
 from traitlets import Int
 
+from ..display.outcome import STEP_COLOR, trace_summary_html
+from ..display.records import record_line
+from ..display.text import stepper_text
 from ..errors import OsscbError
 from ..verification import (
     CapturedRequest,
@@ -27,7 +30,7 @@ _SHORT = {
     "key_url": "Key URL", "allowlist": "Allowlist", "public_key": "Public key", "signature": "Signature",
     "string_to_sign": "String to sign", "md5": "MD5", "rsa_verify": "RSA verify",
 }
-_COLOR = {True: h.GREEN, False: h.RED, None: h.GREY}
+_COLOR = STEP_COLOR
 _HELP = {
     "key_url": "OSS names the key that signed the callback in x-oss-pub-key-url, Base64-encoded.",
     "allowlist": "Never fetch a key from just any URL: a forger would point it at their own key.",
@@ -59,8 +62,6 @@ def _source_trace(source: Any, resolver: KeyResolver) -> tuple[Trace, CapturedRe
 def _describe(source: Any, request: CapturedRequest | None) -> str:
     """One line saying what is being verified."""
     if hasattr(source, "received_at") and hasattr(source, "target"):
-        from .records_view import record_line
-
         return "Received callback " + record_line(0, source).split(" ", 1)[1]  # without the table index
     if request is not None:
         return f"Request {request.method} {request.target} ({len(request.body)} body bytes)"
@@ -190,12 +191,8 @@ class VerificationStepper(TextRepr, W.VBox):
             parts.append(f"<div><b>Likely cause:</b> {h.esc(s.cause)}</div>")
         if i == n - 1 or s.ok is False:
             assert self.trace is not None
-            parts.append(h.box(("✔ " if self.trace.ok else "✘ ") + h.esc(self.trace.summary), "ok" if self.trace.ok else "fail"))
+            parts.append(trace_summary_html(self.trace))
         return h.box("".join(parts), kind)
 
     def text_summary(self) -> str:
-        if self.trace is None:
-            return "VerificationStepper(no callback loaded)"
-        s = self.trace.steps[self.index]
-        return (f"VerificationStepper(step {self.index + 1}/{len(self.trace.steps)}: [{s.status}] {s.title})\n"
-                + self.trace.render_text())
+        return stepper_text(self.trace, self.index)

@@ -4,25 +4,30 @@ a progress bar, and the outcome: 200 with the callback's reply, or a loud 203 Ca
 The upload runs on a background thread so the kernel stays responsive; every widget update is
 marshalled to the kernel loop. The AccessKey secret is read from a Password field, kept in the
 session's memory and cleared from the field at once, so it is never echoed, shown or saved.
+Uploads made elsewhere through the session (``%osscb_upload``, a code cell) show here too.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
 from typing import Any
 
 import ipywidgets as W
 
+from ..display.masking import mask
+from ..display.outcome import outcome_html
+from ..display.report import error_html
+from ..display.text import upload_panel_text
 from ..errors import OsscbError
-from ..upload.operations import DEFAULT_THREADS
+from ..session.uploads import OssSettings, UploadResult
+from ..upload.operations import DEFAULT_THREADS, OPERATIONS
 from . import _html as h
 from ._text import TextRepr
 from ._threads import UiDispatcher, run_in_background
 from .timeline import Timeline
 
-_OPERATIONS = ("PutObject", "PostObject", "Multipart", "Presigned")
+_OPERATIONS = OPERATIONS
 _CONTENT = [("text", "text"), ("random bytes", "random"), ("file (choose below)", "file")]
 
 
@@ -34,7 +39,7 @@ class UploadPanel(TextRepr, W.VBox):
     """
 
     def __init__(self, session: Any = None, *, builder: Any = None, timeline: Timeline | None = None) -> None:
-        from ..magics.session import get_session
+        from ..session import get_session
 
         self.session = session or get_session()
         self.builder = builder
@@ -42,6 +47,7 @@ class UploadPanel(TextRepr, W.VBox):
         self._thread: threading.Thread | None = None
         self.outcome: Any = None
         self.error: BaseException | None = None
+        self._shown: UploadResult | None = None  # the session upload on screen
 
         self.key = W.Text("photos/cat.jpg", description="key", layout=W.Layout(width="100%"))
         self.content = W.ToggleButtons(options=_CONTENT, value="text", style={"button_width": "140px"})
@@ -94,9 +100,12 @@ class UploadPanel(TextRepr, W.VBox):
             self.result, self.timeline,
         ])
         self.add_class("osscb-upload-panel")
-        # follow the receiver/tunnel the magics or the receiver panel start and stop
-        self._watching = self.session.on_change(lambda _what: self._ui(self._layout))
+        # follow the receiver/tunnel the magics or the receiver panel start and stop, and show
+        # uploads made through the session elsewhere (%osscb_upload, a code cell)
+        self._watching = self.session.on_change(lambda what: self._ui(self._session_changed, what))
         self._layout()
+        if self.session.last_upload is not None:
+            self._show_result(self.session.last_upload)
 
     # ---- form ---------------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -106,19 +115,13 @@ class UploadPanel(TextRepr, W.VBox):
         self.progress.layout.visibility = "visible" if self.operation.value == "Multipart" else "hidden"
         self.oss_box.layout.display = None if self.target.value == "oss" else "none"
         self.secret_state.value = h.wrap(
-            f"<span class='osscb-muted'>secret: {'set (in memory only)' if self.session._secret else 'not set'}</span>")
+            f"<span class='osscb-muted'>secret: {'set (in memory only)' if self.session.has_secret else 'not set'}</span>")
         try:
             d = self._definition()
             url = d.params.url if d is not None and d.params is not None else ""
-            self.callback_info.value = h.wrap(f"<span class='osscb-muted'>to <code>{h.esc(self._shown(url))}</code></span>")
+            self.callback_info.value = mask(h.wrap(f"<span class='osscb-muted'>to <code>{h.esc(url)}</code></span>"))
         except OsscbError as exc:
             self.callback_info.value = h.wrap(f"<span class='osscb-muted'>{h.esc(exc.message)}</span>")
-
-    def _shown(self, url: str) -> str:
-        from ..redact import redact
-
-        tunnel = self.session.tunnel
-        return redact(url, tunnel.secrets if tunnel is not None else ())
 
     def _take_secret(self, change: dict[str, Any]) -> None:
         # Move the secret out of the widget state at once: synced widget state can be saved with
@@ -184,29 +187,25 @@ class UploadPanel(TextRepr, W.VBox):
         """Upload now, on the calling thread; returns ``(outcome, total ms, receiver record)``."""
         self.error = None
         data, content_type = self.payload()
-        before = len(self.session.history())
+        oss = None
         if self.target.value == "oss":
-            c = self.session.config
-            c.oss_endpoint = self.endpoint.value.strip()
-            c.oss_region = self.region.value.strip()
-            c.oss_access_key_id = self.key_id.value.strip()
-            if self.bucket.value.strip():
-                c.bucket = self.bucket.value.strip()
-            if not self.session._secret and not os.environ.get("OSS_ACCESS_KEY_SECRET"):
+            # given to this upload only: a worker thread never writes the session's %config
+            oss = OssSettings(endpoint=self.endpoint.value.strip(), region=self.region.value.strip(),
+                              access_key_id=self.key_id.value.strip(), bucket=self.bucket.value.strip())
+            if not self.session.has_secret:
                 raise OsscbError("No AccessKey secret.", hint="Type it into the secret field (it is kept in memory only).")
         definition = self._definition() if self.with_callback.value else None
-        started = time.perf_counter()
         outcome = self.session.upload(
             self.key.value.strip() or "example.txt", data, operation=self.operation.value, backend=self.target.value,
             definition=definition, callback=self.with_callback.value,
             part_size=int(self.part_size.value) if self.operation.value == "Multipart" else None,
             threads=int(self.threads.value) if self.operation.value == "Multipart" else None,
-            progress=lambda done, total: self._ui(self._progress, done, total), content_type=content_type,
+            progress=lambda done, total: self._ui(self._progress, done, total), content_type=content_type, oss=oss,
         )
-        total_ms = (time.perf_counter() - started) * 1000
-        history = self.session.history()
-        record = history[-1] if len(history) > before else None
-        return outcome, total_ms, record
+        last = self.session.last_upload
+        if last is None or last.outcome is not outcome:  # pragma: no cover - the session keeps every upload
+            return outcome, 0.0, None
+        return outcome, last.total_ms, last.record
 
     # ---- UI updates (kernel loop) ------------------------------------------------------------
     def _progress(self, done: int, total: int) -> None:
@@ -215,22 +214,35 @@ class UploadPanel(TextRepr, W.VBox):
             self.progress.value = min(done, total)
 
     def _show_outcome(self, outcome: Any, total_ms: float, record: Any) -> None:
-        from ..magics.functions import outcome_report
-
         self.outcome = outcome
         self.progress.value = self.progress.max
         self.progress.bar_style = "success" if outcome.status == 200 else "danger"
-        self.result.value = outcome_report(outcome).html
+        self.result.value = outcome_html(outcome)
         self.timeline.show_outcome(outcome, record, key=outcome.key, total_ms=total_ms)
+        self._shown = self.session.last_upload
+
+    def _session_changed(self, what: str) -> None:
+        last = self.session.last_upload
+        if what == "upload" and last is not None and last is not self._shown and not self._busy():
+            self._show_result(last)
+        self._layout()
+
+    def _busy(self) -> bool:
+        # this panel's own upload shows itself when its thread finishes (with the progress bar)
+        return self._thread is not None and self._thread.is_alive()
+
+    def _show_result(self, result: UploadResult) -> None:
+        """Show an upload made through the session by someone else (a magic, a code cell)."""
+        self.outcome, self.error = result.outcome, None
+        self.result.value = outcome_html(result.outcome)
+        self.timeline.show_outcome(result.outcome, result.record, key=result.outcome.key, total_ms=result.total_ms)
+        self._shown = result
 
     def _show_error(self, exc: BaseException) -> None:
         self.error = exc
         self.outcome = None
         self.progress.bar_style = "danger"
-        hint = getattr(exc, "hint", "")
-        message = getattr(exc, "oss_message", None) or getattr(exc, "message", None) or str(exc)
-        self.result.value = h.wrap(h.box(f"<b>{h.esc(type(exc).__name__)}</b>: {h.esc(message)}"
-                                         + (f"<div>Hint: {h.esc(hint)}</div>" if hint else ""), "fail"))
+        self.result.value = h.wrap(error_html(exc))
 
     def _done(self) -> None:
         self.upload_button.disabled = False
@@ -241,9 +253,4 @@ class UploadPanel(TextRepr, W.VBox):
         super().close()
 
     def text_summary(self) -> str:
-        head = f"UploadPanel(target={self.target.value}, operation={self.operation.value}, key={self.key.value!r})"
-        if self.outcome is not None:
-            return f"{head}\n  {self.outcome}"
-        if self.error is not None:
-            return f"{head}\n  error: {getattr(self.error, 'message', self.error)}"
-        return head
+        return upload_panel_text(self.target.value, self.operation.value, self.key.value, self.outcome, self.error)
