@@ -29,10 +29,29 @@ def load_ipython_extension(ipython: Any) -> None:
     """Register the magics and the ``Osscb`` configurable (so ``%config Osscb.backend = ...`` works)."""
     from .commands import OsscbMagics
 
-    config = Osscb(parent=ipython)
+    config = _config(ipython)
     ipython.configurables.append(config)
     reset_session(config)
     ipython.register_magics(OsscbMagics)
+
+
+def _config(ipython: Any) -> Osscb:
+    """The configurable, from the shell's config. IPython keeps a ``%config`` value in the shell's
+    config even when validation refused it, so such a value is dropped here, with a log line,
+    instead of making every later ``%load_ext`` fail."""
+    import logging
+
+    from traitlets import TraitError
+    from traitlets.config import Config
+
+    section = ipython.config.get("Osscb") if hasattr(ipython.config, "get") else None
+    for name, value in list(section.items()) if isinstance(section, dict) else []:
+        try:
+            Osscb(config=Config({"Osscb": {name: value}}))
+        except TraitError as exc:
+            del section[name]
+            logging.getLogger(__name__).error("Ignoring Osscb.%s: %s", name, exc)
+    return Osscb(parent=ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
