@@ -72,3 +72,21 @@ def test_background_updates_are_silent_and_arrive(kernel: Any) -> None:
     assert "application/vnd.jupyter.widget-view+json" in data[0]
     streams, _, _ = run(kernel, "%unload_ext osscb_notebook")
     assert streams == []
+
+
+def test_panels_follow_magics_in_a_kernel(kernel: Any) -> None:
+    streams, _, status = run(kernel, (
+        "%load_ext osscb_notebook\n"
+        "from osscb_notebook.widgets import ReceiverPanel, UploadPanel\n"
+        "rp = ReceiverPanel(); up = UploadPanel()"
+    ))
+    assert status == "ok" and streams == []
+    run(kernel, "%osscb_receiver start")
+    run(kernel, "%osscb_upload magic/k.txt")
+    # the session's notifications reach the panels through the kernel loop, between cells
+    streams, data, _ = run(kernel, "'RUNNING' in rp.url.value, 'magic/k.txt' in up.timeline.view.value, rp._ui.errors, up._ui.errors")
+    assert streams == [] and data[0]["text/plain"] == "(True, True, deque([], maxlen=50), deque([], maxlen=50))"
+    _, data, _ = run(kernel, "up")
+    assert "magic/k.txt" in data[0]["text/plain"] and "application/vnd.jupyter.widget-view+json" in data[0]
+    streams, _, _ = run(kernel, "%unload_ext osscb_notebook")
+    assert streams == []
