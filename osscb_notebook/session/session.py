@@ -15,9 +15,8 @@ from typing import Any
 
 from ..config import Osscb
 from ..display.definition import Definition
-from ..display.masking import add_secret_source
+from ..display.masking import add_secret_source, mask
 from ..errors import OsscbError
-from ..redact import redact
 from ..verification import KeyResolver, Trace, parse_raw_request, verify_request
 from .callback import DEFAULT_BODY, CallbackState
 from .events import ChangeNotifier
@@ -103,7 +102,7 @@ class Session:
 
     def display_callback_url(self, path: str = DEFAULT_PATH) -> str:
         """:meth:`callback_url` with any tunnel secret (a Jupyter token) masked, for showing."""
-        return redact(self.callback_url(path), self.secrets())
+        return mask(self.callback_url(path), self.secrets())
 
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never be shown (the open tunnel's token)."""

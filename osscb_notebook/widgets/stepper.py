@@ -13,6 +13,7 @@ from traitlets import Int
 
 from ..display.outcome import STEP_COLOR, trace_summary_html
 from ..display.records import record_line
+from ..display.report import error_html
 from ..display.text import stepper_text
 from ..errors import OsscbError
 from ..verification import (
@@ -125,7 +126,7 @@ class VerificationStepper(TextRepr, W.VBox):
             return self.load(self.raw.value.encode("utf-8"))
         except (OsscbError, ValueError) as exc:
             self.trace = None
-            self.card.value = h.wrap(h.box(f"<b>Cannot verify this input.</b> {h.esc(exc)}", "fail"))
+            self.card.value = h.wrap("<b>Cannot verify this input.</b>" + error_html(exc))
             self.strip.value = ""
             self.position.value = ""
             return None
