@@ -44,8 +44,10 @@ def _config(ipython: Any) -> Osscb:
     from traitlets import TraitError
     from traitlets.config import Config
 
-    section = ipython.config.get("Osscb") if hasattr(ipython.config, "get") else None
-    for name, value in list(section.items()) if isinstance(section, dict) else []:
+    section: Any = ipython.config.get("Osscb") if hasattr(ipython.config, "get") else None
+    if not isinstance(section, dict):
+        return Osscb(parent=ipython)
+    for name, value in list(section.items()):
         try:
             Osscb(config=Config({"Osscb": {name: value}}))
         except TraitError as exc:
