@@ -69,8 +69,18 @@ class Osscb(Configurable):
     show_snippets = Bool(True, config=True, help="Show oss2 / SDK V2 snippets in %%osscb_callback.")
     tunnel_options = Dict(
         default_value={}, config=True,
-        help="Options for the tunnel provider, e.g. {'host': 'user@example.com'} for ssh.",
+        help="Options per tunnel provider, e.g. {'ssh': {'host': 'user@example.com'}}.",
     )
+
+    @validate("tunnel_options")
+    def _valid_tunnel_options(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        value: dict[str, Any] = dict(proposal["value"])
+        for name, options in value.items():
+            if name not in TUNNELS[1:] or not isinstance(options, dict):
+                raise ConfigValueError(
+                    f"Osscb.tunnel_options maps a provider ({', '.join(TUNNELS[1:])}) to its options, "
+                    f"e.g. {{'ssh': {{'host': 'user@example.com'}}}}; not {name!r}: {options!r}.")
+        return value
 
     @validate("bucket")
     def _valid_bucket(self, proposal: dict[str, Any]) -> str:

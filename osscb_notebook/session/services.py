@@ -52,11 +52,13 @@ class Services:
 
     # ---- receiver and tunnel -------------------------------------------------------------------
     def tunnel_options(self, kind: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """``options`` (or ``Osscb.tunnel_options``), checked against the provider's: a missing
-        required one (ssh's host) raises a :class:`~osscb_notebook.errors.TunnelError` naming it."""
-        chosen = dict(self.config.tunnel_options if options is None else options)
-        registry.provider(kind).check(chosen)
-        return chosen
+        """``options`` over this provider's ``Osscb.tunnel_options[kind]``, checked: a missing
+        required one (ssh's host) or an unknown one raises a
+        :class:`~osscb_notebook.errors.TunnelError` naming it."""
+        provider = registry.provider(kind)
+        chosen = dict(self.config.tunnel_options.get(kind) or {})
+        chosen.update(options or {})
+        return provider.prepare(chosen)
 
     def start_receiver(self, port: int | None = None, mode: str | None = None, tunnel: str | None = None,
                        reply: Any = None, tunnel_options: Mapping[str, Any] | None = None) -> Any:

@@ -63,7 +63,33 @@ class Provider:
             if options.get(name) in (None, ""):
                 raise TunnelError(f"The {self.name} tunnel needs a {name}.",
                                   hint=f"Give it: %osscb_receiver start --tunnel {self.name} --tunnel-option {name}=..."
-                                       f" (or %config Osscb.tunnel_options = {{'{name}': '...'}}).")
+                                       f" (or %config Osscb.tunnel_options = {{'{self.name}': {{'{name}': '...'}}}}).")
+
+
+    def prepare(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """:meth:`check` ``options`` and convert text values (from ``--tunnel-option NAME=VALUE``)
+        to the type of the option's default: ``ssh_port=2222`` becomes an int, ``check=false`` a bool."""
+        self.check(options)
+        defaults = {o.name: o.default for o in self.options}
+        out: dict[str, Any] = {}
+        for name, value in options.items():
+            default = defaults.get(name)
+            if isinstance(value, str) and isinstance(default, (bool, int, float)):
+                value = _convert(self.name, name, value, type(default))
+            out[name] = value
+        return out
+
+
+def _convert(provider: str, name: str, text: str, kind: type) -> Any:
+    try:
+        if kind is bool:
+            if text.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return text.strip().lower() in ("true", "1", "yes")
+        return kind(text)
+    except ValueError:
+        raise TunnelError(f"The {provider} tunnel's {name} must be {'an' if kind is int else 'a'} {kind.__name__}, not {text!r}.",
+                          hint=f"e.g. --tunnel-option {name}={kind(0) if kind is not bool else 'true'}") from None
 
 
 PROVIDERS: dict[str, Provider] = {}

@@ -108,7 +108,7 @@ class ReceiverPanel(TextRepr, W.VBox):
     def _tunnel_fields(self) -> None:
         kind = self.tunnel.value
         required = registry.provider(kind).required if kind != registry.NONE else ()
-        given = self.session.config.tunnel_options
+        given = self.session.config.tunnel_options.get(kind) or {}
         for name in required:
             if name not in self.tunnel_fields:
                 field = W.Text(str(given.get(name, "")), description=name, placeholder=f"{kind} {name} (required)",
@@ -118,13 +118,8 @@ class ReceiverPanel(TextRepr, W.VBox):
         self.tunnel_box.children = tuple(self.tunnel_fields[n] for n in required)
 
     def tunnel_options(self) -> dict[str, Any] | None:
-        """The shown option fields' values (``None``: the provider needs none; use the config's)."""
-        fields = self.tunnel_box.children
-        if not fields:
-            return None
-        options = dict(self.session.config.tunnel_options)
-        options.update({f.description: f.value.strip() for f in fields if isinstance(f, W.Text)})
-        return options
+        """The shown option fields' values (the session adds the provider's ``Osscb.tunnel_options``)."""
+        return {f.description: f.value.strip() for f in self.tunnel_box.children if isinstance(f, W.Text)} or None
 
     def start(self) -> Any:
         """Start the receiver (and the emulator it must trust), with the chosen tunnel."""

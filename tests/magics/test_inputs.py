@@ -106,3 +106,19 @@ def test_a_refused_value_does_not_break_the_next_load(ip: InteractiveShell, capl
     config = get_session().config
     assert config.bucket == "demo" and config.receiver_port == 0
     assert "Ignoring Osscb.bucket" in caplog.text
+
+
+def test_tunnel_options_from_config_apply_to_their_provider_only(ip: InteractiveShell, caplog: pytest.LogCaptureFixture) -> None:
+    ip.run_line_magic("config", "Osscb.tunnel_options = {'host': 'x'}")
+    assert "maps a provider" in caplog.text and get_session().config.tunnel_options == {}
+    ip.run_line_magic("config", "Osscb.tunnel_options = {'ssh': {'host': 'nobody@192.0.2.1'}}")
+    try:
+        started = ip.run_line_magic("osscb_receiver", "start --mode thread --tunnel local")  # ssh's host is not local's
+        assert started.ok and get_session().tunnel is not None and get_session().tunnel.provider == "local"
+        ip.run_line_magic("osscb_receiver", "stop")
+        refused = ip.run_line_magic("osscb_receiver", "start --tunnel ssh --tunnel-option user=u --tunnel-option bogus=1")
+        assert not refused.ok and "'bogus'" in repr(refused)  # the config's host was merged; bogus is named
+        port = ip.run_line_magic("osscb_receiver", "start --tunnel ssh --tunnel-option ssh_port=twenty-two")
+        assert not port.ok and "ssh_port must be an int" in repr(port)
+    finally:
+        ip.run_line_magic("config", "Osscb.tunnel_options = {}")
