@@ -203,8 +203,8 @@ class UploadPanel(TextRepr, W.VBox):
             progress=lambda done, total: self._ui(self._progress, done, total), content_type=content_type, oss=oss,
         )
         last = self.session.last_upload
-        if last is None or last.outcome is not outcome:  # pragma: no cover - the session keeps every upload
-            return outcome, 0.0, None
+        if last is None or last.outcome is not outcome:  # another upload (a magic) finished in between
+            return outcome, outcome.duration * 1000, None
         return outcome, last.total_ms, last.record
 
     # ---- UI updates (kernel loop) ------------------------------------------------------------
