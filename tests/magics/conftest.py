@@ -1,4 +1,4 @@
-"""Fixtures for widget and magic tests: a fresh session per test, stopped afterwards."""
+"""Fixtures for the magic tests: a fresh session per test, stopped afterwards."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from osscb_notebook.magics.session import Session, reset_session
+from osscb_notebook.session import Session, reset_session
 
 G1 = Path(__file__).parent.parent / "data" / "g1.http"
 
