@@ -46,7 +46,7 @@ def _http_fetch(url: str, timeout: float, max_bytes: int) -> bytes:
         with httpx.stream("GET", url, timeout=timeout, follow_redirects=False) as resp:
             if resp.status_code != 200:
                 raise KeyFetchError(
-                    f"GET {url} answered {resp.status_code}, not 200.",
+                    f"GET {url} answered {resp.status_code}, not 200.", url=url, status_code=resp.status_code,
                     hint="Check that the key server is up and serves the PEM at this path.",
                 )
             data = b""
@@ -54,13 +54,13 @@ def _http_fetch(url: str, timeout: float, max_bytes: int) -> bytes:
                 data += chunk
                 if len(data) > max_bytes:
                     raise KeyFetchError(
-                        f"The key at {url} is larger than {max_bytes} bytes; refusing it.",
+                        f"The key at {url} is larger than {max_bytes} bytes; refusing it.", url=url, status_code=200,
                         hint="A PEM public key is well under 4 KB: is this URL really a key?",
                     )
             return data
     except httpx.HTTPError as exc:
         raise KeyFetchError(
-            f"Could not fetch the public key from {url}: {exc.__class__.__name__}: {exc}",
+            f"Could not fetch the public key from {url}: {exc.__class__.__name__}: {exc}", url=url,
             hint="Is the key server reachable from here? Pin the key with public_key=... to work offline.",
         ) from None
 
@@ -125,7 +125,7 @@ class KeyResolver:
             key = load_public_key(pem)
         except ValueError as exc:
             raise KeyFetchError(
-                f"{url} did not serve an RSA public key in PEM form ({exc}).",
+                f"{url} did not serve an RSA public key in PEM form ({exc}).", url=url,
                 hint="The body must start with -----BEGIN PUBLIC KEY-----.",
             ) from None
         with self._lock:
