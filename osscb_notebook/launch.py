@@ -26,7 +26,8 @@ def _lab_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
     p.add_argument("--ip", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--backend", choices=("emulator", "oss"), default="emulator",
-                   help="default upload backend the notebooks and magics use (default: emulator)")
+                   help="default upload backend the notebooks and magics use, passed to kernels as OSSCB_BACKEND "
+                        "(default: emulator)")
     p.add_argument("extra", nargs=argparse.REMAINDER, help="further arguments for jupyter lab")
 
 

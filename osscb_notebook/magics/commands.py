@@ -62,7 +62,7 @@ class OsscbMagics(Magics):
         """
         def run(args: Any) -> Any:
             d = f.osscb_callback(cell, snippets=args.snippets)
-            if args.name:
+            if args.name and self.shell is not None:  # None only outside IPython, where magics never run
                 self.shell.user_ns[args.name] = d
             return d
 

@@ -14,13 +14,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..config import Osscb
 from ..errors import OsscbError, UploadError
 from ..verification import KeyResolver, Trace, parse_raw_request, verify_request
 from ..widgets import _html as h
 from ..widgets.definition import Definition
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..receiver.receiver import Mode
 
 DEFAULT_PATH = "/callback"
 DEFAULT_BODY = "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}&uid=${x:uid}"
@@ -137,7 +140,8 @@ class Session:
                 emulator = self.start_emulator()
                 trusted.append(emulator.public_key_url)
             self.receiver = start_receiver(
-                port=self.config.receiver_port if port is None else port, mode=mode or self.config.receiver_mode,
+                port=self.config.receiver_port if port is None else port,
+                mode=cast("Mode", mode or self.config.receiver_mode),  # Receiver refuses any other string
                 trust_key_urls=tuple(trusted), reply=reply,
             )
             kind = tunnel or self.config.tunnel

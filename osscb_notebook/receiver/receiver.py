@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
+from .._cliargs import check_port, check_positive_int, check_public_key_pem, check_writable_file
 from ..errors import ReceiverError
 from ..redact import DEFAULT_SECRET_PARAMS
 from ..verification.keys import normalize_prefix
@@ -61,6 +62,13 @@ class Receiver:
     ) -> None:
         if mode not in ("thread", "process"):
             raise ValueError(f"mode must be 'thread' or 'process', got {mode!r}")
+        # checked here, in the caller's cell, in both modes (a child process would only die of it)
+        port = check_port(port)
+        max_body = check_positive_int(max_body, "max_body")
+        if log_path is not None:
+            check_writable_file(log_path)
+        if public_key is not None:
+            check_public_key_pem(public_key)
         self.mode: Mode = mode
         self.host = host
         trust_key_urls = tuple(trust_key_urls)
@@ -77,7 +85,7 @@ class Receiver:
         self._stopped = False
         backend_cls: type[ThreadBackend] | type[ProcessBackend] = ProcessBackend if mode == "process" else ThreadBackend
         try:
-            self._backend: Backend = backend_cls(self.config, self._history.add, self._keep_error)
+            self._backend: Backend = backend_cls(self.config, self._add, self._keep_error)
         except ReceiverError as exc:
             self._history.close()
             if exc.port is None and port:
@@ -93,6 +101,9 @@ class Receiver:
             self._backend.stop()
             self._history.close()
             raise
+
+    def _add(self, record: CallbackRecord) -> None:
+        self._history.add(record)
 
     # -- errors from the server side -----------------------------------------------------------
     def _keep_error(self, text: str) -> None:

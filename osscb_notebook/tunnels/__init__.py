@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import TunnelError, TunnelUnavailableError
@@ -15,7 +16,7 @@ from .local import open_local
 from .ngrok import open_ngrok
 from .ssh import open_ssh
 
-PROVIDERS = {"local": open_local, "ssh": open_ssh, "ngrok": open_ngrok, "jupyter": open_jupyter}
+PROVIDERS: dict[str, Callable[..., Tunnel]] = {"local": open_local, "ssh": open_ssh, "ngrok": open_ngrok, "jupyter": open_jupyter}
 
 
 def open_tunnel(provider: str, port: Any, **options: Any) -> Tunnel:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import CallbackFailedError, UploadError
 from ..params.messages import (
@@ -126,5 +127,5 @@ class UploadOutcome:
     def __str__(self) -> str:
         return f"{self.operation} {self.key!r}: {self.explanation}"
 
-    def _repr_pretty_(self, p, cycle: bool) -> None:  # type: ignore[no-untyped-def]
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(str(self))

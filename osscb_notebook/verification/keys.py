@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .._cliargs import check_public_key_pem
 from ..callback.signing import load_public_key
 from ..errors import KeyFetchError, UntrustedKeyURLError
 
@@ -90,7 +91,8 @@ class KeyResolver:
         fetch: Callable[[str, float, int], bytes] = _http_fetch,
     ) -> None:
         self.trusted_prefixes = tuple(OFFICIAL_PREFIXES) + tuple(normalize_prefix(p) for p in trusted_prefixes)
-        self.given = load_public_key(public_key) if public_key else None
+        # b"" is refused, not ignored: an empty key file must not silently fall back to key URLs
+        self.given = load_public_key(check_public_key_pem(public_key)) if public_key is not None else None
         self.given_pem = public_key
         self.timeout = timeout
         self.max_bytes = max_bytes

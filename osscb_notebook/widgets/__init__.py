@@ -1,9 +1,15 @@
 """ipywidgets 8 front ends over the core, emulator, receiver and upload APIs."""
 
+from typing import TYPE_CHECKING
+
 from .builder import CallbackBuilder
 from .definition import Definition, parse_definition, sample_facts
 from .stepper import VerificationStepper
 from .timeline import Exchange, Timeline
+
+if TYPE_CHECKING:  # loaded lazily at run time (below); named here for the type checker
+    from .receiver_panel import ReceiverPanel
+    from .upload_panel import UploadPanel
 
 __all__ = [
     "CallbackBuilder", "Definition", "Exchange", "ReceiverPanel", "Timeline", "UploadPanel",

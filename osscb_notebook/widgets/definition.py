@@ -140,7 +140,7 @@ class Definition:
         except CallbackParamError as exc:
             d.error = exc
             return d
-        d.preview = render_body(d.params.body, d.params.body_type, d.facts, d.vars_obj)
+        d.preview = render_body(d.params.body, d.params.body_type, d.facts or sample_facts(), d.vars_obj)
         d.warnings = _warnings(d.params, d.vars_obj, d.preview)
         return d
 

@@ -115,3 +115,20 @@ def test_a_port_in_use_gives_the_port_and_keeps_the_hint(mode: str) -> None:
 def test_upload_error_attributes_default_for_raise_sites_without_evidence() -> None:
     exc = UploadError("x", hint="y")
     assert (exc.status, exc.code, exc.request_id, str(exc)) == (None, "", "", "x y")
+
+
+def test_ngrok_that_fails_on_start_gives_provider_and_its_log_token_masked(tmp_path: Path) -> None:
+    pytest.importorskip("pyngrok")
+    from osscb_notebook.tunnels.ngrok import open_ngrok
+
+    agent = tmp_path / "ngrok"
+    agent.write_text("#!/bin/sh\n"
+                     "echo 't=2026-01-01T00:00:00+0000 lvl=eror msg=\"failed to start\" "
+                     "err=\"authentication failed: bad token 2abcSECRET\"'\nexit 1\n")
+    agent.chmod(0o755)
+    with pytest.raises(TunnelUnavailableError) as info:
+        open_ngrok(closed_port(), ngrok_path=str(agent), auth_token="2abcSECRET", download=False,
+                   config_path=str(tmp_path / "ngrok.yml"), startup_timeout=10)
+    assert info.value.provider == "ngrok"
+    assert any("authentication failed" in line for line in info.value.log), info.value.log
+    assert not any("2abcSECRET" in line for line in info.value.log)
