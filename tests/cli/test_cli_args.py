@@ -45,6 +45,9 @@ def assert_one_line_exit_2(r: subprocess.CompletedProcess[str], *words: str) -> 
     (("receiver", "--mode", "process", "--port", "99999"), ("--port", "99999")),
     (("receiver", "--log", "/proc/1/x.jsonl"), ("--log", "/proc/1/x.jsonl")),
     (("receiver", "--max-body", "-5"), ("--max-body", "-5")),
+    (("lab", "--port", "99999"), ("--port", "99999")),
+    (("lab", "--notebook-dir", "/nonexistent/notebooks"), ("--notebook-dir", "not a folder")),
+    (("lab", "--backend", "s3"), ("--backend", "s3")),
 ])
 def test_bad_values_are_one_line_and_exit_2(args: tuple[str, ...], words: tuple[str, ...]) -> None:
     assert_one_line_exit_2(osscb(*args), *words)
