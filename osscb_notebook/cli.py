@@ -29,7 +29,8 @@ def read_file(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise OsscbError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise OsscbError(f"Cannot read {path}: {exc.strerror}.",
+                         hint="Check the path (relative to the current folder) and its permissions.") from None
 
 
 def read_public_key(path: str) -> bytes:
