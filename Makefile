@@ -18,10 +18,12 @@ lab: $(STAMP)
 test: $(STAMP)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check osscb_notebook tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest tests --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg --nbval-current-env -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check osscb_notebook tests benchmarks
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

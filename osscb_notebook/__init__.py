@@ -15,7 +15,6 @@ from .errors import (
     OsscbError,
     RawRequestError,
     ReceiverError,
-    TemplateError,
     TunnelError,
     TunnelUnavailableError,
     UntrustedKeyURLError,
@@ -38,7 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CallbackFailedError", "CallbackParamError", "CallbackParams", "CallbackRequest", "CallbackVars",
     "EmulatorError", "KeyFetchError", "KeyResolver", "OsscbError", "RawRequestError", "ReceiverError",
-    "TemplateError", "Trace", "TunnelError", "TunnelUnavailableError", "UntrustedKeyURLError", "UploadError",
+    "Trace", "TunnelError", "TunnelUnavailableError", "UntrustedKeyURLError", "UploadError",
     "UploadFacts", "VerificationError", "build_callback_request", "decode_callback", "decode_callback_var",
     "encode_callback", "encode_callback_var", "parse_raw_request", "render_body", "render_transports",
     "string_to_sign", "verify_request",

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .errors import OsscbError
 
@@ -28,7 +29,26 @@ def read_file(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise OsscbError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise OsscbError(f"Cannot read {path}: {exc.strerror}.",
+                         hint="Check the path (relative to the current folder) and its permissions.") from None
+
+
+def read_public_key(path: str) -> bytes:
+    """A ``--public-key`` file: refused (exit 2) when empty or not an RSA public key, never ignored."""
+    from ._cliargs import check_public_key_pem
+
+    try:
+        return check_public_key_pem(read_file(path), f"--public-key {path}")
+    except ValueError as exc:
+        raise OsscbError(f"{exc}.", hint="Give the PEM file of the RSA public key the callbacks were signed with, "
+                                         "or leave --public-key out to use the key URL.") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``osscb receiver: error: argument --port: ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}. See {self.prog} --help.\n")
 
 
 def _verify_args(p: argparse.ArgumentParser) -> None:
@@ -48,7 +68,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     data = sys.stdin.buffer.read() if args.file == "-" else read_file(args.file)
     request = parse_raw_request(data)
-    pem = read_file(args.public_key) if args.public_key else None
+    pem = read_public_key(args.public_key) if args.public_key is not None else None
     try:
         resolver = KeyResolver(args.trust_key_url, public_key=pem)
     except ValueError as exc:
@@ -72,7 +92,7 @@ def _load_plugins() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     _load_plugins()
-    parser = argparse.ArgumentParser(prog="osscb", description="OSS upload-callback teaching kit.")
+    parser = _Parser(prog="osscb", description="OSS upload-callback teaching kit.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (add_args, fn) in sorted(_COMMANDS.items()):
         p = sub.add_parser(name, help="")

@@ -7,17 +7,21 @@ backend reads it from ``OSS_ACCESS_KEY_SECRET`` or asks with ``getpass``.
 
 from __future__ import annotations
 
+import os
+import warnings
 from typing import Any
 from urllib.parse import urlsplit
 
 from IPython.core.error import UsageError
-from traitlets import Bool, CaselessStrEnum, Dict, Int, List, TraitError, Unicode, validate
+from traitlets import Bool, CaselessStrEnum, Dict, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
 from .receiver import MODES
 from .tunnels.registry import choices
 
 BACKENDS = ("emulator", "oss")
+#: Set by ``osscb lab --backend``: the default of ``Osscb.backend`` in kernels started under it.
+BACKEND_ENV = "OSSCB_BACKEND"
 #: ``osscb_notebook.tunnels`` providers (from its registry), plus "none" (the receiver stays on 127.0.0.1).
 TUNNELS = choices()
 
@@ -44,8 +48,23 @@ class Osscb(Configurable):
 
     backend = CaselessStrEnum(
         BACKENDS, default_value="emulator", config=True,
-        help="Where uploads go: the local emulator or real OSS.",
+        help=f"Where uploads go: the local emulator or real OSS (default: ${BACKEND_ENV}, else emulator).",
     )
+
+    @default("backend")
+    def _backend_from_env(self) -> str:
+        # `osscb lab --backend oss` starts JupyterLab with OSSCB_BACKEND=oss; its kernels inherit it.
+        value = os.environ.get(BACKEND_ENV, "").strip().lower()
+        if not value:
+            return "emulator"
+        if value not in BACKENDS:
+            # a warning, not an error: every magic would fail until the kernel restarts; the
+            # emulator is the default that can never touch real credentials
+            warnings.warn(f"{BACKEND_ENV}={value!r} is not a backend ({' or '.join(BACKENDS)}); using the emulator. "
+                          'Unset it, or choose with %config Osscb.backend = "oss".', stacklevel=2)
+            return "emulator"
+        return value
+
     tunnel = CaselessStrEnum(
         TUNNELS, default_value="none", config=True,
         help="How a receiver is exposed to real OSS ('none' keeps it on 127.0.0.1).",

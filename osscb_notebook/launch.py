@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ._cliargs import arg, check_port
 from .cli import command
 from .errors import OsscbError
 
@@ -23,16 +24,19 @@ def find_notebooks(start: Path | None = None) -> Path:
 def _lab_args(p: argparse.ArgumentParser) -> None:
     p.description = "Open JupyterLab on the osscb notebooks (emulator backend, loopback only)."
     p.add_argument("--notebook-dir", type=Path, default=None, help="folder to open (default: notebooks/)")
-    p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
+    p.add_argument("--port", type=arg(check_port), default=8888, help="JupyterLab port (default 8888)")
     p.add_argument("--ip", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--backend", choices=("emulator", "oss"), default="emulator",
-                   help="default upload backend the notebooks and magics use (default: emulator)")
+                   help="default upload backend the notebooks and magics use, passed to kernels as OSSCB_BACKEND "
+                        "(default: emulator)")
     p.add_argument("extra", nargs=argparse.REMAINDER, help="further arguments for jupyter lab")
 
 
 @command("lab", _lab_args)
 def _lab(args: argparse.Namespace) -> int:
     folder = args.notebook_dir or find_notebooks()
+    if not folder.is_dir():
+        raise OsscbError(f"--notebook-dir {folder} is not a folder.", hint="Name an existing folder of notebooks.")
     env = dict(os.environ, OSSCB_BACKEND=args.backend)
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}", f"--ServerApp.ip={args.ip}",
            f"--ServerApp.port={args.port}", "--ServerApp.default_url=/lab/tree/01-quickstart.ipynb"]

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._cliargs import check_http_url, check_port
+
 DEFAULT_ACCESS_KEY_ID = "osscb-local-id"
 DEFAULT_ACCESS_KEY_SECRET = "osscb-local-secret"
 DEFAULT_BUCKETS = ("demo",)
@@ -48,6 +50,9 @@ class EmulatorConfig:
     virtual_host_domains: tuple[str, ...] = ("localhost",)
 
     def __post_init__(self) -> None:
+        check_port(self.port)  # the same ValueError as a bad bucket name, before anything binds
+        if self.public_endpoint is not None:
+            check_http_url(self.public_endpoint)
         for name in self.buckets:
             if not valid_bucket_name(name):
                 raise ValueError(f"invalid bucket name {name!r}: use 3-63 of a-z, 0-9 and '-'")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from io import BufferedIOBase
 from typing import BinaryIO
 
 from ._errors import OssError
@@ -15,7 +16,7 @@ CHUNK = 64 * 1024
 class BodyReader:
     """Reads a request body without holding it in memory. ``read()`` returns ``b""`` at the end."""
 
-    def __init__(self, stream: BinaryIO, *, length: int | None, chunked: bool) -> None:
+    def __init__(self, stream: BinaryIO | BufferedIOBase, *, length: int | None, chunked: bool) -> None:
         self._stream = stream
         self._remaining = length if not chunked else None
         self._chunked = chunked

@@ -70,19 +70,19 @@ def check_signature(fields: Mapping[str, str], creds: Credentials) -> str:
             raise OssError(403, "SignatureDoesNotMatch", MISMATCH,
                            extra=[("OSSAccessKeyId", ak), ("SignatureProvided", sig), ("StringToSign", policy)])
         return "v4"
-    ak = fields.get("ossaccesskeyid")
-    if ak is None and policy is None:
+    key_id = fields.get("ossaccesskeyid")
+    if key_id is None and policy is None:
         raise anonymous_denied()
-    if ak != creds.access_key_id:
+    if key_id != creds.access_key_id:
         raise OssError(403, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.",
-                       extra=[("OSSAccessKeyId", ak or "")])
+                       extra=[("OSSAccessKeyId", key_id or "")])
     if not policy:
         raise OssError(400, "InvalidArgument", "Policy is required when OSSAccessKeyId is given.")
     sig = fields.get("signature", "")
     expected = base64.b64encode(hmac.new(creds.access_key_secret.encode(), policy.encode(), hashlib.sha1).digest()).decode()
     if not hmac.compare_digest(expected, sig):
         raise OssError(403, "SignatureDoesNotMatch", MISMATCH,
-                       extra=[("OSSAccessKeyId", ak), ("SignatureProvided", sig), ("StringToSign", policy)])
+                       extra=[("OSSAccessKeyId", key_id or ""), ("SignatureProvided", sig), ("StringToSign", policy)])
     return "v1"
 
 

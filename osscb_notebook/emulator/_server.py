@@ -159,7 +159,7 @@ class Emulator:
         allow_private_callbacks: bool | None = None,
         **more: Any,
     ) -> None:
-        given = {
+        given: dict[str, Any] = {
             "data_dir": data_dir, "host": host, "port": port, "access_key_id": access_key_id,
             "access_key_secret": access_key_secret, "allow_private_callbacks": allow_private_callbacks,
             "buckets": (buckets,) if isinstance(buckets, str) else (tuple(buckets) if buckets is not None else None),

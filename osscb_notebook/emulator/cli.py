@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from .._cliargs import arg, check_bucket_name, check_http_url, check_port
 from ..cli import command
 from ._config import (
     DEFAULT_ACCESS_KEY_ID,
@@ -24,17 +25,17 @@ def _add_args(p: argparse.ArgumentParser) -> None:
     p.description = ("Run a local OSS-compatible endpoint (for oss2 and alibabacloud-oss-v2) that sends upload "
                      "callbacks exactly as OSS does. Binds 127.0.0.1 by default.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port, 0 for any free one (default: {DEFAULT_PORT})")
+    p.add_argument("--port", type=arg(check_port), default=DEFAULT_PORT, help=f"port, 0 for any free one (default: {DEFAULT_PORT})")
     p.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
                    help=f"where objects and the callback key live; kept across restarts (default: {DEFAULT_DATA_DIR})")
     p.add_argument("--access-key-id", default=DEFAULT_ACCESS_KEY_ID, help=f"(default: {DEFAULT_ACCESS_KEY_ID})")
     p.add_argument("--access-key-secret", default=DEFAULT_ACCESS_KEY_SECRET,
                    help="(default: the kit's documented local-only secret; never printed)")
-    p.add_argument("--bucket", action="append", dest="buckets", metavar="NAME",
+    p.add_argument("--bucket", action="append", dest="buckets", metavar="NAME", type=arg(check_bucket_name, "bucket"),
                    help=f"bucket to create at start; repeat for more (default: {', '.join(DEFAULT_BUCKETS)})")
     p.add_argument("--forbid-private-callbacks", action="store_true",
                    help="reject callbacks to loopback/private addresses with OSS's 400, as real OSS does")
-    p.add_argument("--public-endpoint", metavar="URL",
+    p.add_argument("--public-endpoint", metavar="URL", type=arg(check_http_url, "URL"),
                    help="base URL written into x-oss-pub-key-url (default: the endpoint)")
 
 

@@ -29,6 +29,8 @@ class Backend(Protocol):
 
     def alive(self) -> bool: ...
     def exit_info(self) -> str: ...
+    @property
+    def exitcode(self) -> int | None: ...
     def sync(self, timeout: float) -> int: ...
     def set_reply(self, settings: ReplySettings | None, path: str | None) -> None: ...
     def add_secret(self, secret: str) -> None: ...
@@ -73,6 +75,10 @@ class ThreadBackend:
     def exit_info(self) -> str:
         return "the server thread is no longer running"
 
+    @property
+    def exitcode(self) -> int | None:
+        return None  # a thread has no exit code
+
     def sync(self, timeout: float) -> int:
         return -1  # records are added before the reply is written: nothing in flight
 
@@ -114,7 +120,7 @@ def _child_main(config: EngineConfig, records: Any, conn: Any) -> None:
     try:
         server = CallbackServer(config, sink, on_error)
     except ReceiverError as exc:
-        conn.send(("error", str(exc)))
+        conn.send(("error", exc.message, exc.hint))
         return
     except Exception:  # noqa: BLE001
         conn.send(("error", traceback.format_exc()))
@@ -173,17 +179,22 @@ class ProcessBackend:
         child_conn.close()
         if not self._conn.poll(START_TIMEOUT):
             self.process.kill()
-            raise ReceiverError("The receiver process did not start in time.",
-                                hint="Try mode='thread', or check that this Python can start subprocesses.")
+            self.process.join(5)
+            raise ReceiverError("The receiver process did not start in time.", port=config.port or None,
+                                exitcode=self.process.exitcode, hint="Try mode='thread', or check that this Python can start subprocesses.")
         try:
             msg = self._conn.recv()
         except EOFError:
             self.process.join(5)
-            raise ReceiverError(f"The receiver process exited during start (exit code {self.process.exitcode}).") from None
+            raise ReceiverError(f"The receiver process exited during start (exit code {self.process.exitcode}).",
+                                port=config.port or None, exitcode=self.process.exitcode,
+                                hint="Try mode='thread' to see the failure in this process.") from None
         if msg[0] != "ready":
             self.process.join(5)
-            raise ReceiverError(msg[1]) if "Cannot listen" in msg[1] else ReceiverError(
-                f"The receiver process failed to start:\n{msg[1]}")
+            if len(msg) > 2:  # a ReceiverError in the child: its message and hint as they were
+                raise ReceiverError(msg[1], port=config.port or None, exitcode=self.process.exitcode, hint=msg[2])
+            raise ReceiverError(f"The receiver process failed to start:\n{msg[1]}", port=config.port or None,
+                                exitcode=self.process.exitcode, hint="Try mode='thread' to see the failure in this process.")
         self.port = int(msg[1])
         self._reader = threading.Thread(target=self._read, name=f"osscb-records-{self.port}", daemon=True)
         self._reader.start()
@@ -209,13 +220,19 @@ class ProcessBackend:
     def exit_info(self) -> str:
         return f"the receiver process exited (exit code {self.process.exitcode})"
 
+    @property
+    def exitcode(self) -> int | None:
+        return self.process.exitcode
+
     def _ask(self, *msg: object) -> tuple[object, ...]:
         with self._lock:
             if not self.process.is_alive():
-                raise ReceiverError(self.exit_info() + ".", hint="Start a new receiver.")
+                raise ReceiverError(self.exit_info() + ".", port=self.port, exitcode=self.process.exitcode,
+                                    hint="Start a new receiver.")
             self._conn.send(msg)
             if not self._conn.poll(10):
-                raise ReceiverError("The receiver process did not answer a control message in 10 s.")
+                raise ReceiverError("The receiver process did not answer a control message in 10 s.", port=self.port,
+                                    hint="It may be overloaded or stuck: stop it and start a new receiver.")
             return self._conn.recv()  # type: ignore[no-any-return]
 
     def sync(self, timeout: float) -> int:

@@ -6,7 +6,8 @@ import argparse
 import queue
 import sys
 
-from ..cli import command, read_file
+from .._cliargs import arg, check_port, check_positive_int, check_writable_file
+from ..cli import command, read_public_key
 from ..errors import OsscbError
 from .engine import DEFAULT_MAX_BODY
 
@@ -14,14 +15,14 @@ from .engine import DEFAULT_MAX_BODY
 def _args(p: argparse.ArgumentParser) -> None:
     p.description = "Run a verifying OSS callback receiver; one line per callback, Ctrl-C to stop."
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8080, help="port (0 picks a free one; default 8080)")
+    p.add_argument("--port", type=arg(check_port), default=8080, help="port (0 picks a free one; default 8080)")
     p.add_argument("--trust-key-url", metavar="PREFIX", action="append", default=[],
                    help="also trust key URLs starting with PREFIX (OSS's official host is always trusted)")
     p.add_argument("--public-key", metavar="PEM", help="verify with this PEM file instead of fetching key URLs")
-    p.add_argument("--log", metavar="FILE", help="append every request as one JSON line to FILE")
+    p.add_argument("--log", metavar="FILE", type=arg(check_writable_file, "file"), help="append every request as one JSON line to FILE")
     p.add_argument("--mode", choices=("thread", "process"), default="thread",
                    help="engine isolation (default thread: this process runs nothing else, unlike a kernel)")
-    p.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="largest request body accepted, in bytes")
+    p.add_argument("--max-body", type=arg(lambda v: check_positive_int(v, "the body size"), "size"), default=DEFAULT_MAX_BODY, help="largest request body accepted, in bytes")
     p.add_argument("--export", metavar="FILE",
                    help="write the minimal production receiver script to FILE and exit")
 
@@ -43,12 +44,12 @@ def _receiver(args: argparse.Namespace) -> int:
         path = export_production_receiver(args.export)
         print(f"wrote {path}: run it with  python {path} --host 0.0.0.0 --port 8080")
         return 0
-    pem = read_file(args.public_key) if args.public_key else None
+    pem = read_public_key(args.public_key) if args.public_key is not None else None
     try:
         receiver = start_receiver(port=args.port, host=args.host, mode=args.mode, trust_key_urls=args.trust_key_url,
                                   public_key=pem, log_path=args.log, max_body=args.max_body)
     except ValueError as exc:
-        raise OsscbError(f"{exc}.", hint="--trust-key-url takes an http(s) URL prefix.") from None
+        raise OsscbError(f"{exc}.", hint="--trust-key-url takes an http(s) URL prefix; see osscb receiver --help.") from None
     # Server threads only queue records; this (main) thread does all the printing.
     lines: queue.Queue[object] = queue.Queue()
     receiver.subscribe(lines.put)

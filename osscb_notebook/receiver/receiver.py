@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
+from .._cliargs import check_port, check_positive_int, check_public_key_pem, check_writable_file
 from ..errors import ReceiverError
 from ..redact import DEFAULT_SECRET_PARAMS
 from ..verification.keys import normalize_prefix
@@ -61,6 +62,13 @@ class Receiver:
     ) -> None:
         if mode not in ("thread", "process"):
             raise ValueError(f"mode must be 'thread' or 'process', got {mode!r}")
+        # checked here, in the caller's cell, in both modes (a child process would only die of it)
+        port = check_port(port)
+        max_body = check_positive_int(max_body, "max_body")
+        if log_path is not None:
+            check_writable_file(log_path)
+        if public_key is not None:
+            check_public_key_pem(public_key)
         self.mode: Mode = mode
         self.host = host
         trust_key_urls = tuple(trust_key_urls)
@@ -77,7 +85,12 @@ class Receiver:
         self._stopped = False
         backend_cls: type[ThreadBackend] | type[ProcessBackend] = ProcessBackend if mode == "process" else ThreadBackend
         try:
-            self._backend: Backend = backend_cls(self.config, self._history.add, self._keep_error)
+            self._backend: Backend = backend_cls(self.config, self._add, self._keep_error)
+        except ReceiverError as exc:
+            self._history.close()
+            if exc.port is None and port:
+                exc.port = port  # the engine cannot listen there: name the port asked for
+            raise
         except Exception:
             self._history.close()
             raise
@@ -88,6 +101,9 @@ class Receiver:
             self._backend.stop()
             self._history.close()
             raise
+
+    def _add(self, record: CallbackRecord) -> None:
+        self._history.add(record)
 
     # -- errors from the server side -----------------------------------------------------------
     def _keep_error(self, text: str) -> None:
@@ -105,13 +121,13 @@ class Receiver:
         """Raise :class:`ReceiverError` if the server died or new errors were kept since the last check."""
         if not self._stopped and not self._backend.alive():
             raise ReceiverError(f"The receiver on port {self.port} is down: {self._backend.exit_info()}.",
-                                hint="Start it again with start_receiver(...).")
+                                port=self.port, exitcode=self._backend.exitcode, hint="Start it again with start_receiver(...).")
         errors = self.errors
         if len(errors) > self._reported:
             new = errors[self._reported:]
             self._reported = len(errors)
             raise ReceiverError(f"{len(new)} error(s) on the server side since the last call; the latest:\n{new[-1]}",
-                                hint="See receiver.errors for all of them. The receiver keeps running.")
+                                port=self.port, hint="See receiver.errors for all of them. The receiver keeps running.")
 
     def _wait_ready(self) -> None:
         """Return only when the server answers HTTP on its port (the Dash ``_alive_`` pattern)."""
@@ -134,7 +150,9 @@ class Receiver:
                 conn.close()
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
-        raise ReceiverError(f"The receiver on port {self.port} did not become ready ({last or 'not running'}).")
+        raise ReceiverError(f"The receiver on port {self.port} did not become ready ({last or 'not running'}).",
+                            port=self.port, exitcode=self._backend.exitcode,
+                            hint="Try another port, or mode='thread' to see the failure in this process.")
 
     # -- the public API ------------------------------------------------------------------------
     @property
@@ -177,7 +195,8 @@ class Receiver:
         """Wait until ``count`` records arrived in total (process mode delivers them asynchronously)."""
         if not self._history.wait_for(count, timeout):
             self.check()
-            raise ReceiverError(f"Only {self._history.total} of {count} requests arrived within {timeout} s.")
+            raise ReceiverError(f"Only {self._history.total} of {count} requests arrived within {timeout} s.",
+                                port=self.port, hint="Check that the sender targets this receiver's URL, or wait longer.")
         return self.history
 
     def clear(self) -> None:

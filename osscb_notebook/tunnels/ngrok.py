@@ -31,6 +31,19 @@ def _find_binary(ngrok_path: str | None, default: str) -> str:
     return shutil.which("ngrok") or default
 
 
+def _process_log(config: Any) -> list[str]:
+    """The running ngrok agent's last log lines (pyngrok keeps them), or none if it is not running."""
+    from pyngrok import process
+
+    if not process.is_process_running(config.ngrok_path):
+        return []
+    return [log.line for log in process.get_process(config).logs]
+
+
+def _mask(lines: list[str], token: str | None) -> list[str]:
+    return [line.replace(token, "***") for line in lines] if token else lines
+
+
 def open_ngrok(
     port: int,
     *,
@@ -55,35 +68,40 @@ def open_ngrok(
         from pyngrok import conf, installer, ngrok
         from pyngrok.exception import PyngrokError, PyngrokNgrokInstallError
     except ImportError:
-        raise TunnelUnavailableError("pyngrok is not installed.",
+        raise TunnelUnavailableError("pyngrok is not installed.", provider="ngrok",
                                      hint="pip install 'osscb-notebook[ngrok]' (or pip install pyngrok).") from None
     path = _find_binary(ngrok_path, conf.DEFAULT_NGROK_PATH)
     if not os.path.exists(path):
         if not download:
-            raise TunnelUnavailableError(f"No ngrok agent at {path} and downloading is off.", hint=_WHAT_TO_DO)
+            raise TunnelUnavailableError(f"No ngrok agent at {path} and downloading is off.", provider="ngrok",
+                                         hint=_WHAT_TO_DO)
         installer._print_progress_enabled = False  # pyngrok prints progress to stdout: not in a notebook cell
         try:
             installer.install_ngrok(path, timeout=download_timeout)
         except (PyngrokNgrokInstallError, OSError) as exc:
             raise TunnelUnavailableError(
                 f"The ngrok agent is not installed at {path} and could not be downloaded "
-                f"(no internet access from here?): {exc}", hint=_WHAT_TO_DO) from None
+                f"(no internet access from here?): {exc}", provider="ngrok", hint=_WHAT_TO_DO) from None
     if not os.access(path, os.X_OK):
-        raise TunnelUnavailableError(f"{path} is not an executable ngrok agent.", hint=_WHAT_TO_DO)
+        raise TunnelUnavailableError(f"{path} is not an executable ngrok agent.", provider="ngrok", hint=_WHAT_TO_DO)
     token = auth_token or os.environ.get("NGROK_AUTHTOKEN")
     config = conf.PyngrokConfig(ngrok_path=path, auth_token=token, region=region, monitor_thread=False,
                                 startup_timeout=startup_timeout, config_path=config_path)
     try:
-        tunnel = ngrok.connect(str(port), "http", pyngrok_config=config, **connect_options)
+        opened = ngrok.connect(str(port), "http", pyngrok_config=config, **connect_options)
     except PyngrokError as exc:
         message = str(exc).replace(token, "***") if token else str(exc)
         hint = ("ngrok needs an auth token: pass auth_token=... or set NGROK_AUTHTOKEN "
                 "(https://dashboard.ngrok.com/get-started/your-authtoken)." if "auth" in message.lower()
                 else "Check that this machine can reach ngrok's service (outbound HTTPS).")
-        raise TunnelUnavailableError(f"ngrok could not open a tunnel: {message}", hint=hint) from None
-    public_url = tunnel.public_url
+        lines = [log.line for log in getattr(exc, "ngrok_logs", [])] or _process_log(config)
+        raise TunnelUnavailableError(f"ngrok could not open a tunnel: {message}", provider="ngrok",
+                                     log=_mask(lines, token), hint=hint) from None
+    public_url = opened.public_url
     if not public_url:
-        raise TunnelError("ngrok opened a tunnel without a public URL.")
+        raise TunnelError("ngrok opened a tunnel without a public URL.", provider="ngrok",
+                          log=_mask(_process_log(config), token),
+                          hint="Close it (close_all_tunnels()) and try again; check ngrok's dashboard.")
 
     def close() -> None:
         with contextlib.suppress(PyngrokError):
@@ -96,5 +114,6 @@ def open_ngrok(
     if check:
         ping_or_close(tunnel, timeout=check_timeout, what=f"The ngrok tunnel {tunnel.public_url}",
                       hint="ngrok is up but its URL does not reach the receiver: is the receiver running on "
-                           f"port {port}, and does this machine allow outbound HTTPS?")
+                           f"port {port}, and does this machine allow outbound HTTPS?",
+                      log=lambda: _mask(_process_log(config), token))
     return tunnel

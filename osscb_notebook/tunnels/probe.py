@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import httpx
 
 from ..errors import TunnelError, TunnelUnavailableError
@@ -9,23 +11,35 @@ from ..receiver.engine import PING_SUFFIX
 from .base import Tunnel
 
 
-def ping(url: str, *, timeout: float, what: str, hint: str) -> None:
+def ping(url: str, *, timeout: float, what: str, hint: str, provider: str = "") -> None:
     """Raise a clear :class:`TunnelError` unless an osscb receiver answers at ``url``."""
     try:
         resp = httpx.get(url, timeout=timeout, follow_redirects=False)
     except httpx.TimeoutException:
-        raise TunnelUnavailableError(f"{what} did not answer within {timeout:g} s.", hint=hint) from None
+        raise TunnelUnavailableError(f"{what} did not answer within {timeout:g} s.", provider=provider,
+                                     hint=hint) from None
     except httpx.HTTPError as exc:
-        raise TunnelUnavailableError(f"{what} is unreachable: {exc.__class__.__name__}: {exc}.", hint=hint) from None
+        raise TunnelUnavailableError(f"{what} is unreachable: {exc.__class__.__name__}: {exc}.", provider=provider,
+                                     hint=hint) from None
     if resp.status_code == 200 and resp.text.startswith("osscb-receiver"):
         return
-    raise TunnelError(f"{what} answered HTTP {resp.status_code}, not the receiver's ping reply.", hint=hint)
+    raise TunnelError(f"{what} answered HTTP {resp.status_code}, not the receiver's ping reply.", provider=provider,
+                      hint=hint)
 
 
-def ping_or_close(tunnel: Tunnel, *, timeout: float, what: str, hint: str) -> None:
-    """Ping the receiver through ``tunnel``; close the tunnel if that fails, then re-raise."""
+def ping_or_close(tunnel: Tunnel, *, timeout: float, what: str, hint: str,
+                  log: Callable[[], Iterable[str]] | None = None) -> None:
+    """Ping the receiver through ``tunnel``; close the tunnel if that fails, then re-raise.
+
+    ``log`` returns the provider program's last lines (ssh's stderr, ngrok's log); a failure
+    carries them, read before the close so they include why the forward did not work."""
     try:
-        ping(tunnel.callback_url(PING_SUFFIX), timeout=timeout, what=what, hint=hint)
+        ping(tunnel.callback_url(PING_SUFFIX), timeout=timeout, what=what, hint=hint, provider=tunnel.provider)
+    except TunnelError as exc:
+        if log is not None:
+            exc.log = tuple(log())
+        tunnel.close()
+        raise
     except BaseException:
         tunnel.close()
         raise

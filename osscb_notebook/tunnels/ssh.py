@@ -92,7 +92,7 @@ def open_ssh(
     """
     binary = shutil.which(ssh_binary)
     if binary is None:
-        raise TunnelUnavailableError(f"The ssh client ({ssh_binary!r}) is not installed.",
+        raise TunnelUnavailableError(f"The ssh client ({ssh_binary!r}) is not installed.", provider="ssh",
                                      hint="Install OpenSSH's client (apt-get install openssh-client).")
     # "user@host" works as well as host= plus user=; without a user, ssh (and ~/.ssh/config) decides.
     if "@" in host:
@@ -116,11 +116,13 @@ def open_ssh(
             ssh.close()
             raise TunnelUnavailableError(
                 f"ssh to {host}:{ssh_port} did not set up the forward within {connect_timeout + 10:g} s.",
+                provider="ssh", log=ssh.lines,
                 hint="Is the server reachable from here (port 22 is often blocked, e.g. on mybinder.org)?")
     if ssh.proc.poll() is not None or (ssh.allocated is None and ssh.listen is None):
         ssh.close()
         raise TunnelUnavailableError(
             f"ssh -R to {destination}:{ssh_port} failed (exit code {ssh.proc.returncode}):\n{ssh.failure()}",
+            provider="ssh", log=ssh.lines,
             hint="Check the host, port, user and key, and that outbound SSH is allowed from here (mybinder.org "
                  "blocks it); the server must allow TCP forwarding (AllowTcpForwarding).")
     remote = ssh.allocated or ssh.listen or remote_port
@@ -130,5 +132,6 @@ def open_ssh(
                     _closer=ssh.close, _alive=lambda: ssh.proc.poll() is None)
     if check:
         ping_or_close(tunnel, timeout=connect_timeout, what=f"The tunnel {url}",
-                      hint="The forward is up but its public side is not reachable: GatewayPorts or a firewall?")
+                      hint="The forward is up but its public side is not reachable: GatewayPorts or a firewall?",
+                      log=lambda: ssh.lines)
     return tunnel

@@ -71,8 +71,9 @@ def upload(
     progress: Progress | None = None,
     threads: int = DEFAULT_THREADS,
 ) -> UploadOutcome:
-    """Upload ``data`` as ``key``. A 203 comes back as an outcome (as the SDKs do), never raised;
-    call :meth:`UploadOutcome.raise_for_callback` to make it an error.
+    """Upload ``data`` as ``key``. OSS's answers, errors and 203 included, come back as an outcome
+    (a 203 is not raised by the SDKs either); ``.raise_for_status()`` makes a refusal an
+    :class:`UploadError` and ``.raise_for_callback()`` a 203 a :class:`CallbackFailedError`.
 
     PutObject and Multipart check the CRC-64 OSS reports against the bytes sent (:class:`UploadError`
     on a mismatch). Multipart sends up to ``threads`` parts at once and holds at most that many parts
@@ -117,7 +118,7 @@ def _oss2_headers(transports: Any, content_type: str | None) -> dict[str, str]:
     return headers
 
 
-def _check_crc(what: str, ours: int, headers: Mapping[str, str]) -> None:
+def _check_crc(what: str, ours: int, headers: Mapping[str, str], status: int | None = None) -> None:
     """Compare our CRC-64 of the bytes sent with the one OSS computed over the bytes it stored.
 
     oss2 can do this itself (``enable_crc``), but with crcmod at ~430 MB/s it was ~40% of an upload's
@@ -125,7 +126,8 @@ def _check_crc(what: str, ours: int, headers: Mapping[str, str]) -> None:
     theirs = headers.get(CRC_HEADER)
     if theirs is not None and int(theirs) != ours:  # oss2 already int()-parsed it, so it is a number
         raise UploadError(f"{what}: CRC-64 mismatch: the client sent bytes with CRC-64 {ours}, "
-                          f"OSS reported {CRC_HEADER}: {theirs}.",
+                          f"OSS reported {CRC_HEADER}: {theirs}.", status=status,
+                          request_id=headers.get("x-oss-request-id", ""),
                           hint="The bytes were changed in transit; retry the upload.")
 
 
@@ -164,7 +166,7 @@ def _put(target: UploadTarget, key: str, data: Any, transports: Any, content_typ
             key, payload, headers=_oss2_headers(transports, content_type), progress_callback=progress)
         body = result.resp.read()
         crc = payload.crc if isinstance(payload, _CrcReader) else crc64(payload)
-        _check_crc(f"PutObject of {key!r}", crc, result.headers)
+        _check_crc(f"PutObject of {key!r}", crc, result.headers, result.status)
         return result.status, body, _headers(result.headers)
 
 
@@ -193,7 +195,7 @@ def _multipart(target: UploadTarget, key: str, data: Any, transports: Any, conte
         def send(number: int, chunk: bytes) -> PartInfo:
             crc = crc64(chunk)
             result = bucket.upload_part(key, upload_id, number, chunk)
-            _check_crc(f"UploadPart {number} of {key!r}", crc, result.headers)
+            _check_crc(f"UploadPart {number} of {key!r}", crc, result.headers, result.status)
             return PartInfo(number, result.etag, size=len(chunk), part_crc=crc)
 
         parts: list[PartInfo] = []
@@ -238,7 +240,8 @@ def _multipart(target: UploadTarget, key: str, data: Any, transports: Any, conte
         whole = 0
         for part in parts:
             whole = combine(whole, part.part_crc, part.size)
-        _check_crc(f"CompleteMultipartUpload of {key!r} (the parts' combined CRC-64)", whole, result.headers)
+        _check_crc(f"CompleteMultipartUpload of {key!r} (the parts' combined CRC-64)", whole, result.headers,
+                   result.status)
         return result.status, body, _headers(result.headers)
 
 

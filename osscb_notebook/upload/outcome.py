@@ -5,13 +5,27 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from typing import Any
 
-from ..errors import CallbackFailedError
+from ..errors import CallbackFailedError, UploadError
+from ..params.messages import (
+    CALLBACK_FAILED_EC_NOT_JSON,
+    CALLBACK_FAILED_EC_STATUS,
+    CALLBACK_FAILED_EC_TIMEOUT,
+)
 
 _EXPLAIN = {
-    "0007-00000202": "Your server did not answer within OSS's fixed 5 s budget: reply first, work later.",
-    "0007-00000203": "Your server answered, but not with 200. OSS wants exactly 200 (not 201/204, no redirects).",
-    "0007-00000205": "Your server's reply body is not JSON (or starts with a UTF-8 BOM). Reply {\"Status\":\"OK\"}.",
+    CALLBACK_FAILED_EC_TIMEOUT: "Your server did not answer within OSS's fixed 5 s budget: reply first, work later.",
+    CALLBACK_FAILED_EC_STATUS: "Your server answered, but not with 200. OSS wants exactly 200 (not 201/204, no redirects).",
+    CALLBACK_FAILED_EC_NOT_JSON: "Your server's reply body is not JSON (or starts with a UTF-8 BOM). Reply {\"Status\":\"OK\"}.",
+}
+#: What to do about the OSS errors a learner meets first; the rest get a generic hint.
+_ERROR_HINTS = {
+    "NoSuchBucket": "Check the bucket name (and that it exists in this endpoint's region).",
+    "AccessDenied": "Check the AccessKey and that it may write to this bucket.",
+    "InvalidAccessKeyId": "Check the AccessKey ID (OSS_ACCESS_KEY_ID, or the emulator's default).",
+    "SignatureDoesNotMatch": "Check the AccessKey secret (and the region, for V4 signing).",
+    "InvalidArgument": "OSS rejected a parameter; its message says which (EC in the error body).",
 }
 
 
@@ -93,14 +107,25 @@ class UploadOutcome:
             return f"{self.status} {self.error_code}: {self.error_message} (EC {self.ec or 'n/a'}). Nothing was stored."
         return f"{self.status}: stored (no callback requested)."
 
+    def raise_for_status(self) -> UploadOutcome:
+        """Raise :class:`UploadError` (with ``status``, ``code`` and ``request_id``) when OSS refused
+        the upload (nothing stored); return self otherwise, so ``.raise_for_callback()`` can follow."""
+        if self.status >= 300:
+            raise UploadError(self.explanation, status=self.status, code=self.error_code,
+                              request_id=self.request_id or self._error().get("RequestId", ""),
+                              hint=_ERROR_HINTS.get(self.error_code, "See OSS's message and EC above."))
+        return self
+
     def raise_for_callback(self) -> UploadOutcome:
         """Raise :class:`CallbackFailedError` on 203; return self otherwise."""
         if self.status == 203:
-            raise CallbackFailedError(self.explanation, ec=self.ec or None, body=self.body)
+            raise CallbackFailedError(self.explanation, ec=self.ec or None, body=self.body,
+                                      request_id=self.request_id,
+                                      hint="The object is stored: fix the callback server, then re-upload or replay.")
         return self
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key!r}: {self.explanation}"
 
-    def _repr_pretty_(self, p, cycle: bool) -> None:  # type: ignore[no-untyped-def]
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(str(self))

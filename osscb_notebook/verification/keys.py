@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .._cliargs import check_public_key_pem
 from ..callback.signing import load_public_key
 from ..errors import KeyFetchError, UntrustedKeyURLError
 
@@ -46,7 +47,7 @@ def _http_fetch(url: str, timeout: float, max_bytes: int) -> bytes:
         with httpx.stream("GET", url, timeout=timeout, follow_redirects=False) as resp:
             if resp.status_code != 200:
                 raise KeyFetchError(
-                    f"GET {url} answered {resp.status_code}, not 200.",
+                    f"GET {url} answered {resp.status_code}, not 200.", url=url, status_code=resp.status_code,
                     hint="Check that the key server is up and serves the PEM at this path.",
                 )
             data = b""
@@ -54,13 +55,13 @@ def _http_fetch(url: str, timeout: float, max_bytes: int) -> bytes:
                 data += chunk
                 if len(data) > max_bytes:
                     raise KeyFetchError(
-                        f"The key at {url} is larger than {max_bytes} bytes; refusing it.",
+                        f"The key at {url} is larger than {max_bytes} bytes; refusing it.", url=url, status_code=200,
                         hint="A PEM public key is well under 4 KB: is this URL really a key?",
                     )
             return data
     except httpx.HTTPError as exc:
         raise KeyFetchError(
-            f"Could not fetch the public key from {url}: {exc.__class__.__name__}: {exc}",
+            f"Could not fetch the public key from {url}: {exc.__class__.__name__}: {exc}", url=url,
             hint="Is the key server reachable from here? Pin the key with public_key=... to work offline.",
         ) from None
 
@@ -90,7 +91,8 @@ class KeyResolver:
         fetch: Callable[[str, float, int], bytes] = _http_fetch,
     ) -> None:
         self.trusted_prefixes = tuple(OFFICIAL_PREFIXES) + tuple(normalize_prefix(p) for p in trusted_prefixes)
-        self.given = load_public_key(public_key) if public_key else None
+        # b"" is refused, not ignored: an empty key file must not silently fall back to key URLs
+        self.given = load_public_key(check_public_key_pem(public_key)) if public_key is not None else None
         self.given_pem = public_key
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -125,7 +127,7 @@ class KeyResolver:
             key = load_public_key(pem)
         except ValueError as exc:
             raise KeyFetchError(
-                f"{url} did not serve an RSA public key in PEM form ({exc}).",
+                f"{url} did not serve an RSA public key in PEM form ({exc}).", url=url,
                 hint="The body must start with -----BEGIN PUBLIC KEY-----.",
             ) from None
         with self._lock:

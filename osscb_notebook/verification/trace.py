@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import VerificationError
+
 
 @dataclass
 class Step:
@@ -69,6 +71,19 @@ class Trace:
         if failed is None:
             return "Signature not verified."
         return f"FAILED at '{failed.title}': {failed.cause or failed.output}"
+
+    def raise_for_failure(self) -> Trace:
+        """Raise :class:`VerificationError` (``trace=self``) unless the signature verified; return
+        self otherwise, as :meth:`UploadOutcome.raise_for_callback` does for uploads."""
+        if self.ok:
+            return self
+        failed = self.failed_step
+        hint = {
+            "allowlist": "Trust the key URL's host only if you run it (trust_key_url=PREFIX / --trust-key-url).",
+            "public_key": "Check the key server, or pin the key with public_key=... / --public-key.",
+            "rsa_verify": "The request was changed after OSS signed it, or signed with another key.",
+        }.get(failed.name if failed else "", "See trace.render_text() for every step.")
+        raise VerificationError(self.summary, trace=self, hint=hint)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "summary": self.summary, "steps": [s.to_dict() for s in self.steps]}

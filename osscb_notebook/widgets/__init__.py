@@ -4,12 +4,18 @@ Text, HTML, masking and error boxes come from :mod:`osscb_notebook.display`; rec
 definitions from :mod:`osscb_notebook.session` and the core.
 """
 
+from typing import TYPE_CHECKING
+
 from ..display.definition import Definition
 from ..display.exchange import Exchange
 from ..params.definition import parse_definition, sample_facts
 from .builder import CallbackBuilder
 from .stepper import VerificationStepper
 from .timeline import Timeline
+
+if TYPE_CHECKING:  # loaded lazily at run time (below); named here for the type checker
+    from .receiver_panel import ReceiverPanel
+    from .upload_panel import UploadPanel
 
 __all__ = [
     "CallbackBuilder", "Definition", "Exchange", "ReceiverPanel", "Timeline", "UploadPanel",
