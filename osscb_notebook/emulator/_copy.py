@@ -47,6 +47,15 @@ def copy_source(app: App, call: Call) -> tuple[str, ObjectMeta]:
     return bucket, meta
 
 
+def source_not_modified(call: Call, src: ObjectMeta) -> Response | None:
+    """Check the ``x-oss-copy-source-if-*`` conditions: 412 raised, or a 304 answer to return."""
+    try:
+        _conditions.check(src, call.req.header, prefix="x-oss-copy-source-")
+    except _conditions.NotModified:
+        return Response(304, [("ETag", src.quoted_etag)])
+    return None
+
+
 def read_source(app: App, bucket: str, meta: ObjectMeta, span: tuple[int, int] | None) -> TempFile:
     """The source bytes (all, or the inclusive ``span``) in a temp file with their digests."""
     temp = app.storage.new_temp()
@@ -83,7 +92,9 @@ def CopyObject(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operatio
     req = call.req
     directive = _directive(call)
     src_bucket, src = copy_source(app, call)
-    _conditions.check(src, req.header, prefix="x-oss-copy-source-")
+    not_modified = source_not_modified(call, src)
+    if not_modified is not None:
+        return not_modified
     check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
     req.body.drain(MAX_XML_BODY)  # a copy has no body of its own
     if directive == "REPLACE":

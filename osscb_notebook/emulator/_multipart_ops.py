@@ -6,7 +6,6 @@ import base64
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from . import _conditions
 from ._common import (
     MAX_XML_BODY,
     bucket_and_key,
@@ -19,7 +18,7 @@ from ._common import (
     receive,
     stored_headers,
 )
-from ._copy import copy_source, read_source
+from ._copy import copy_source, read_source, source_not_modified
 from ._errors import OssError
 from ._http import Response
 from ._multipart import MAX_PART_NUMBER, Part, Upload
@@ -86,7 +85,9 @@ def UploadPartCopy(app: App, call: Call) -> Response:  # noqa: N802
     number = _part_number(call)
     upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
     src_bucket, src = copy_source(app, call)
-    _conditions.check(src, call.req.header, prefix="x-oss-copy-source-")
+    not_modified = source_not_modified(call, src)
+    if not_modified is not None:
+        return not_modified
     span = _copy_range(call.req.header("x-oss-copy-source-range"), src.size)
     call.req.body.drain(MAX_XML_BODY)
     # always read the bytes: a part's ETag is the MD5 of its own bytes

@@ -30,6 +30,8 @@ AUTH_PARAMS = frozenset({"OSSAccessKeyId", "Expires", "Signature", "security-tok
 #: Query parameters that only tune a listing or a response; they never select an operation.
 LISTING_PARAMS = frozenset({"prefix", "marker", "delimiter", "max-keys", "encoding-type", "list-type",
                             "continuation-token", "start-after", "fetch-owner"})
+#: The same for bucket operations with a sub-resource (ListMultipartUploads, DeleteMultipleObjects).
+TUNING_PARAMS = LISTING_PARAMS | {"key-marker", "upload-id-marker", "max-uploads"}
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def resolve(method: str, r: Route, headers: list[tuple[str, str]]) -> tuple[str,
             continue
         if rule.header is not None and rule.header not in names:
             continue
-        if scope == "bucket" and params - rule.params:
+        if scope == "bucket" and params - rule.params - TUNING_PARAMS:
             break  # a bucket request with a sub-resource nobody handles
         if scope == "object" and not rule.params and params & {"uploadId", "uploads"}:
             break  # e.g. GET ?uploads on an object: not a plain GetObject
