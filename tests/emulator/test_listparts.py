@@ -55,7 +55,7 @@ def test_list_multipart_uploads_paging_prefix_delimiter(emulator):
     keys = [f"{base}/a/1", f"{base}/a/2", f"{base}/b", f"{base}/b", f"{base}/c/3", f"{base}/d 中"]
     ids = [bucket.init_multipart_upload(k).upload_id for k in keys]
     listed = [(u.key, u.upload_id) for u in oss2.MultipartUploadIterator(bucket, prefix=f"{base}/", max_uploads=2)]
-    assert sorted(listed) == sorted(zip(keys, ids))
+    assert sorted(listed) == sorted(zip(keys, ids, strict=True))
     assert [k for k, _ in listed] == sorted(keys, key=str.encode)
     assert [u.upload_id for u in oss2.ObjectUploadIterator(bucket, f"{base}/b", max_uploads=1)] == ids[2:4]
     top = bucket.list_multipart_uploads(prefix=f"{base}/", delimiter="/")
@@ -63,7 +63,7 @@ def test_list_multipart_uploads_paging_prefix_delimiter(emulator):
     assert top.prefix_list == [f"{base}/a/", f"{base}/c/"]
     paged = list(oss2.MultipartUploadIterator(bucket, prefix=f"{base}/", delimiter="/", max_uploads=1))
     assert [u.key for u in paged] == [f"{base}/a/", f"{base}/b", f"{base}/b", f"{base}/c/", f"{base}/d 中"]
-    for k, i in zip(keys, ids):
+    for k, i in zip(keys, ids, strict=True):
         bucket.abort_multipart_upload(k, i)
     assert bucket.list_multipart_uploads(prefix=f"{base}/").upload_list == []
 
