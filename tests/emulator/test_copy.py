@@ -129,3 +129,13 @@ def test_v2_sdk_copy_object(client_v2):
     r = client_v2.copy_object(ossv2.CopyObjectRequest(bucket="demo", key=dst, source_bucket="demo", source_key=src))
     assert r.status_code == 200
     assert client_v2.get_object(ossv2.GetObjectRequest(bucket="demo", key=dst)).body.read() == DATA
+
+
+@pytest.mark.parametrize("threshold", [200 * 1024 * 1024, 100 * 1024], ids=["single-copy", "multipart-copy"])
+def test_v2_sdk_copier(client_v2, threshold):
+    src, dst = unique("v2copier/src"), unique("v2copier/dst")
+    data = os.urandom(300 * 1024)
+    client_v2.put_object(ossv2.PutObjectRequest(bucket="demo", key=src, body=data))
+    copier = client_v2.copier(part_size=100 * 1024, multipart_copy_threshold=threshold)
+    copier.copy(ossv2.CopyObjectRequest(bucket="demo", key=dst, source_bucket="demo", source_key=src))
+    assert client_v2.get_object(ossv2.GetObjectRequest(bucket="demo", key=dst)).body.read() == data
