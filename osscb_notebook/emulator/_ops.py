@@ -50,8 +50,8 @@ def ListBuckets(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operati
     owner = f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
     buckets = "".join(
         "<Bucket>" + element("CreationDate", iso(app.storage.bucket_created(b))) + element("ExtranetEndpoint", call.req.host)
-        + element("IntranetEndpoint", call.req.host) + element("Location", "oss-local") + element("Name", b)
-        + element("Region", "local") + element("StorageClass", "Standard") + "</Bucket>"
+        + element("IntranetEndpoint", call.req.host) + element("Location", f"oss-{app.config.region}") + element("Name", b)
+        + element("Region", app.config.region) + element("StorageClass", "Standard") + "</Bucket>"
         for b in app.storage.list_buckets()
     )
     body = document("ListAllMyBucketsResult", [owner, f"<Buckets>{buckets}</Buckets>"])

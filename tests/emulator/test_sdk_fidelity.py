@@ -216,3 +216,9 @@ def test_forbid_overwrite_on_copy(bucket):
     with pytest.raises(oss2.exceptions.ServerError) as info:
         bucket.copy_object("demo", src, dst, headers={"x-oss-forbid-overwrite": "true"})
     assert info.value.status == 409 and bucket.get_object(dst).read() == b"old"
+
+
+def test_list_buckets_names_the_region(emulator):
+    service = oss2.Service(oss2.Auth(emulator.access_key_id, emulator.access_key_secret), emulator.endpoint)
+    demo = next(b for b in service.list_buckets().buckets if b.name == "demo")
+    assert demo.location == "oss-cn-hangzhou" and demo.region == "cn-hangzhou"
