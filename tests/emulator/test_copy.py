@@ -31,6 +31,14 @@ def test_copy_object_copies_bytes_and_metadata(any_bucket):
     assert head.headers["Cache-Control"] == "no-cache"
 
 
+def test_copy_source_with_characters_to_escape(any_bucket):
+    # the key of oss2's own test_copy_object_source_with_escape
+    src, dst = unique("阿里云/加油/:?;@&=+$, /<>{}[]|/"), unique("copy/escaped")
+    any_bucket.put_object(src, b"escaped")
+    any_bucket.copy_object("demo", src, dst)
+    assert any_bucket.get_object(dst).read() == b"escaped"
+
+
 def test_copy_with_replace_takes_the_new_metadata(bucket):
     src, dst = unique("copy/src"), unique("copy/dst")
     bucket.put_object(src, DATA, headers={"Content-Type": "text/x-src", "x-oss-meta-color": "blue"})
