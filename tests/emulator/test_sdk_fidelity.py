@@ -222,3 +222,22 @@ def test_list_buckets_names_the_region(emulator):
     service = oss2.Service(oss2.Auth(emulator.access_key_id, emulator.access_key_secret), emulator.endpoint)
     demo = next(b for b in service.list_buckets().buckets if b.name == "demo")
     assert demo.location == "oss-cn-hangzhou" and demo.region == "cn-hangzhou"
+
+
+def test_every_entry_of_the_not_implemented_tables_is_501_and_touches_nothing(emulator, bucket):
+    from osscb_notebook.emulator._table import NOT_IMPLEMENTED_HEADERS, NOT_IMPLEMENTED_PARAMS
+
+    key = unique("table")
+    bucket.put_object(key, b"original bytes")
+    before = bucket.head_object(key)
+    requests = [("PUT", {name: "1"}, {}) for name in NOT_IMPLEMENTED_PARAMS]
+    requests += [("POST", {name: "1"}, {}) for name in NOT_IMPLEMENTED_PARAMS]
+    requests += [("PUT", {}, {name: "something-else"}) for name in NOT_IMPLEMENTED_HEADERS]
+    for method, params, headers in requests:
+        url = bucket.sign_url(method, key, 60, params=params, headers=headers)
+        r = httpx.request(method, url, content=b"new bytes", headers=headers)
+        assert r.status_code == 501, (method, params, headers, r.content)
+    after = bucket.head_object(key)
+    assert (after.etag, after.last_modified) == (before.etag, before.last_modified)
+    assert bucket.get_object(key).read() == b"original bytes"
+    assert bucket.list_multipart_uploads(prefix=key).upload_list == []
