@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from ..callback import CallbackRequest, build_callback_request
 from ..params import CallbackTarget
 from ..params import messages as m
+from ._ints import strict_int
 from ._records import CallbackAttempt
 
 MAX_REPLY_BYTES = 1024 * 1024
@@ -93,11 +94,8 @@ def send(request: CallbackRequest, target: CallbackTarget, timeout: float) -> Ca
         length = reply.getheader("content-length")
         if length is None:
             return _fail(attempt, "missing_length", m.MSG_MISSING_LENGTH, EC_OTHER)
-        try:
-            size = int(length.strip())
-            if size < 0 or not length.strip().isdigit():
-                raise ValueError
-        except ValueError:
+        size = strict_int(length.strip())
+        if size is None:
             return _fail(attempt, "invalid_length", m.MSG_INVALID_LENGTH, EC_OTHER)
         if size > MAX_REPLY_BYTES:
             return _fail(attempt, "too_long", m.MSG_TOO_LONG, EC_OTHER)

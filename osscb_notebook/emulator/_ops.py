@@ -10,17 +10,17 @@ from datetime import datetime, timezone
 from email.utils import formatdate
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote
-from xml.etree import ElementTree
 
 from . import _policy
 from ._errors import OssError, no_such_bucket, no_such_key
 from ._formdata import FormReader, boundary_of
 from ._http import Request, Response
+from ._ints import strict_int
 from ._multipart import MAX_PART_NUMBER
 from ._routing import check_key
 from ._storage import ObjectMeta, TempFile
 from ._uploads import finish, read_callback
-from ._xml import document, element
+from ._xml import document, element, malformed_xml, parse_xml_body, truncate_echo
 
 if TYPE_CHECKING:
     from ._app import App, Call
@@ -150,10 +150,11 @@ def _max_keys(call: Call) -> int:
     raw = call.route.param("max-keys")
     if raw is None:
         return 100
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+    n = strict_int(raw)
+    if n is None or not 1 <= n <= 1000:
         raise OssError(400, "InvalidArgument", "Argument max-keys must be an integer between 1 and 1000.",
-                       extra=[("ArgumentName", "max-keys"), ("ArgumentValue", raw)])
-    return int(raw)
+                       extra=[("ArgumentName", "max-keys"), ("ArgumentValue", truncate_echo(raw))])
+    return n
 
 
 def _contents_xml(app: App, metas: list[ObjectMeta], encoded: bool, owner: bool) -> list[str]:
@@ -416,12 +417,13 @@ def InitiateMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
 def UploadPart(app: App, call: Call) -> Response:  # noqa: N802
     bucket, key = _bucket_and_key(app, call)
     raw = call.route.param("partNumber") or ""
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PART_NUMBER:
+    number = strict_int(raw)
+    if number is None or not 1 <= number <= MAX_PART_NUMBER:
         raise OssError(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive.",
-                       extra=[("ArgumentName", "partNumber"), ("ArgumentValue", raw)])
+                       extra=[("ArgumentName", "partNumber"), ("ArgumentValue", truncate_echo(raw))])
     upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
     temp = _receive(app, call.req)
-    part = app.multipart.put_part(upload, int(raw), temp)
+    part = app.multipart.put_part(upload, number, temp)
     return Response(200, [("ETag", f'"{part.etag}"'), ("x-oss-hash-crc64ecma", str(part.crc64)),
                           ("Content-MD5", base64.b64encode(bytes.fromhex(part.etag)).decode())])
 
@@ -431,18 +433,13 @@ def _wanted_parts(app: App, call: Call, upload: object) -> list[tuple[int, str]]
         call.req.body.drain(MAX_XML_BODY)
         return [(n, p.etag) for n, p in sorted(app.multipart.parts(upload).items())]  # type: ignore[arg-type]
     data = call.req.body.read_all(MAX_XML_BODY)
-    malformed = OssError(400, "MalformedXML",
-                         "The XML you provided was not well-formed or did not validate against our published schema.")
-    try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError:
-        raise malformed from None
+    root = parse_xml_body(data)
     wanted = []
     for part in root.findall("Part"):
-        number, etag = part.findtext("PartNumber"), part.findtext("ETag")
-        if number is None or etag is None or not number.strip().isdigit():
-            raise malformed
-        wanted.append((int(number), etag))
+        number, etag = strict_int((part.findtext("PartNumber") or "").strip()), part.findtext("ETag")
+        if number is None or etag is None:
+            raise malformed_xml()
+        wanted.append((number, etag))
     return wanted
 
 
