@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
+import alibabacloud_oss_v2 as ossv2
 import httpx
 import oss2
 import pytest
-from emulator_helpers import unique
+from emulator_helpers import unique, v2_client
 
 from osscb_notebook.emulator import Emulator
 
@@ -91,3 +92,24 @@ def test_huge_or_non_ascii_v4_expires_is_invalid_argument(emulator: Emulator, va
     r = httpx.get(url, timeout=10)
     assert r.status_code == 400, r.text
     assert b"<Code>InvalidArgument</Code>" in r.content
+
+
+def test_head_errors_carry_x_oss_err_for_oss2(emulator: Emulator) -> None:
+    auth = oss2.Auth(emulator.access_key_id, emulator.access_key_secret)
+    missing = oss2.Bucket(auth, emulator.endpoint, "no-such-bucket-here")
+    with pytest.raises(oss2.exceptions.NoSuchBucket):
+        missing.object_exists("k")
+    wrong = oss2.Bucket(oss2.Auth(emulator.access_key_id, "wrong-secret"), emulator.endpoint, "demo")
+    with pytest.raises(oss2.exceptions.ServerError) as info:
+        wrong.head_object("k")
+    assert (info.value.status, info.value.code) == (403, "SignatureDoesNotMatch")
+
+
+def test_head_errors_carry_x_oss_err_for_sdk_v2(emulator: Emulator) -> None:
+    client = v2_client(emulator)
+    with pytest.raises(ossv2.exceptions.OperationError) as info:
+        client.head_object(ossv2.models.HeadObjectRequest(bucket="demo", key=unique("missing")))
+    error = info.value.unwrap()
+    assert isinstance(error, ossv2.exceptions.ServiceError)
+    assert (error.status_code, error.code) == (404, "NoSuchKey")
+    assert error.ec == "0026-00000001"
