@@ -94,3 +94,7 @@ class CallbackFailedError(UploadError):
         super().__init__(message, hint=hint)
         self.ec = ec
         self.body = body
+
+
+class ReplySettingsError(ReceiverError, ValueError):
+    """A receiver reply setting is out of range (status, delay)."""
