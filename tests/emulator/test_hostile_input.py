@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
+import re
 import time
+from urllib.parse import unquote
 
 import alibabacloud_oss_v2 as ossv2
 import httpx
 import oss2
 import pytest
-from emulator_helpers import unique, v2_client
+from emulator_helpers import b64json, unique, v2_client
 
 from osscb_notebook.emulator import Emulator
 
@@ -113,3 +118,42 @@ def test_head_errors_carry_x_oss_err_for_sdk_v2(emulator: Emulator) -> None:
     assert isinstance(error, ossv2.exceptions.ServiceError)
     assert (error.status_code, error.code) == (404, "NoSuchKey")
     assert error.ec == "0026-00000001"
+
+
+TOKEN = "0123456789abcdef0123456789abcdef0123"
+
+
+def _leaks(record_dict: dict) -> list[str]:  # type: ignore[type-arg]
+    """Every place in a record (as JSON) where the token can be read, Base64 included."""
+    text = json.dumps(record_dict)
+    found = [TOKEN] if TOKEN in text else []
+    for blob in re.findall(r"[A-Za-z0-9+/=%]{40,}", text):
+        with contextlib.suppress(ValueError):
+            if TOKEN.encode() in base64.b64decode(unquote(blob) + "==="):
+                found.append(blob[:20])
+    return found
+
+
+@pytest.mark.parametrize("transport", ["header", "query"])
+def test_a_jupyter_token_cannot_be_decoded_back_from_a_record(emulator: Emulator, bucket: oss2.Bucket,
+                                                              callback_server, transport: str) -> None:  # noqa: ANN001
+    cb = b64json({"callbackUrl": callback_server.url(f"/ok?token={TOKEN}"), "callbackBody": "bucket=${bucket}"})
+    key = unique("tok")
+    if transport == "header":
+        bucket.put_object(key, b"x", headers={"x-oss-callback": cb})
+    else:
+        assert httpx.put(bucket.sign_url("PUT", key, 60, params={"callback": cb}), content=b"x").status_code == 200
+    record = emulator.last_record
+    assert record is not None and record.key == key
+    assert _leaks(record.to_dict()) == []
+    assert "***" in record.to_dict()["callback"]["callbackUrl"]
+
+
+def test_a_token_in_a_refused_callback_is_masked_too(emulator: Emulator, bucket: oss2.Bucket) -> None:
+    cb = b64json({"callbackUrl": f"http://127.0.0.1:1/cb?token={TOKEN}", "callbackBody": "x", "callbackBodyType": "bad"})
+    key = unique("tokbad")
+    with pytest.raises(oss2.exceptions.ServerError):
+        bucket.put_object(key, b"x", headers={"x-oss-callback": cb})
+    record = emulator.last_record
+    assert record is not None and record.key == key and record.outcome == "rejected"
+    assert _leaks(record.to_dict()) == []
