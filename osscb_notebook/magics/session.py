@@ -106,8 +106,7 @@ class Session:
             if self.emulator is not None:
                 return self.emulator
             bucket = bucket or self.config.bucket
-            emulator = Emulator(port=self.config.emulator_port if port is None else port, buckets=(bucket,),
-                                allow_private_callbacks=True)
+            emulator = Emulator(port=self.config.emulator_port if port is None else port, buckets=(bucket,))
             emulator.start()
             self.emulator = emulator
         self._changed("emulator")
