@@ -157,3 +157,24 @@ def test_a_token_in_a_refused_callback_is_masked_too(emulator: Emulator, bucket:
     record = emulator.last_record
     assert record is not None and record.key == key and record.outcome == "rejected"
     assert _leaks(record.to_dict()) == []
+
+
+def _form(fields: list[tuple[str, bytes]], boundary: str = "osscbBoundary") -> bytes:
+    out = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n'.encode() + v + b"\r\n"
+                   for n, v in fields)
+    return out + f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nx\r\n--{boundary}--\r\n'.encode()
+
+
+@pytest.mark.parametrize(("fields", "needle"), [
+    ([(f"f{i}", b"v") for i in range(1001)], b"Too many form fields"),
+    ([(f"f{i}", b"v" * 60_000) for i in range(141)], b"8 MB in total"),
+])
+def test_post_object_caps_unauthenticated_form_fields(emulator: Emulator, bucket: oss2.Bucket,
+                                                      fields: list[tuple[str, bytes]], needle: bytes) -> None:
+    key = unique("capped")
+    body = _form([("key", key.encode()), *fields])
+    r = httpx.post(f"{emulator.endpoint}/demo", content=body, timeout=30,
+                   headers={"Content-Type": "multipart/form-data; boundary=osscbBoundary"})
+    assert r.status_code == 400, r.text[:300]
+    assert b"<Code>InvalidArgument</Code>" in r.content and needle in r.content
+    assert not bucket.object_exists(key)
