@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,13 @@ OFFICIAL_PREFIXES = ("https://gosspublic.alicdn.com/", "http://gosspublic.alicdn
 
 MAX_KEY_BYTES = 16 * 1024
 FETCH_TIMEOUT = 3.0
+#: After a fetch runs out of time, the same URL fails at once for this long: callbacks queued
+#: behind the slow fetch must not each wait another full deadline (OSS gives up after 5 s).
+TIMEOUT_MEMORY = 10.0
+
+
+class KeyFetchTimeout(KeyFetchError):
+    """The key server did not deliver the key within the total deadline."""
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -124,7 +132,7 @@ def _http_fetch(url: str, timeout: float, max_bytes: int) -> bytes:
             return data
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         if deadline.expired:
-            raise KeyFetchError(
+            raise KeyFetchTimeout(
                 f"Fetching the public key from {url} took longer than {timeout:g} s in total; gave up.",
                 hint="The key server is too slow (OSS itself gives a callback 5 s). Pin the key with public_key=...",
             ) from None
@@ -168,6 +176,7 @@ class KeyResolver:
             url: (load_public_key(OFFICIAL_PUBLIC_KEY_PEM), OFFICIAL_PUBLIC_KEY_PEM) for url in OFFICIAL_KEY_URLS
         }
         self._lock = threading.Lock()
+        self._timed_out: dict[str, tuple[float, str]] = {}  # url -> (monotonic time, message)
         self.fetch_count = 0
 
     def trust(self, prefix: str) -> None:
@@ -189,7 +198,17 @@ class KeyResolver:
         if cached is not None:
             source = "pinned" if url in OFFICIAL_KEY_URLS else "cache"
             return ResolvedKey(cached[0], cached[1], source)
-        pem = self._fetch(url, self.timeout, self.max_bytes)
+        with self._lock:
+            when, message = self._timed_out.get(url, (0.0, ""))
+        if when and time.monotonic() - when < TIMEOUT_MEMORY:
+            raise KeyFetchTimeout(f"{message} (not retried for {TIMEOUT_MEMORY:g} s)",
+                                  hint="The key server is too slow. Pin the key with public_key=... / --public-key.")
+        try:
+            pem = self._fetch(url, self.timeout, self.max_bytes)
+        except KeyFetchTimeout as exc:
+            with self._lock:
+                self._timed_out[url] = (time.monotonic(), exc.message)
+            raise
         try:
             key = load_public_key(pem)
         except ValueError as exc:

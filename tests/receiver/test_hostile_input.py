@@ -44,10 +44,17 @@ def test_a_control_character_in_the_key_url_is_a_400_with_a_failed_step(make_rec
     assert len(key_server.hits) == hits
 
 
+class DripServer(str):
+    """The key URL prefix; ``connections`` counts the fetches that reached the server."""
+
+    connections: list[int]
+
+
 @pytest.fixture
-def drip_server() -> Iterator[str]:
+def drip_server() -> Iterator[DripServer]:
     """Answers 200 with a PEM, but drips the status line and headers a byte every 0.25 s."""
     stop = threading.Event()
+    connections: list[int] = []
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.5)
 
@@ -57,6 +64,7 @@ def drip_server() -> Iterator[str]:
                 conn, _ = listener.accept()
             except OSError:
                 continue
+            connections.append(1)
             with conn, contextlib.suppress(OSError):
                 conn.recv(65536)
                 for byte in b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 40:
@@ -68,14 +76,20 @@ def drip_server() -> Iterator[str]:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/keys/"
+    prefix = DripServer(f"http://127.0.0.1:{listener.getsockname()[1]}/keys/")
+    prefix.connections = connections
+    yield prefix
     stop.set()
     thread.join(5)
     listener.close()
 
 
-def test_the_key_fetch_has_one_total_deadline(drip_server: str) -> None:
+def test_the_key_fetch_has_one_total_deadline(drip_server: DripServer) -> None:
     # each byte arrives well inside the per-read timeout; only a total deadline stops the fetch
     resolver = KeyResolver([drip_server], timeout=1.0)
     with pytest.raises(KeyFetchError, match="in total"):
         resolver.resolve(drip_server + "k.pem")
+    # callbacks queued behind that fetch fail at once instead of each waiting another deadline
+    with pytest.raises(KeyFetchError, match="not retried"):
+        resolver.resolve(drip_server + "k.pem")
+    assert len(drip_server.connections) == 1
