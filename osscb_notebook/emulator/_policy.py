@@ -71,12 +71,13 @@ def check_signature(fields: Mapping[str, str], creds: Credentials) -> str:
             raise OssError(403, "SignatureDoesNotMatch", MISMATCH,
                            extra=[("OSSAccessKeyId", ak), ("SignatureProvided", sig), ("StringToSign", policy)])
         return "v4"
-    ak = fields.get("ossaccesskeyid")
-    if ak is None and policy is None:
+    v1_ak = fields.get("ossaccesskeyid")
+    if v1_ak is None and policy is None:
         raise anonymous_denied()
-    if ak != creds.access_key_id:
+    if v1_ak != creds.access_key_id:
         raise OssError(403, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.",
-                       extra=[("OSSAccessKeyId", ak or "")])
+                       extra=[("OSSAccessKeyId", v1_ak or "")])
+    ak = v1_ak
     if not policy:
         raise OssError(400, "InvalidArgument", "Policy is required when OSSAccessKeyId is given.")
     sig = fields.get("signature", "")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import re
 import time
@@ -178,3 +180,16 @@ def test_post_object_caps_unauthenticated_form_fields(emulator: Emulator, bucket
     assert r.status_code == 400, r.text[:300]
     assert b"<Code>InvalidArgument</Code>" in r.content and needle in r.content
     assert not bucket.object_exists(key)
+
+
+@pytest.mark.parametrize("bounds", [["a", "b"], [0, "²"], [0, 1e400], [None, 5], [0, "9" * 5000]])
+def test_a_bad_content_length_range_is_invalid_policy_not_500(emulator: Emulator, bounds: list[object]) -> None:
+    policy = base64.b64encode(json.dumps({"expiration": "2099-01-01T00:00:00Z",
+                                          "conditions": [["content-length-range", *bounds]]}).encode()).decode()
+    signature = base64.b64encode(hmac.new(emulator.access_key_secret.encode(), policy.encode(), hashlib.sha1).digest())
+    body = _form([("key", b"k"), ("OSSAccessKeyId", emulator.access_key_id.encode()), ("policy", policy.encode()),
+                  ("Signature", signature)])
+    r = httpx.post(f"{emulator.endpoint}/demo", content=body, timeout=30,
+                   headers={"Content-Type": "multipart/form-data; boundary=osscbBoundary"})
+    assert r.status_code == 400, r.text[:300]
+    assert b"<Code>InvalidPolicyDocument</Code>" in r.content
