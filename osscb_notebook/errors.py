@@ -153,3 +153,7 @@ class CallbackFailedError(UploadError):
         super().__init__(message, status=status, code=code, request_id=request_id, hint=hint)
         self.ec = ec
         self.body = body
+
+
+class ReplySettingsError(ReceiverError, ValueError):
+    """A receiver reply setting is out of range (status, delay)."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
+import json
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus
 
 from .verification import Trace
 
@@ -54,3 +57,44 @@ def redact_trace(trace: Trace, secrets: Iterable[str]) -> Trace:
         step.output = redact(step.output, secrets)
         step.cause = redact(step.cause, secrets)
     return out
+
+
+def callback_secrets(value: str, names: Iterable[str] = DEFAULT_SECRET_PARAMS) -> set[str]:
+    """Secrets in the callback URLs of a Base64 ``callback`` parameter (header, query or form);
+    an undecodable value has none."""
+    try:
+        doc = json.loads(base64.b64decode(value.strip(), validate=False).decode("utf-8"))
+    except (binascii.Error, ValueError):
+        return set()
+    url = doc.get("callbackUrl") if isinstance(doc, dict) else None
+    if not isinstance(url, str):
+        return set()
+    found: set[str] = set()
+    for one in url.split(";"):
+        found |= secrets_in_query(one.partition("?")[2], names)
+    return found
+
+
+def redact_base64(value: str, secrets: Iterable[str]) -> str:
+    """``value`` Base64-decoded, masked and re-encoded: a Base64 parameter must not carry a
+    secret that anyone can decode back. Unchanged when there is nothing to mask."""
+    secrets = set(secrets)
+    try:
+        text = base64.b64decode(value.strip(), validate=False).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return value
+    masked = redact(text, secrets)
+    return value if masked == text else base64.b64encode(masked.encode("utf-8")).decode("ascii")
+
+
+def redact_query_base64(query: str, name: str, secrets: Iterable[str]) -> str:
+    """A raw query string with the Base64 parameter ``name`` masked (re-encoded) and every other
+    occurrence of a secret masked too."""
+    secrets = set(secrets)
+    parts = []
+    for item in query.split("&"):
+        key, sep, value = item.partition("=")
+        if sep and unquote(key) == name:
+            item = key + "=" + quote(redact_base64(unquote_plus(value), secrets), safe="")
+        parts.append(item)
+    return redact("&".join(parts), secrets)

@@ -6,6 +6,7 @@ Transport-independent: the HTTP server gives it a :class:`Request` and sends the
 
 from __future__ import annotations
 
+import base64
 import errno
 import logging
 import time
@@ -111,4 +112,6 @@ class App:
         headers = [("Content-Type", "application/xml")]
         if exc.ec:
             headers.append(("x-oss-ec", exc.ec))
+        if req.method == "HEAD":  # no body on HEAD: OSS sends the error document Base64 in x-oss-err
+            headers.append(("x-oss-err", base64.b64encode(body).decode("ascii")))
         return Response(exc.status, headers, body)

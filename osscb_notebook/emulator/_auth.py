@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from ._config import DEFAULT_REGION
 from ._errors import OssError
+from ._ints import strict_int
 from ._routing import Route
 
 SUBRESOURCES = frozenset([
@@ -257,16 +258,21 @@ def _check_v1_header(method: str, headers: dict[str, str], route: Route, creds: 
     return "v1"
 
 
-def _check_expires_digits(expires: str) -> None:
+def _check_expires_digits(expires: str) -> int:
     if not expires.isdigit():
         raise OssError(403, "AccessDenied", "Invalid expires.", ec="0002-00000070")
+    value = strict_int(expires)
+    if value is None:  # other scripts' digits, or too many digits for any real date
+        raise OssError(400, "InvalidArgument", "Invalid expires: use at most 18 ASCII digits.",
+                       extra=[("ArgumentName", "Expires"), ("ArgumentValue", expires[:64])])
+    return value
 
 
 def _check_epoch_expiry(expires: str, now: float) -> None:
     """V1 and V2 presigned URLs carry ``Expires`` as epoch seconds."""
-    _check_expires_digits(expires)
-    if int(expires) < now:
-        raise expired(formatdate(int(expires), usegmt=True), now)
+    value = _check_expires_digits(expires)
+    if value < now:
+        raise expired(formatdate(value, usegmt=True), now)
 
 
 def _check_v1_query(method: str, headers: dict[str, str], route: Route, creds: Credentials, now: float) -> str:
@@ -366,9 +372,9 @@ def _check_v4_query(method: str, headers: dict[str, str], route: Route, creds: C
     timestamp = route.param("x-oss-date") or ""
     start = _parse_v4_timestamp(timestamp)
     expires = route.param("x-oss-expires") or ""
-    _check_expires_digits(expires)
-    if start + int(expires) < now:
-        stamp = datetime.fromtimestamp(start + int(expires), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = _check_expires_digits(expires)
+    if start + value < now:
+        stamp = datetime.fromtimestamp(start + value, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         raise expired(stamp, now)
     additional = [h.lower() for h in (route.param("x-oss-additional-headers") or "").split(";") if h]
     _check_v4(method, headers, route, creds, credential=route.param("x-oss-credential") or "",

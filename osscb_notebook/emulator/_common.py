@@ -8,8 +8,10 @@ from urllib.parse import quote
 
 from ._errors import OssError
 from ._http import Request
+from ._ints import strict_int
 from ._routing import check_key
 from ._storage import TempFile
+from ._xml import truncate_echo
 
 if TYPE_CHECKING:
     from ._app import App
@@ -86,7 +88,8 @@ def max_int_param(call: Call, name: str, default: int, top: int) -> int:
     raw = call.route.param(name)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= top:
+    n = strict_int(raw)
+    if n is None or not 1 <= n <= top:
         raise OssError(400, "InvalidArgument", f"Argument {name} must be an integer between 1 and {top}.",
-                       extra=[("ArgumentName", name), ("ArgumentValue", raw)])
-    return int(raw)
+                       extra=[("ArgumentName", name), ("ArgumentValue", truncate_echo(raw))])
+    return n

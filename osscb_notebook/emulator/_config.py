@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._cliargs import check_http_url, check_port
+from ._callback_policy import POLICIES as CALLBACK_POLICIES
 
 DEFAULT_ACCESS_KEY_ID = "osscb-local-id"
 DEFAULT_ACCESS_KEY_SECRET = "osscb-local-secret"
@@ -37,6 +38,9 @@ class EmulatorConfig:
     receiver reaches the emulator through a proxy). ``virtual_host_domains`` are the domains under
     which ``<bucket>.<domain>`` Host headers select a bucket (virtual-host addressing). ``region``
     is the emulator's region: a V4 signature scoped to any other region is refused, as OSS does.
+    ``callback_policy`` says which addresses callbacks may go to: ``oss-with-loopback`` (OSS's
+    rule plus loopback, the default), ``oss`` (exactly OSS: no private, loopback, link-local,
+    unspecified or multicast address) or ``any``.
     """
 
     data_dir: Path | str | None = None
@@ -45,7 +49,9 @@ class EmulatorConfig:
     access_key_id: str = DEFAULT_ACCESS_KEY_ID
     access_key_secret: str = field(default=DEFAULT_ACCESS_KEY_SECRET, repr=False)
     buckets: tuple[str, ...] = DEFAULT_BUCKETS
-    allow_private_callbacks: bool = True
+    callback_policy: str = "oss-with-loopback"
+    #: legacy alias: ``False`` is ``callback_policy="oss"``, ``True`` is ``"any"``
+    allow_private_callbacks: bool | None = None
     callback_timeout: float = CALLBACK_TIMEOUT
     max_records: int = 500
     owner_id: str = DEFAULT_OWNER_ID
@@ -57,6 +63,11 @@ class EmulatorConfig:
         check_port(self.port)  # the same ValueError as a bad bucket name, before anything binds
         if self.public_endpoint is not None:
             check_http_url(self.public_endpoint)
+        if self.allow_private_callbacks is not None:
+            object.__setattr__(self, "callback_policy", "any" if self.allow_private_callbacks else "oss")
+            object.__setattr__(self, "allow_private_callbacks", None)  # so a later replace() can change the policy
+        if self.callback_policy not in CALLBACK_POLICIES:
+            raise ValueError(f"callback_policy must be one of {', '.join(CALLBACK_POLICIES)}; got {self.callback_policy!r}")
         for name in self.buckets:
             if not valid_bucket_name(name):
                 raise ValueError(f"invalid bucket name {name!r}: use 3-63 of a-z, 0-9 and '-'")

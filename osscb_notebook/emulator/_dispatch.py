@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
+import socket
 import ssl
 import time
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from ..callback import CallbackRequest, build_callback_request
 from ..params import CallbackTarget
 from ..params import messages as m
+from ._ints import strict_int
 from ._records import CallbackAttempt
 
 MAX_REPLY_BYTES = 1024 * 1024
@@ -58,29 +60,54 @@ def _is_xml(content_type: str) -> bool:
     return content_type.split(";")[0].strip().lower() in ("application/xml", "text/xml")
 
 
-def send(request: CallbackRequest, target: CallbackTarget, timeout: float) -> CallbackAttempt:
-    """One attempt. Never raises: every problem becomes the attempt's outcome."""
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to an address checked beforehand, not to whatever the name resolves to now."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """TLS to a checked address, with SNI and certificate checks for the URL's host name."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float, context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self.address, self.tls = address, context
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+
+
+def send(request: CallbackRequest, target: CallbackTarget, timeout: float, address: str | None = None) -> CallbackAttempt:
+    """One attempt, to ``address`` if given (else the host as it resolves now). Never raises:
+    every problem becomes the attempt's outcome."""
     start = time.monotonic()
     attempt = CallbackAttempt(url=request.url, request_target=request.target, request_headers=list(request.headers),
                               request_body=request.body, started=time.time())
     deadline = start + timeout
     peer = f"{target.host}:{target.port}"
     conn: http.client.HTTPConnection
+    address = address or target.host
     if target.scheme == "https":
-        context = ssl.create_default_context()
-        conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=context)
+        conn = _PinnedHTTPS(target.host, target.port, address, timeout, ssl.create_default_context())
     else:
-        conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        conn = _PinnedHTTP(target.host, target.port, address, timeout)
     try:
         try:
             conn.connect()
-        except (OSError, ssl.SSLError):
+        except (OSError, ssl.SSLError, ValueError):  # ValueError: a name IDNA cannot encode
             return _fail(attempt, "connect", m.MSG_CANNOT_CONNECT, EC_OTHER)
         if conn.sock is not None:
             peer = "{}:{}".format(*conn.sock.getpeername()[:2])
         conn.putrequest(request.method, request.target, skip_host=True, skip_accept_encoding=True)
         for name, value in request.headers:
-            conn.putheader(name, value)
+            # non-ASCII values go out as UTF-8 bytes (http.client would try Latin-1 and raise)
+            conn.putheader(name, value if value.isascii() else value.encode("utf-8"))
         conn.endheaders(request.body)
         sock = conn.sock  # http.client drops conn.sock once a "Connection: close" reply arrives
         assert sock is not None
@@ -93,11 +120,8 @@ def send(request: CallbackRequest, target: CallbackTarget, timeout: float) -> Ca
         length = reply.getheader("content-length")
         if length is None:
             return _fail(attempt, "missing_length", m.MSG_MISSING_LENGTH, EC_OTHER)
-        try:
-            size = int(length.strip())
-            if size < 0 or not length.strip().isdigit():
-                raise ValueError
-        except ValueError:
+        size = strict_int(length.strip())
+        if size is None:
             return _fail(attempt, "invalid_length", m.MSG_INVALID_LENGTH, EC_OTHER)
         if size > MAX_REPLY_BYTES:
             return _fail(attempt, "too_long", m.MSG_TOO_LONG, EC_OTHER)
@@ -121,7 +145,9 @@ def send(request: CallbackRequest, target: CallbackTarget, timeout: float) -> Ca
     except TimeoutError:
         cost = int((time.monotonic() - start) * 1000)
         return _fail(attempt, "timeout", m.timeout_message(peer, cost, int(timeout * 1000)), m.CALLBACK_FAILED_EC_TIMEOUT)
-    except (OSError, http.client.HTTPException, ssl.SSLError):
+    except (OSError, http.client.HTTPException, ssl.SSLError, ValueError):
+        # ValueError: a header http.client refuses to send; validation should have caught it,
+        # but the upload is stored by now, so the client must get a 203, never a 500
         return _fail(attempt, "connect", m.MSG_CANNOT_CONNECT, EC_OTHER)
     finally:
         attempt.elapsed_ms = (time.monotonic() - start) * 1000
@@ -131,7 +157,7 @@ def send(request: CallbackRequest, target: CallbackTarget, timeout: float) -> Ca
 def dispatch(
     targets: list[CallbackTarget], body: bytes, *, body_type: str, host: str | None, private_key: rsa.RSAPrivateKey,
     public_key_url: str, bucket: str, request_id: str, requester: str, timeout: float,
-    additional_headers: Mapping[str, str] | None = None,
+    additional_headers: Mapping[str, str] | None = None, addresses: list[str] | None = None,
 ) -> Dispatched:
     """Try each target in order until one succeeds; report the last failure otherwise.
 
@@ -139,7 +165,7 @@ def dispatch(
     after OSS's own headers; the signature does not cover headers.
     """
     attempts: list[CallbackAttempt] = []
-    for target in targets:
+    for i, target in enumerate(targets):
         wire = _wire_target(target)
         request = build_callback_request(
             wire, body, body_type=body_type, private_key=private_key, public_key_url=public_key_url,
@@ -147,7 +173,7 @@ def dispatch(
         )
         if additional_headers:
             request = dataclasses.replace(request, headers=[*request.headers, *additional_headers.items()])
-        attempt = send(request, wire, timeout)
+        attempt = send(request, wire, timeout, addresses[i] if addresses and i < len(addresses) else None)
         attempts.append(attempt)
         if attempt.ok:
             reply_type = next((v for k, v in attempt.reply_headers if k.lower() == "content-type"), "")

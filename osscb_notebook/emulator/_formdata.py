@@ -13,6 +13,10 @@ from ._http import CHUNK, BodyReader
 
 MAX_HEADER_BYTES = 16 * 1024
 MAX_FIELD_BYTES = 64 * 1024
+#: OSS refuses more than 8 MB of field values before the file (EC 0006-00000112).
+MAX_FIELDS_TOTAL_BYTES = 8 * 1024 * 1024
+#: OSS publishes no count limit; a form has a few dozen fields, so 1000 only stops abuse [I].
+MAX_FIELDS = 1000
 
 
 def _malformed(detail: str) -> OssError:
@@ -68,6 +72,8 @@ class FormReader:
         self._buf = b"\r\n"  # so the first delimiter looks like every other one
         self._eof = False
         self._in_part = False
+        self._fields = 0
+        self._field_bytes = 0
 
     def _fill(self) -> bool:
         if self._eof:
@@ -123,9 +129,19 @@ class FormReader:
                 raise _malformed("The body ended inside a part.")
 
     def read_value(self, limit: int = MAX_FIELD_BYTES) -> str:
+        """The current field's value; refuses a field past ``limit``, and fields past OSS's
+        8 MB in total or past :data:`MAX_FIELDS` in number (unauthenticated input is bounded)."""
+        self._fields += 1
+        if self._fields > MAX_FIELDS:
+            raise OssError(400, "InvalidArgument", f"Too many form fields: at most {MAX_FIELDS} come before the file.")
         out = bytearray()
         for data in self.stream():
             out += data
             if len(out) > limit:
                 raise OssError(400, "InvalidArgument", "A form field is too long.")
+            if self._field_bytes + len(out) > MAX_FIELDS_TOTAL_BYTES:
+                raise OssError(400, "InvalidArgument",
+                               "The form fields before the file field are larger than 8 MB in total.",
+                               ec="0006-00000112")
+        self._field_bytes += len(out)
         return out.decode("utf-8", "replace")

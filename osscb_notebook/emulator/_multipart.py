@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ._errors import OssError, no_such_upload
 from ._storage import Storage, TempFile
+from ._xml import truncate_echo
 
 MAX_PART_NUMBER = 10000
 MIN_PART_SIZE = 100 * 1024  # OSS's minimum for every part but the last
@@ -132,7 +133,7 @@ class Multipart:
             if part is None or etag.strip().strip('"').upper() != part.etag:
                 raise OssError(400, "InvalidPart",
                                "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
-                               extra=[("PartNumber", str(number)), ("ETag", etag)])
+                               extra=[("PartNumber", str(number)), ("ETag", truncate_echo(etag))])
             chosen.append(part)
         if not chosen:
             raise OssError(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")

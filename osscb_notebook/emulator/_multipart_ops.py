@@ -21,10 +21,11 @@ from ._common import (
 from ._copy import copy_source, read_source, source_not_modified
 from ._errors import OssError
 from ._http import Response
+from ._ints import strict_int
 from ._multipart import MAX_PART_NUMBER, Part, Upload
 from ._storage import TempFile
 from ._uploads import finish, read_callback
-from ._xml import document, element, parse_xml_body
+from ._xml import document, element, malformed_xml, parse_xml_body, truncate_echo
 
 if TYPE_CHECKING:
     from ._app import App
@@ -46,10 +47,11 @@ def InitiateMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802 - O
 
 def _part_number(call: Call) -> int:
     raw = call.route.param("partNumber") or ""
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PART_NUMBER:
+    number = strict_int(raw)
+    if number is None or not 1 <= number <= MAX_PART_NUMBER:
         raise OssError(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive.",
-                       extra=[("ArgumentName", "partNumber"), ("ArgumentValue", raw)])
-    return int(raw)
+                       extra=[("ArgumentName", "partNumber"), ("ArgumentValue", truncate_echo(raw))])
+    return number
 
 
 def _part_headers(part: Part) -> list[tuple[str, str]]:
@@ -103,14 +105,12 @@ def _wanted_parts(app: App, call: Call, upload: Upload) -> list[tuple[int, str]]
         call.req.body.drain(MAX_XML_BODY)
         return [(n, p.etag) for n, p in sorted(app.multipart.parts(upload).items())]
     root = parse_xml_body(call.req.body.read_all(MAX_XML_BODY))
-    malformed = OssError(400, "MalformedXML",
-                         "The XML you provided was not well-formed or did not validate against our published schema.")
     wanted = []
     for part in root.findall("Part"):
-        number, etag = part.findtext("PartNumber"), part.findtext("ETag")
-        if number is None or etag is None or not (number.strip().isascii() and number.strip().isdigit()):
-            raise malformed
-        wanted.append((int(number), etag))
+        number, etag = strict_int((part.findtext("PartNumber") or "").strip()), part.findtext("ETag")
+        if number is None or etag is None:
+            raise malformed_xml()
+        wanted.append((number, etag))
     return wanted
 
 
@@ -148,10 +148,10 @@ def ListParts(app: App, call: Call) -> Response:  # noqa: N802
     upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
     max_parts = max_int_param(call, "max-parts", MAX_LIST, MAX_LIST)
     raw = call.route.param("part-number-marker") or "0"
-    if not (raw.isascii() and raw.isdigit()):
+    after = strict_int(raw)
+    if after is None:
         raise OssError(400, "InvalidArgument", "Argument part-number-marker must be an integer.",
-                       extra=[("ArgumentName", "part-number-marker"), ("ArgumentValue", raw)])
-    after = int(raw)
+                       extra=[("ArgumentName", "part-number-marker"), ("ArgumentValue", truncate_echo(raw))])
     pending = [p for n, p in sorted(app.multipart.parts(upload).items()) if n > after]
     shown, truncated = pending[:max_parts], len(pending) > max_parts
     encoded = call.route.param("encoding-type") == "url"

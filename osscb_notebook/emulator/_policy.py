@@ -14,6 +14,7 @@ from typing import Any
 
 from ._auth import MISMATCH, V4_ALGORITHM, Credentials, anonymous_denied, v4_signing_key
 from ._errors import OssError
+from ._ints import strict_int
 
 
 def _policy_denied(detail: str) -> OssError:
@@ -76,6 +77,7 @@ def check_signature(fields: Mapping[str, str], creds: Credentials) -> str:
     if key_id != creds.access_key_id:
         raise OssError(403, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.",
                        extra=[("OSSAccessKeyId", key_id or "")])
+    ak = key_id
     if not policy:
         raise OssError(400, "InvalidArgument", "Policy is required when OSSAccessKeyId is given.")
     sig = fields.get("signature", "")
@@ -107,7 +109,11 @@ def check_conditions(policy: Mapping[str, Any], fields: Mapping[str, str], now: 
             raise OssError(400, "InvalidPolicyDocument", f"Invalid Policy: Invalid condition {shown}.")
         op = str(cond[0]).lower()
         if op == "content-length-range" and len(cond) == 3:
-            size_range = (int(cond[1]), int(cond[2]))
+            low, high = (strict_int(str(v)) if isinstance(v, (int, str)) and not isinstance(v, bool) else None
+                         for v in cond[1:])
+            if low is None or high is None:
+                raise OssError(400, "InvalidPolicyDocument", f"Invalid Policy: Invalid content-length-range {shown}.")
+            size_range = (low, high)
             continue
         if len(cond) != 3 or not isinstance(cond[1], str):
             raise OssError(400, "InvalidPolicyDocument", f"Invalid Policy: Invalid condition {shown}.")

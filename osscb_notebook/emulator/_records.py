@@ -10,9 +10,17 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, unquote_plus
 
 from ..listeners import Listeners
-from ..redact import redact, secrets_in_query
+from ..redact import (
+    callback_secrets,
+    redact,
+    redact_base64,
+    redact_bytes,
+    redact_query_base64,
+    secrets_in_query,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -99,18 +107,33 @@ class Record:
     duration_ms: float = 0.0
 
     def mask_secrets(self) -> None:
-        """Mask credentials in callback URLs (a Jupyter proxy ``?token=``) wherever the record shows them."""
+        """Mask credentials in callback URLs (a Jupyter proxy ``?token=``) wherever the record shows
+        them, including inside the raw Base64 ``x-oss-callback`` header and ``callback=`` query
+        (re-encoded masked copies), whether or not the callback was valid."""
         urls = [str(self.callback.get("callbackUrl", ""))] if self.callback else []
         urls += [a.url for a in self.attempts]
         secrets: set[str] = set()
         for url in urls:
             secrets |= secrets_in_query(url.partition("?")[2])
+        path, sep, query = self.target.partition("?")
+        raw = [v for k, v in self.request_headers if k.lower() == "x-oss-callback"]
+        raw += [unquote_plus(v) for k, _, v in (i.partition("=") for i in query.split("&")) if unquote(k) == "callback"]
+        for value in raw:
+            secrets |= callback_secrets(value)
         if not secrets:
             return
         if self.callback and isinstance(self.callback.get("callbackUrl"), str):
             self.callback = {**self.callback, "callbackUrl": redact(self.callback["callbackUrl"], secrets)}
         for a in self.attempts:
             a.url, a.request_target = redact(a.url, secrets), redact(a.request_target, secrets)
+        self.request_headers = [(k, redact_base64(v, secrets) if k.lower() == "x-oss-callback" else redact(v, secrets))
+                                for k, v in self.request_headers]
+        self.target = path + sep + redact_query_base64(query, "callback", secrets) if sep else redact(path, secrets)
+        # OSS echoes a refused callback in the error (ArgumentValue): the record keeps no copy
+        if self.response_body is not None:
+            self.response_body = redact_bytes(self.response_body, secrets)
+        if self.error_message is not None:
+            self.error_message = redact(self.error_message, secrets)
 
     def to_dict(self) -> dict[str, Any]:
         return {

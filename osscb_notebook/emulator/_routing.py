@@ -1,14 +1,19 @@
 """Turn a request line and Host header into bucket, key and query: path style (``/bucket/key``,
-keys percent-encoded, ``%2F`` included) or virtual-host style (``bucket.localhost:port``)."""
+keys percent-encoded, ``%2F`` included) or virtual-host style (``bucket.localhost:port``,
+``bucket.oss-cn-hangzhou.aliyuncs.com``, or ``bucket.<a configured domain>``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus, unquote_to_bytes
 
 from ._errors import OssError, invalid_object_name
 
 MAX_KEY_BYTES = 1023
+#: ``BUCKET.oss-<region>[-internal].aliyuncs.com`` and OSS's other ``oss-*`` endpoints: SDKs in
+#: their default (virtual-host) mode send these Host headers even to an IP endpoint.
+_OSS_DOMAIN = re.compile(r"^([a-z0-9][a-z0-9-]*)\.oss-[a-z0-9-]+(?:\.[a-z0-9-]+)*\.aliyuncs\.com$")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,9 @@ def _virtual_bucket(host_header: str, domains: tuple[str, ...]) -> str | None:
     if host.startswith("["):
         return None
     host = host.rsplit(":", 1)[0] if ":" in host else host
+    oss = _OSS_DOMAIN.match(host)
+    if oss:
+        return oss.group(1)
     for domain in domains:
         suffix = "." + domain.lower()
         if host.endswith(suffix) and len(host) > len(suffix):

@@ -4,9 +4,7 @@ callback (200 with the application server's body, or 203 ``CallbackFailed``)."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,10 +16,9 @@ from ..params import (
     CallbackVars,
     decode_callback,
     decode_callback_var,
-    is_private_address,
     pick_transport,
 )
-from ..params import messages as m
+from ._callback_policy import check_wire_fields, pick_addresses
 from ._dispatch import dispatch
 from ._errors import OssError
 from ._http import Response
@@ -41,28 +38,8 @@ class CallbackSpec:
     variables: dict[str, str] = field(default_factory=dict)
     transport: str = "header"
     raw: dict[str, Any] = field(default_factory=dict)
-
-
-def _check_private(params: CallbackParams) -> None:
-    """OSS refuses callback URLs whose host is or resolves to a private address (EC 0007-00000008)."""
-    shown = json.dumps(params.to_json(), ensure_ascii=False)  # OSS echoes the decoded callback
-    for target in params.targets:
-        host = target.host
-        private = is_private_address(host)
-        if not private:
-            try:
-                ipaddress.ip_address(host)
-                addresses = [host]
-            except ValueError:
-                try:
-                    addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, target.port, socket.AF_INET)]
-                except OSError:
-                    raise OssError(400, "InvalidArgument", m.HOST_UNRESOLVABLE.message,
-                                   extra=[("ArgumentName", "callback"), ("ArgumentValue", shown)]) from None
-            private = any(is_private_address(a) for a in addresses)
-        if private:
-            msg = m.PRIVATE_ADDRESS
-            raise CallbackParamError(msg.message, ec=msg.ec, argument_value=shown, hint=msg.hint)
+    #: the address each target connects to, resolved and checked once, before storing
+    addresses: list[str] = field(default_factory=list)
 
 
 def read_callback(
@@ -88,11 +65,12 @@ def read_callback(
             CallbackVars.check(variables)
         if not params.enabled:
             return None
-        if not app.config.allow_private_callbacks:
-            _check_private(params)
+        shown = json.dumps(params.to_json(), ensure_ascii=False)  # OSS echoes the decoded callback
+        check_wire_fields(params, shown)
+        addresses = pick_addresses(params, app.config.callback_policy, shown)
     except CallbackParamError as exc:
         raise OssError.from_param_error(exc) from None
-    return CallbackSpec(params, variables, transport, params.to_json())
+    return CallbackSpec(params, variables, transport, params.to_json(), addresses)
 
 
 def upload_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
@@ -137,7 +115,7 @@ def finish(app: App, call: Call, bucket: str, meta: ObjectMeta, spec: CallbackSp
         spec.params.targets, rendered.body, body_type=spec.params.body_type, host=spec.params.host,
         private_key=app.private_key, public_key_url=app.public_key_url, bucket=bucket,
         request_id=call.req.request_id, requester=app.config.owner_id, timeout=app.config.callback_timeout,
-        additional_headers=spec.params.extra.get("additionalHeaders"),
+        additional_headers=spec.params.extra.get("additionalHeaders"), addresses=spec.addresses,
     )
     if record is not None:
         record.attempts = result.attempts

@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+import defusedxml.ElementTree as defused
+from defusedxml import DefusedXmlException
+
 from ._errors import OssError
 
 HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -34,14 +37,24 @@ def error_xml(
     return document("Error", parts)
 
 
-def parse_xml_body(data: bytes) -> ElementTree.Element:
-    """Parse a request's XML body without entity expansion or external references (defusedxml);
-    anything unparseable or unsafe is 400 ``MalformedXML``."""
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
+#: How much of a client-supplied value an error message echoes back.
+MAX_ECHO_CHARS = 256
 
+
+def truncate_echo(value: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """A client value short enough to echo in an error: a hostile body must not come back whole."""
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
+def malformed_xml() -> OssError:
+    return OssError(400, "MalformedXML",
+                    "The XML you provided was not well-formed or did not validate against our published schema.")
+
+
+def parse_xml_body(data: bytes) -> ElementTree.Element:
+    """Parse a request's XML body, refusing any DTD (so no entity expansion, no external
+    entities); every emulator parser goes through here. Raises 400 ``MalformedXML``."""
     try:
-        return fromstring(data)
+        return defused.fromstring(data, forbid_dtd=True)
     except (ElementTree.ParseError, DefusedXmlException, ValueError):
-        raise OssError(400, "MalformedXML",
-                       "The XML you provided was not well-formed or did not validate against our published schema.") from None
+        raise malformed_xml() from None

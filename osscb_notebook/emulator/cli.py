@@ -11,6 +11,8 @@ from types import FrameType
 from .._cliargs import arg, check_bucket_name, check_http_url, check_port
 from ..cli import command
 from ..errors import EmulatorError
+from ._callback_policy import DEFAULT_POLICY as DEFAULT_CALLBACK_POLICY
+from ._callback_policy import POLICIES as CALLBACK_POLICIES
 from ._config import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
@@ -18,6 +20,12 @@ from ._config import (
     DEFAULT_REGION,
     EmulatorConfig,
 )
+
+_POLICY_NOTES = {
+    "oss-with-loopback": "oss-with-loopback (OSS's rule, loopback allowed)",
+    "oss": "oss (exactly real OSS: private and loopback addresses refused)",
+    "any": "any (every address, private ones included)",
+}
 
 DEFAULT_PORT = 9000
 DEFAULT_DATA_DIR = "./osscb-data"
@@ -35,8 +43,17 @@ def _add_args(p: argparse.ArgumentParser) -> None:
                    help="(default: the kit's documented local-only secret; never printed)")
     p.add_argument("--bucket", action="append", dest="buckets", metavar="NAME", type=arg(check_bucket_name, "bucket"),
                    help=f"bucket to create at start; repeat for more (default: {', '.join(DEFAULT_BUCKETS)})")
-    p.add_argument("--forbid-private-callbacks", action="store_true",
-                   help="reject callbacks to loopback/private addresses with OSS's 400, as real OSS does")
+    p.add_argument("--callback-policy", choices=CALLBACK_POLICIES, default=DEFAULT_CALLBACK_POLICY,
+                   help="which addresses callbacks may go to. oss-with-loopback (default): OSS's rule, so private, "
+                        "link-local, unspecified and multicast addresses (any notation) get OSS's 400 'Private "
+                        "address is forbidden to callback.', but loopback is allowed; oss: exactly OSS, loopback "
+                        "refused too; any: every address that resolves. Hosts are resolved once, before storing, "
+                        "and the callback connects to that address")
+    p.add_argument("--forbid-private-callbacks", dest="callback_policy", action="store_const", const="oss",
+                   help="alias of --callback-policy oss (exactly real OSS: loopback refused too)")
+    p.add_argument("--virtual-host-domain", action="append", dest="virtual_host_domains", metavar="DOMAIN",
+                   help="route Host: BUCKET.DOMAIN as virtual-host style; repeat for more (always routed: "
+                        "localhost and OSS's oss-*.aliyuncs.com style domains)")
     p.add_argument("--region", default=DEFAULT_REGION,
                    help=f"region that V4 signatures must be scoped to, as on OSS (default: {DEFAULT_REGION})")
     p.add_argument("--public-endpoint", metavar="URL", type=arg(check_http_url, "URL"),
@@ -47,8 +64,8 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
         data_dir=args.data_dir, host=args.host, port=args.port, access_key_id=args.access_key_id,
         access_key_secret=args.access_key_secret, buckets=tuple(args.buckets or DEFAULT_BUCKETS),
-        allow_private_callbacks=not args.forbid_private_callbacks, public_endpoint=args.public_endpoint,
-        region=args.region,
+        callback_policy=args.callback_policy, public_endpoint=args.public_endpoint,
+        virtual_host_domains=("localhost", *(args.virtual_host_domains or ())), region=args.region,
     )
 
 
@@ -69,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"  buckets:            {', '.join(emulator.buckets)}")
     print(f"  region (V4):        {emulator.config.region}")
     print(f"  callback key URL:   {emulator.public_key_url}")
-    print(f"  private callbacks:  {'forbidden (as real OSS)' if args.forbid_private_callbacks else 'allowed'}")
+    print(f"  callback policy:    {_POLICY_NOTES[args.callback_policy]}")
     print("Press Ctrl-C to stop.", flush=True)
     stop = threading.Event()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import traceback
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,8 +48,11 @@ class History:
             self._records.append(record)
             if self._log is not None:
                 # One line per request, written under the lock so lines never interleave.
-                self._log.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
-                self._log.flush()
+                try:
+                    self._log.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+                    self._log.flush()
+                except OSError as exc:
+                    self._stop_logging(exc)
         self._local.notifying = True
         try:
             self._listeners.notify(record)
@@ -72,8 +77,22 @@ class History:
 
     def note_error(self, text: str) -> None:
         with self._lock:
-            self.errors.append(text)
-            del self.errors[:-100]
+            self._note(text)
+
+    def _note(self, text: str) -> None:
+        self.errors.append(text)
+        del self.errors[:-100]
+
+    def _stop_logging(self, exc: OSError) -> None:
+        """The log could not be written (disk full): say so once, stop logging, keep serving.
+        Records still reach memory and listeners; the log's last line may be torn, which
+        :func:`load_log` skips. Called with the lock held."""
+        log, self._log = self._log, None
+        if log is not None:
+            with contextlib.suppress(OSError):
+                log.close()  # flushing what is left may fail again
+        self._note(f"the log {self.log_path} could not be written ({exc.strerror or exc}); logging stopped, "
+                   "records are kept in memory only. Free disk space and restart the receiver to log again.")
 
     def subscribe(self, fn: Listener) -> Callable[[], None]:
         """Call ``fn(record)`` for each new record; returns a function that unsubscribes."""
@@ -96,8 +115,9 @@ class History:
     def close(self) -> None:
         with self._lock:
             if self._log is not None:
-                self._log.close()
-                self._log = None
+                log, self._log = self._log, None
+                with contextlib.suppress(OSError):  # a full disk must not turn Ctrl-C into a crash
+                    log.close()
 
     def __len__(self) -> int:
         with self._lock:
@@ -108,10 +128,21 @@ class History:
 
 
 def load_log(path: str | Path) -> list[CallbackRecord]:
-    """Read back a JSON Lines log written by a receiver (masked secrets stay masked)."""
+    """Read back a JSON Lines log written by a receiver (masked secrets stay masked).
+
+    A torn last line (the disk filled while it was written) is skipped with a warning.
+    """
     out: list[CallbackRecord] = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                out.append(CallbackRecord.from_dict(json.loads(line)))
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = [line for line in f if line.strip()]
+    for n, line in enumerate(lines, 1):
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            if n == len(lines):
+                warnings.warn(f"{path}: the last line is incomplete (the disk was probably full when it was "
+                              "written); skipped it.", stacklevel=2)
+                break
+            raise
+        out.append(CallbackRecord.from_dict(doc))
     return out

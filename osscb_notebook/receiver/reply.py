@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..errors import ReplySettingsError
 from ..verification import Trace
 
 #: OSS accepts at most 1 MB of callback response body (spec §1.7); ``oversize`` goes one byte past it.
 OSS_MAX_REPLY_BODY = 1024 * 1024
 BOM = b"\xef\xbb\xbf"
 OK_BODY = b'{"Status":"OK"}'
+#: The longest reply delay: OSS stops waiting after 5 s, so anything longer only parks a handler.
+MAX_DELAY = 60.0
+OSS_CALLBACK_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,15 @@ class ReplySettings:
 
     def __post_init__(self) -> None:
         if self.status is not None and not 100 <= self.status <= 599:
-            raise ValueError(f"status must be an HTTP status code (100-599), got {self.status}")
-        if self.delay < 0:
-            raise ValueError("delay must be >= 0 seconds")
+            raise ReplySettingsError(f"status must be an HTTP status code (100-599), got {self.status}",
+                                     hint="use e.g. 200, 400 or 503")
+        delay = self.delay
+        # a delay of inf/nan/1e12 parks every handler forever: callbacks go unanswered and unrecorded
+        if (isinstance(delay, bool) or not isinstance(delay, (int, float)) or not math.isfinite(delay)
+                or not 0 <= delay <= MAX_DELAY):
+            raise ReplySettingsError(
+                f"delay must be a number of seconds from 0 to {MAX_DELAY:g}, got {delay!r}",
+                hint=f"OSS gives up after {OSS_CALLBACK_TIMEOUT:g} s; a delay just past it (e.g. 6) shows the timeout")
 
     def with_(self, **changes: Any) -> ReplySettings:
         return replace(self, **changes)

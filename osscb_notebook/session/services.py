@@ -34,8 +34,7 @@ class Services:
             if self.emulator is not None:
                 return self.emulator
             bucket = bucket or self.config.bucket
-            emulator = Emulator(port=self.config.emulator_port if port is None else port, buckets=(bucket,),
-                                allow_private_callbacks=True)
+            emulator = Emulator(port=self.config.emulator_port if port is None else port, buckets=(bucket,))
             emulator.start()
             self.emulator = emulator
         self.events.notify("emulator")

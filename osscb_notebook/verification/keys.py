@@ -3,9 +3,13 @@ bounded fetching and a cache. An untrusted key URL is never fetched."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -29,6 +33,13 @@ OFFICIAL_PREFIXES = ("https://gosspublic.alicdn.com/", "http://gosspublic.alicdn
 
 MAX_KEY_BYTES = 16 * 1024
 FETCH_TIMEOUT = 3.0
+#: After a fetch runs out of time, the same URL fails at once for this long: callbacks queued
+#: behind the slow fetch must not each wait another full deadline (OSS gives up after 5 s).
+TIMEOUT_MEMORY = 10.0
+
+
+class KeyFetchTimeout(KeyFetchError):
+    """The key server did not deliver the key within the total deadline."""
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -40,11 +51,70 @@ def normalize_prefix(prefix: str) -> str:
     return prefix if parts.path else prefix + "/"
 
 
+def _bad_url(url: str) -> str | None:
+    """Why ``url`` cannot be fetched as given, or ``None``: control characters, spaces or
+    non-ASCII would make the HTTP client raise (or a request line unsafe)."""
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return "it contains a control character or a space"
+    if not url.isascii():
+        return "it contains non-ASCII characters"
+    return None
+
+
+class _Deadline:
+    """Shuts the fetch's socket down when the total time is up: httpx's timeouts are per read,
+    so a server dripping a byte a second could otherwise hold a fetch (and the callbacks
+    waiting for that key) for as long as it likes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            sock = info["return_value"].get_extra_info("socket")
+            with self._lock:
+                if sock is not None:
+                    self._sockets.append(sock)
+                expired = self.expired
+            if expired and sock is not None:
+                self._shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
 def _http_fetch(url: str, timeout: float, max_bytes: int) -> bytes:
+    """GET ``url`` within ``timeout`` seconds in total (connect, headers and body together)."""
     import httpx
 
+    reason = _bad_url(url)
+    if reason is not None:
+        raise KeyFetchError(f"The key URL {url!r} cannot be fetched: {reason}.",
+                            hint="OSS sends a plain http(s) URL: the x-oss-pub-key-url header was altered or forged.")
+    deadline = _Deadline(timeout)
     try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=False) as resp:
+        with deadline, httpx.Client(timeout=timeout, follow_redirects=False) as client, client.stream(
+                "GET", url, extensions={"trace": deadline.trace}) as resp:
             if resp.status_code != 200:
                 raise KeyFetchError(
                     f"GET {url} answered {resp.status_code}, not 200.", url=url, status_code=resp.status_code,
@@ -58,8 +128,15 @@ def _http_fetch(url: str, timeout: float, max_bytes: int) -> bytes:
                         f"The key at {url} is larger than {max_bytes} bytes; refusing it.", url=url, status_code=200,
                         hint="A PEM public key is well under 4 KB: is this URL really a key?",
                     )
+            if deadline.expired:
+                raise httpx.ReadTimeout("total deadline")
             return data
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+        if deadline.expired:
+            raise KeyFetchTimeout(
+                f"Fetching the public key from {url} took longer than {timeout:g} s in total; gave up.",
+                hint="The key server is too slow (OSS itself gives a callback 5 s). Pin the key with public_key=...",
+            ) from None
         raise KeyFetchError(
             f"Could not fetch the public key from {url}: {exc.__class__.__name__}: {exc}", url=url,
             hint="Is the key server reachable from here? Pin the key with public_key=... to work offline.",
@@ -101,6 +178,7 @@ class KeyResolver:
             url: (load_public_key(OFFICIAL_PUBLIC_KEY_PEM), OFFICIAL_PUBLIC_KEY_PEM) for url in OFFICIAL_KEY_URLS
         }
         self._lock = threading.Lock()
+        self._timed_out: dict[str, tuple[float, str]] = {}  # url -> (monotonic time, message)
         self.fetch_count = 0
 
     def trust(self, prefix: str) -> None:
@@ -122,7 +200,17 @@ class KeyResolver:
         if cached is not None:
             source = "pinned" if url in OFFICIAL_KEY_URLS else "cache"
             return ResolvedKey(cached[0], cached[1], source)
-        pem = self._fetch(url, self.timeout, self.max_bytes)
+        with self._lock:
+            when, message = self._timed_out.get(url, (0.0, ""))
+        if when and time.monotonic() - when < TIMEOUT_MEMORY:
+            raise KeyFetchTimeout(f"{message} (not retried for {TIMEOUT_MEMORY:g} s)",
+                                  hint="The key server is too slow. Pin the key with public_key=... / --public-key.")
+        try:
+            pem = self._fetch(url, self.timeout, self.max_bytes)
+        except KeyFetchTimeout as exc:
+            with self._lock:
+                self._timed_out[url] = (time.monotonic(), exc.message)
+            raise
         try:
             key = load_public_key(pem)
         except ValueError as exc:

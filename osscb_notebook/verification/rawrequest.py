@@ -78,6 +78,13 @@ def parse_raw_request(data: bytes) -> CapturedRequest:
             raise RawRequestError(f"Not a header line: {line[:80]!r}.", hint="Headers are 'Name: value', one per line.")
         headers.append((name.strip(), value.strip()))
     request = CapturedRequest(parts[0].upper(), parts[1], headers, body)
+    coding = (request.header("transfer-encoding") or "").strip().lower()
+    if coding:
+        if coding != "chunked":
+            raise RawRequestError(f"Transfer-Encoding {coding!r} is not supported; only chunked.",
+                                  hint="Capture the body as it reached the application (decoded).")
+        note = "Transfer-Encoding: chunked: the body was de-chunked before verifying (OSS signs the data, not the framing)"
+        return CapturedRequest(request.method, request.target, headers, dechunk(body), (note,))
     length = request.header("content-length")
     if length is not None:
         try:
@@ -95,3 +102,38 @@ def parse_raw_request(data: bytes) -> CapturedRequest:
             note = "no Content-Length: the file's final line break was taken as end of file, not body"
             return CapturedRequest(request.method, request.target, headers, body[: -len(eol)], (note,))
     return request
+
+
+def _line(data: bytes, pos: int) -> tuple[bytes, int]:
+    """The line at ``pos`` (CRLF or, after an editor's conversion, LF) and where the next begins."""
+    end = data.find(b"\n", pos)
+    if end == -1:
+        raise RawRequestError("The chunked body ends in the middle of a chunk-size line.",
+                              hint="The capture looks truncated: save the complete body, up to the final 0 chunk.")
+    return data[pos:end].rstrip(b"\r"), end + 1
+
+
+def dechunk(body: bytes) -> bytes:
+    """Undo ``Transfer-Encoding: chunked``: hex size line, that many bytes, a line break; up to
+    the ``0`` chunk (trailers ignored). Raises :class:`RawRequestError` for a broken framing."""
+    out = bytearray()
+    pos = 0
+    while True:
+        line, pos = _line(body, pos)
+        size_text = line.split(b";", 1)[0].strip()
+        if not size_text or len(size_text) > 16 or not all(c in b"0123456789abcdefABCDEF" for c in size_text):
+            raise RawRequestError(f"Not a chunk-size line in the chunked body: {line[:40]!r}.",
+                                  hint="Save the body exactly as received, or the de-chunked body without "
+                                       "the Transfer-Encoding header.")
+        size = int(size_text, 16)
+        if size == 0:
+            return bytes(out)
+        if pos + size > len(body):
+            raise RawRequestError(f"A chunk says {size} bytes but the capture holds {len(body) - pos} more.",
+                                  hint="The capture looks truncated: save the complete body.")
+        out += body[pos:pos + size]
+        pos += size
+        rest, pos = _line(body, pos)
+        if rest:
+            raise RawRequestError("A chunk is longer than its size line says.",
+                                  hint="Save the body exactly as received.")

@@ -48,6 +48,11 @@ def verify_request(request: CapturedRequest, resolver: KeyResolver | None = None
     except (binascii.Error, ValueError):
         step.ok, step.cause = False, "x-oss-pub-key-url is not valid Base64: the header was altered or forged."
         return _skip_rest(trace)
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in key_url):
+        step.output, step.ok = repr(key_url), False
+        step.cause = ("The decoded key URL contains a control character or a space, which no URL OSS sends has: "
+                      "the header was altered or forged. It was not fetched.")
+        return _skip_rest(trace)
     step.output, step.ok = key_url, True
 
     # 2. allowlist (an untrusted URL is never fetched)
