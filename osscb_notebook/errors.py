@@ -11,6 +11,7 @@ and errors carry the evidence a caller needs as attributes, the way pyngrok's an
     │   └── KeyFetchError           the key could not be fetched or loaded: url, status_code
     ├── EmulatorError               the local OSS emulator could not start or serve
     ├── ReceiverError               the receiver could not start, stop or answer: port, exitcode
+    │   └── ReplySettingsError      (ValueError) a reply setting out of range (status, delay)
     ├── TunnelError                 a tunnel could not be opened or is unusable: provider, log
     │   └── TunnelUnavailableError  the provider cannot work here (no binary, no route out)
     └── UploadError                 an upload failed before OSS stored the object: status, code, request_id

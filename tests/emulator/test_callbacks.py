@@ -328,10 +328,38 @@ def test_private_address_option(tmp_path, callback_server):
             _put(b, "unresolvable", _cb("http://no-such-host.invalid/cb"))
         assert info.value.status == 400 and info.value.message == "Can not get ip by this host."
         n = callback_server.count()
-        # A public address passes validation; the attempt then fails (no network needed for that).
-        result = _put(b, "public", _cb("http://93.184.216.34:9/x"))
-        assert result.status == 203
-        assert b.object_exists("public") and callback_server.count() == n
+        # A public address passes validation; the attempt then fails. It runs in a network namespace
+        # of its own with no route out, so the connect fails at once and no packet leaves the machine.
+        status, exists = _public_address_upload_in_a_closed_namespace(tmp_path / "netns")
+        assert status == 203
+        assert exists and callback_server.count() == n
+
+
+_CLOSED_NAMESPACE_UPLOAD = """
+import base64, json, sys
+import oss2
+from osscb_notebook.emulator import Emulator
+cb = base64.b64encode(json.dumps({"callbackUrl": "http://93.184.216.34:9/x", "callbackBody": "o=${object}"}).encode())
+with Emulator(data_dir=sys.argv[1], allow_private_callbacks=False, callback_timeout=0.5) as emu:
+    b = oss2.Bucket(oss2.Auth(emu.access_key_id, emu.access_key_secret), emu.endpoint, "demo")
+    result = b.put_object("public", b"hello", headers={"x-oss-callback": cb.decode()})
+    print(json.dumps([result.status, b.object_exists("public")]))
+"""
+
+
+def _public_address_upload_in_a_closed_namespace(data_dir) -> tuple[int, bool]:
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("needs unshare and ip (util-linux, iproute2) for a network namespace with no route out")
+    script = f"ip link set lo up && exec {sys.executable} -c '{_CLOSED_NAMESPACE_UPLOAD}' {data_dir}"
+    done = subprocess.run(["unshare", "--map-root-user", "--net", "sh", "-c", script],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    status, exists = json.loads(done.stdout.strip().splitlines()[-1])
+    return status, exists
 
 
 # ----------------------------------------------------------------------------- multipart and records
