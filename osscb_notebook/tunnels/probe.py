@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from .._wire import PING_SUFFIX
 from ..errors import TunnelError, TunnelUnavailableError
-from ..receiver.engine import PING_SUFFIX
 from .base import Tunnel
 
 
