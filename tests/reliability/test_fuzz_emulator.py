@@ -14,9 +14,9 @@ import oss2
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from reliability_helpers import raw_http
 
 from osscb_notebook.emulator import Emulator
+from tests.support import raw_http
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 TIMEOUT = 10.0  # a hang shows as a timeout, which fails the test
