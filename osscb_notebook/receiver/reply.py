@@ -6,10 +6,11 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .._wire import REPLY_CAP
 from ..verification import Trace
 
 #: OSS accepts at most 1 MB of callback response body (spec §1.7); ``oversize`` goes one byte past it.
-OSS_MAX_REPLY_BODY = 1024 * 1024
+OSS_MAX_REPLY_BODY = REPLY_CAP
 BOM = b"\xef\xbb\xbf"
 OK_BODY = b'{"Status":"OK"}'
 

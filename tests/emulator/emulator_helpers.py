@@ -18,6 +18,7 @@ import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from osscb_notebook._wire import split_target
 from osscb_notebook.emulator import Emulator
 
 REGION = "cn-hangzhou"
@@ -109,7 +110,7 @@ def _make_handler(cb: CallbackServer) -> type[BaseHTTPRequestHandler]:
                 cap.verified = False
             with cb.lock:
                 cb.captured.append(cap)
-            path = self.path.partition("?")[0]
+            path, _ = split_target(self.path)
             if path.startswith("/ok") or path.startswith("/%E4"):
                 if cap.verified:
                     self._reply(200, json.dumps({"Status": "OK", "echo": body.decode("utf-8", "replace")}).encode())

@@ -9,7 +9,7 @@ import pytest
 
 from osscb_notebook.receiver import Receiver, start_receiver
 
-from .keys import KeyServer
+from .keys import CountingServer, KeyServer
 from .signer import Signer, new_key
 
 
@@ -31,9 +31,9 @@ def signer(keypair, key_server) -> Signer:  # noqa: ANN001
 
 
 @pytest.fixture
-def counting_server() -> Iterator[KeyServer]:
+def counting_server() -> Iterator[CountingServer]:
     """A server that must never be contacted (untrusted key host, internal address)."""
-    with KeyServer() as server:
+    with CountingServer() as server:
         yield server
 
 

@@ -6,8 +6,6 @@ from types import TracebackType
 
 from .loopback import LoopbackServer, QuietHandler
 
-Route = "tuple[int, bytes] | tuple[int, list[tuple[str, str]], bytes]"
-
 
 class KeyServer(LoopbackServer):
     """``routes`` map a path to ``(status, body)`` or ``(status, headers, body)``; ``hits`` lists
@@ -62,5 +60,10 @@ class KeyServer(LoopbackServer):
         self.stop()
 
 
-#: The same server, named for what a test uses it for: one that must never be contacted.
-CountingServer = KeyServer
+class CountingServer(KeyServer):
+    """The same server with no key and its root as ``prefix``: for hosts a test must never
+    contact, or routes it sets itself."""
+
+    def __init__(self, routes: dict[str, tuple] | None = None) -> None:
+        super().__init__(prefix_path="/")
+        self.routes.update(routes or {})
