@@ -33,8 +33,9 @@ def signer(keypair, key_server) -> Signer:  # noqa: ANN001
 @pytest.fixture
 def counting_server() -> Iterator[CountingServer]:
     """A server that must never be contacted (untrusted key host, internal address)."""
-    with CountingServer() as server:
-        yield server
+    server = CountingServer()
+    yield server
+    server.stop()
 
 
 def receiver_factory(trusted: str | None) -> tuple[Callable[..., Receiver], Callable[[], None]]:
