@@ -259,7 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
         trace: Trace | None = None
         error = ""
         try:
-            body, refused, note = self._read_body(headers)
+            # Only a POST is verified: any other method's body is not waited for (501 at once).
+            body, refused, note = self._read_body(headers) if self.command == "POST" else (b"", 0, "")
             if refused:
                 reply = Reply(refused, "application/json", json.dumps({"Status": "rejected", "reason": note}).encode())
                 settings = ReplySettings()
@@ -292,6 +293,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.on_error(f"recording a request failed:\n{traceback.format_exc()}")
         try:
             self._write(reply)
+            if self.command != "POST" and self._declares_body(headers):
+                self._drain(_DRAIN_LIMIT)  # so the client reads our answer, not a reset
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up first (as OSS does after 5 s): normal when teaching timeouts, not an error.
             self.close_connection = True
+
+    @staticmethod
+    def _declares_body(headers: list[tuple[str, str]]) -> bool:
+        try:
+            return not framing_of(headers).empty
+        except WireError:
+            return True

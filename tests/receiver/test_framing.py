@@ -83,3 +83,13 @@ def test_a_well_formed_chunked_callback_verifies(make_receiver, signer: Signer) 
     assert resp is not None and resp.status == 200, resp
     record = r.wait_for(1)[0]
     assert record.verified and record.body == req.body
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "DELETE"])
+def test_a_body_that_is_never_verified_is_not_waited_for(make_receiver, method: str) -> None:
+    r = make_receiver(mode="thread")
+    t0 = time.monotonic()
+    resp, _ = exchange(r.port, f"{method} /cb HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\n".encode(),
+                       timeout=QUICK)  # the body is never sent
+    assert time.monotonic() - t0 < 2.0  # not the 3 s body deadline
+    assert resp is not None and resp.status == 501, resp
