@@ -194,6 +194,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             reason = f"chunked body over the {cap}-byte cap" if isinstance(exc, BodyTooLarge) else exc.message
             return b"", exc.status, reason
+        finally:
+            self.connection.settimeout(self.timeout)  # the reply is not bound by the body's deadline
 
     def _drain(self, n: int) -> None:
         # Read what the client is already sending so it sees our 413 rather than a reset, but
