@@ -3,7 +3,7 @@ reader (:mod:`osscb_notebook._wire`'s) with its errors given as OSS error respon
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .. import _wire
@@ -42,10 +42,6 @@ class BodyReader(_wire.BodyReader):
             return super().read(n)
         except _wire.WireError as exc:
             raise oss_error(exc) from None
-
-    def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
-        while data := self.read(size):
-            yield data
 
 
 @dataclass
