@@ -14,11 +14,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .._wire import split_target
 from ._auth import Credentials, authenticate
 from ._call import Call
 from ._config import HEALTH_PATH, PUBLIC_KEY_PATH, EmulatorConfig
 from ._errors import OssError, no_such_bucket
-from ._http import Request, Response
+from ._http import MAX_OBJECT_SIZE, Request, Response
 from ._multipart import Multipart
 from ._records import Record, RecordLog
 from ._routing import route
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 UPLOAD_OPERATIONS = ("PutObject", "PostObject", "CompleteMultipartUpload")
+#: Operations whose body OSS caps at 5 GiB (a larger declared length is refused unread).
+SIZE_CAPPED = ("PutObject", "UploadPart")
 
 
 class App:
@@ -56,7 +59,7 @@ class App:
 
     def handle(self, req: Request) -> Response:
         """Answer one request; uploads are recorded (and listeners told) before returning."""
-        path = req.target.partition("?")[0]
+        path, _ = split_target(req.target)
         if req.method in ("GET", "HEAD") and path == PUBLIC_KEY_PATH:
             return Response(200, [("Content-Type", "application/x-pem-file")], self.public_key_pem)
         if req.method in ("GET", "HEAD") and path == HEALTH_PATH:
@@ -75,6 +78,8 @@ class App:
                     operation=call.operation, method=req.method, target=req.target, client_ip=req.client_ip,
                     request_headers=list(req.headers), bucket=r.bucket, key=r.key,
                 )
+            if call.operation in SIZE_CAPPED:  # before reading anything, as OSS does
+                req.body.set_limit(MAX_OBJECT_SIZE)
             if call.operation != "PostObject":  # PostObject is signed by its form
                 call.auth = authenticate(req.method, req.headers, r, self.credentials)
             response = handler(self, call)

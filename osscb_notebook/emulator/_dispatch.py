@@ -19,13 +19,14 @@ from urllib.parse import quote
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .._wire import REPLY_CAP
 from ..callback import CallbackRequest, build_callback_request
 from ..params import CallbackTarget
 from ..params import messages as m
 from ._ints import strict_int
 from ._records import CallbackAttempt
 
-MAX_REPLY_BYTES = 1024 * 1024
+MAX_REPLY_BYTES = REPLY_CAP
 #: EC for the 203 messages whose code OSS does not publish (cannot connect, Content-Length
 #: problems): they are all "Error status" failures, so the kit uses 0007-00000203 [I].
 EC_OTHER = m.CALLBACK_FAILED_EC_STATUS

@@ -11,27 +11,34 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .._wire import Framing, QuietHTTPServer, WireError, framing_of
 from ..callback import generate_private_key, load_private_key, private_key_pem, public_key_pem
 from ..errors import EmulatorError
 from ._app import App
 from ._config import PUBLIC_KEY_PATH, EmulatorConfig
 from ._errors import OssError
-from ._http import BodyReader, Request, Response
+from ._http import BodyReader, Request, Response, oss_error
 from ._records import Record, RecordLog
 
 logger = logging.getLogger(__name__)
 
-#: Left-over request bodies up to this size are read and dropped to keep the connection usable;
-#: beyond it the connection is closed instead.
+#: After answering, a body the operation did not read is read and dropped up to this size (so the
+#: client sees the answer rather than a reset), waiting at most DRAIN_IDLE_TIMEOUT for each read
+#: and DRAIN_TIMEOUT in all; then the connection closes.
 DRAIN_LIMIT = 16 * 1024 * 1024
+DRAIN_IDLE_TIMEOUT = 0.5
+DRAIN_TIMEOUT = 5.0
+#: A client that stops sending in the middle of its body for this long gets 400 RequestTimeout.
+BODY_IDLE_TIMEOUT = 30.0
 KEY_FILE = "callback_private_key.pem"
 
 
@@ -61,28 +68,38 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         headers = [(k, v) for k, v in self.headers.items()]
-        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
-        declared = (self.headers.get("Content-Length") or "0").strip()
-        # only ASCII digits: int() would also take "1_0", "+5" or other scripts' digits
-        length = None if chunked else (int(declared) if declared.isascii() and declared.isdigit() else -1)
-        bad_length = length is not None and length < 0
-        body = BodyReader(self.rfile, length=0 if bad_length else length, chunked=chunked)
+        error: OssError | None = None
+        try:
+            framing = framing_of(headers)
+        except WireError as exc:
+            framing, error = Framing(0), oss_error(exc)
+        body = BodyReader(self.rfile, framing, sock=self.connection, idle_timeout=BODY_IDLE_TIMEOUT)
         req = Request(self.command, self.path, headers, body, self.client_address[0], new_request_id(),
                       self.headers.get("Host", ""))
-        if bad_length:
+        if error is not None:
             # unframed: nothing after the headers can be trusted, so answer and close
-            self.close_connection = True
-            error = OssError(400, "InvalidArgument", "The Content-Length header is not a non-negative integer.")
             response = self.server.app.error_response(error, req, None)
         else:
             response = self.server.app.handle(req)
-        if not body.finished:
-            try:
-                if not body.drain(DRAIN_LIMIT):
-                    self.close_connection = True
-            except Exception:
-                self.close_connection = True
+        # A broken body (short, malformed, stalled) leaves the stream unframed: answer and close,
+        # never drain it. A body the operation did not read is not waited for either (a GET that
+        # declares a Content-Length and sends nothing would hang): answer first, then close.
+        unread = error is None and not body.broken and not body.finished
+        if error is not None or body.broken or unread:
+            self.close_connection = True
         self._send(req, response)
+        if unread:
+            self._discard(body)
+        self.connection.settimeout(self.timeout)  # the body reader narrowed it
+
+    def _discard(self, body: BodyReader) -> None:
+        # Read (and drop) what the client is already sending, so that it reads our answer instead
+        # of a reset; a client that announced a body it never sends is waited for briefly only.
+        body.idle_timeout, body.deadline = DRAIN_IDLE_TIMEOUT, time.monotonic() + DRAIN_TIMEOUT
+        try:
+            body.drain(DRAIN_LIMIT)
+        except Exception:  # noqa: BLE001 - the connection closes either way
+            logger.debug("discarding an unread body failed", exc_info=True)
 
     def _send(self, req: Request, response: Response) -> None:
         self.send_response(response.status)
@@ -109,17 +126,10 @@ class _Handler(BaseHTTPRequestHandler):
                 close()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a client holding a keep-alive connection must not block stop()
-    allow_reuse_address = True
-    request_queue_size = 1024  # the stdlib's 5 drops a classroom's burst of uploads
-
+class _Server(QuietHTTPServer):
     def __init__(self, address: tuple[str, int], app: App) -> None:
         self.app = app
         super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.debug("connection error from %s", client_address, exc_info=True)  # never print
 
 
 def _load_or_create_key(state: Path) -> rsa.RSAPrivateKey:

@@ -13,17 +13,28 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote
 
+from .._wire import (
+    PING_SUFFIX,
+    REPLY_CAP,
+    BodyReader,
+    BodyTooLarge,
+    QuietHTTPServer,
+    WireError,
+    framing_of,
+    split_target,
+)
 from ..errors import ReceiverError
 from ..redact import DEFAULT_SECRET_PARAMS, redact, redact_trace, secrets_in_query
 from ..verification import CapturedRequest, KeyResolver, ResolvedKey, Trace, verify_request
 from .record import REPLY_PREVIEW, CallbackRecord
 from .reply import Reply, ReplySettings, build_reply
 
-DEFAULT_MAX_BODY = 1024 * 1024
-PING_SUFFIX = "/_osscb_ping"
+DEFAULT_MAX_BODY = REPLY_CAP  # OSS's callback bodies are far smaller; a megabyte is plenty
+#: Seconds a client has to send its whole body; then 408 (OSS itself gives a callback 5 s in all).
+BODY_TIMEOUT = 3.0
 _DRAIN_LIMIT = 8 * 1024 * 1024  # read (and drop) an oversized body up to this, so the client sees our 413
 _DRAIN_TIMEOUT = 0.5
 
@@ -42,6 +53,7 @@ class EngineConfig:
     secret_params: tuple[str, ...] = DEFAULT_SECRET_PARAMS
     secrets: tuple[str, ...] = ()
     forwarded_prefix: bool = True
+    body_timeout: float = BODY_TIMEOUT
     instance: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -71,13 +83,8 @@ Sink = Callable[[CallbackRecord], None]
 ErrorSink = Callable[[str], None]
 
 
-class CallbackServer(ThreadingHTTPServer):
+class CallbackServer(QuietHTTPServer):
     """A threading HTTP server that verifies OSS callbacks; one thread per connection."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    # A burst of callbacks must not overflow the listen backlog (the stdlib default is 5).
-    request_queue_size = 1024
 
     def __init__(self, config: EngineConfig, sink: Sink, on_error: ErrorSink) -> None:
         self.config = config
@@ -134,8 +141,8 @@ class CallbackServer(ThreadingHTTPServer):
         with self._reply_lock:
             return found | self._secrets
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        # The stdlib prints the traceback to stderr, which lands in whatever cell runs next.
+    def report_error(self, client_address: object) -> None:
+        # Kept for the notebook (raised on the next call), never printed.
         self.on_error(f"error while serving {client_address}:\n{traceback.format_exc()}")
 
 
@@ -165,24 +172,30 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_POST
 
     # -- reading -------------------------------------------------------------------------------
-    def _read_body(self) -> tuple[bytes, int, str]:
-        """``(raw body, 0, "")``, or ``(b"", status, reason)`` when it is refused."""
+    def _read_body(self, headers: list[tuple[str, str]]) -> tuple[bytes, int, str]:
+        """``(raw body, 0, "")``, or ``(b"", status, reason)`` when it is refused. A body that is
+        short, malformed or stalled is refused (400 or 408), never taken as complete."""
         cap = self.server.config.max_body
-        length = self.headers.get("Content-Length")
-        if length is not None:
-            declared = length.strip()
-            # only ASCII digits: int() would also take "1_0", "+5" or other scripts' digits
-            n = int(declared) if declared.isascii() and declared.isdigit() else -1
-            if n < 0:
-                self.close_connection = True
-                return b"", 400, f"unusable Content-Length {length!r}"
-            if n > cap:
-                self._drain(n)
-                return b"", 413, f"body of {n} bytes is over the {cap}-byte cap"
-            return self.rfile.read(n), 0, ""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked(cap)
-        return b"", 0, ""
+        try:
+            framing = framing_of(headers)
+        except WireError as exc:
+            self.close_connection = True
+            return b"", exc.status, exc.message
+        if framing.length is not None and framing.length > cap:
+            self._drain(framing.length)
+            return b"", 413, f"body of {framing.length} bytes is over the {cap}-byte cap"
+        # One deadline for the whole body: OSS gives a callback 5 s in all, so a client still
+        # sending after BODY_TIMEOUT is not worth a thread.
+        body = BodyReader(self.rfile, framing, sock=self.connection,
+                          deadline=time.monotonic() + self.server.config.body_timeout)
+        try:
+            return body.read_all(cap), 0, ""
+        except WireError as exc:
+            self.close_connection = True
+            reason = f"chunked body over the {cap}-byte cap" if isinstance(exc, BodyTooLarge) else exc.message
+            return b"", exc.status, reason
+        finally:
+            self.connection.settimeout(self.timeout)  # the reply is not bound by the body's deadline
 
     def _drain(self, n: int) -> None:
         # Read what the client is already sending so it sees our 413 rather than a reset, but
@@ -198,25 +211,6 @@ class _Handler(BaseHTTPRequestHandler):
                 left -= len(chunk)
         except OSError:  # includes the timeout
             pass
-
-    def _read_chunked(self, cap: int) -> tuple[bytes, int, str]:
-        data = b""
-        while True:
-            size_line = self.rfile.readline(1024)
-            try:
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-            except ValueError:
-                self.close_connection = True
-                return b"", 400, "bad chunked encoding"
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass
-                return data, 0, ""
-            if len(data) + size > cap:
-                self.close_connection = True
-                return b"", 413, f"chunked body over the {cap}-byte cap"
-            data += self.rfile.read(size)
-            self.rfile.readline(1024)
 
     # -- answering -----------------------------------------------------------------------------
     @staticmethod
@@ -257,17 +251,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         start = time.perf_counter()
         received = time.time()
-        path = self.path.partition("?")[0]
+        path, query = split_target(self.path)
         if self.command == "GET" and (path == self.server.config.alive_path or path.endswith(PING_SUFFIX)):
             self._write(Reply(200, "text/plain", f"osscb-receiver {self.server.config.instance}".encode()))
             return
         headers = list(self.headers.items())
-        secrets = self.server.secrets_for(self.path.partition("?")[2], headers)
+        secrets = self.server.secrets_for(query, headers)
         body, note = b"", ""
         trace: Trace | None = None
         error = ""
         try:
-            body, refused, note = self._read_body()
+            # Only a POST is verified: any other method's body is not waited for (501 at once).
+            body, refused, note = self._read_body(headers) if self.command == "POST" else (b"", 0, "")
             if refused:
                 reply = Reply(refused, "application/json", json.dumps({"Status": "rejected", "reason": note}).encode())
                 settings = ReplySettings()
@@ -300,6 +295,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.on_error(f"recording a request failed:\n{traceback.format_exc()}")
         try:
             self._write(reply)
+            if self.command != "POST" and self._declares_body(headers):
+                self._drain(_DRAIN_LIMIT)  # so the client reads our answer, not a reset
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up first (as OSS does after 5 s): normal when teaching timeouts, not an error.
             self.close_connection = True
+
+    @staticmethod
+    def _declares_body(headers: list[tuple[str, str]]) -> bool:
+        try:
+            return not framing_of(headers).empty
+        except WireError:
+            return True

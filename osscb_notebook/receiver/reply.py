@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import ReplySettingsError
+from .._wire import REPLY_CAP
 from ..verification import Trace
 
 #: OSS accepts at most 1 MB of callback response body (spec §1.7); ``oversize`` goes one byte past it.
-OSS_MAX_REPLY_BODY = 1024 * 1024
+OSS_MAX_REPLY_BODY = REPLY_CAP
 BOM = b"\xef\xbb\xbf"
 OK_BODY = b'{"Status":"OK"}'
 #: The longest reply delay: OSS stops waiting after 5 s, so anything longer only parks a handler.

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable
 
 import httpx
 
+from .._wire import PING_SUFFIX
 from ..errors import TunnelError, TunnelUnavailableError
-from ..receiver.engine import PING_SUFFIX
 from .base import Tunnel
 
 

@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import alibabacloud_oss_v2 as ossv2
 import oss2
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make the helpers importable
-
-from emulator_helpers import REGION, CallbackServer, _make_handler, v2_client  # noqa: E402
-
-from osscb_notebook.emulator import Emulator  # noqa: E402
+from osscb_notebook.emulator import Emulator
+from tests.emulator.emulator_helpers import REGION, CallbackServer, _make_handler, v2_client
+from tests.support import LoopbackServer
 
 
 @pytest.fixture(scope="session")
 def callback_server() -> Iterator[CallbackServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    server.daemon_threads = True
-    cb = CallbackServer(server)
-    server.RequestHandlerClass = _make_handler(cb)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield cb
-    cb.release.set()
-    server.shutdown()
-    server.server_close()
+    cb = CallbackServer()
+    with LoopbackServer(_make_handler(cb)) as server:
+        cb.port = server.port
+        yield cb
+        cb.release.set()
 
 
 @pytest.fixture(scope="session")

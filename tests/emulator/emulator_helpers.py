@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,6 +18,7 @@ import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from osscb_notebook._wire import split_target
 from osscb_notebook.emulator import Emulator
 
 REGION = "cn-hangzhou"
@@ -52,18 +53,18 @@ class CallbackServer:
     """Answers by path: /ok (verify, then 200 JSON), /status/N, /redirect, /notjson, /bom,
     /nolength, /big, /xml, /slow (7 s), /empty."""
 
-    server: ThreadingHTTPServer
+    port: int = 0
     captured: list[Captured] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     release: threading.Event = field(default_factory=threading.Event)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def netloc(self) -> str:
-        return f"127.0.0.1:{self.server.server_address[1]}"
+        return f"127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -109,7 +110,7 @@ def _make_handler(cb: CallbackServer) -> type[BaseHTTPRequestHandler]:
                 cap.verified = False
             with cb.lock:
                 cb.captured.append(cap)
-            path = self.path.partition("?")[0]
+            path, _ = split_target(self.path)
             if path.startswith("/ok") or path.startswith("/%E4"):
                 if cap.verified:
                     self._reply(200, json.dumps({"Status": "OK", "echo": body.decode("utf-8", "replace")}).encode())

@@ -16,7 +16,8 @@ import pytest
 from alibabacloud_oss_v2.credentials import Credentials
 from alibabacloud_oss_v2.signer import SignerV4
 from alibabacloud_oss_v2.types import HttpRequest, SigningContext
-from emulator_helpers import REGION, unique, v2_client
+
+from tests.emulator.emulator_helpers import REGION, unique, v2_client
 
 
 def _error(body: bytes) -> dict[str, str]:
@@ -140,7 +141,8 @@ def test_expired_presigned_v4(emulator):
 
 def test_v2_sdk_presign_put_with_callback_header(emulator, callback_server):
     import alibabacloud_oss_v2 as ossv2
-    from emulator_helpers import b64json
+
+    from tests.emulator.emulator_helpers import b64json
 
     client = v2_client(emulator)
     key = unique("v2presign")

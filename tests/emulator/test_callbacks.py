@@ -11,11 +11,11 @@ import xml.etree.ElementTree as ET
 import httpx
 import oss2
 import pytest
-from emulator_helpers import CallbackServer, b64json, unique
 
 from osscb_notebook.emulator import PUBLIC_KEY_PATH, Emulator, Record
 from osscb_notebook.params import messages as m
 from osscb_notebook.verification import KeyResolver, parse_raw_request, verify_request
+from tests.emulator.emulator_helpers import CallbackServer, b64json, unique
 
 
 def _error(body: bytes) -> dict[str, str]:

@@ -13,9 +13,9 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 from alibabacloud_oss_v2.signer import SignerV4
-from emulator_helpers import REGION, b64json, unique
 
 from osscb_notebook.params import messages as m
+from tests.emulator.emulator_helpers import REGION, b64json, unique
 
 
 def _iso(delta: float) -> str:

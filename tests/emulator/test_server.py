@@ -10,7 +10,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 import oss2
 import pytest
-from emulator_helpers import b64json, unique
+
+from tests.emulator.emulator_helpers import b64json, unique
 
 
 def test_virtual_host_addressing_by_host_header(emulator, bucket):

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import httpx
 import oss2
 import pytest
-from emulator_helpers import unique
 
 from osscb_notebook.emulator import Emulator
+from tests.emulator.emulator_helpers import unique
 
 
 def _bucket(emu: Emulator, name: str = "demo") -> oss2.Bucket:

@@ -8,9 +8,9 @@ import subprocess
 
 import httpx
 import pytest
-from receiver_helpers import send
 
 from osscb_notebook.receiver import load_log
+from tests.support import send
 
 
 def test_history_is_bounded_but_the_log_keeps_everything(make_receiver, signer, tmp_path):

@@ -8,7 +8,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from receiver_helpers import post_raw
+
+from tests.support import post_raw
 
 jupyter_client = pytest.importorskip("jupyter_client")
 

@@ -9,10 +9,10 @@ import threading
 
 import httpx
 import pytest
-from receiver_helpers import free_port, send
 
 from osscb_notebook.errors import ReceiverError
 from osscb_notebook.receiver import running_receivers, start_receiver, stop_receiver
+from tests.support import free_port, send
 
 
 @pytest.mark.parametrize("mode", ["thread", "process"])

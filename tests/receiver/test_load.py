@@ -11,7 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from receiver_helpers import post_raw, send
+
+from tests.support import post_raw, send
 
 OSS_DEADLINE = 5.0  # OSS waits 5 s for the callback answer, fixed (spec §1.1)
 

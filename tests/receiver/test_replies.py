@@ -7,9 +7,9 @@ import time
 
 import httpx
 import pytest
-from receiver_helpers import send
 
 from osscb_notebook.receiver import OSS_MAX_REPLY_BODY, ReplySettings
+from tests.support import send
 
 
 def raw_response(url: str, req) -> bytes:  # noqa: ANN001

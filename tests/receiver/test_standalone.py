@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
-from receiver_helpers import Signer, send
 
 from osscb_notebook.errors import ReceiverError
 from osscb_notebook.receiver import export_production_receiver
+from tests.support import Signer, send
 
 
 def _start(args: list[str]) -> tuple[subprocess.Popen[str], str]:

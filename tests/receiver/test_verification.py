@@ -8,7 +8,8 @@ import json
 
 import httpx
 import pytest
-from receiver_helpers import Signer, post_raw, send
+
+from tests.support import Signer, post_raw, send
 
 MODES = ["thread", "process"]
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import oss2
 import pytest
-from reliability_helpers import SocketServer, closed_port, read_request
 
 from osscb_notebook.emulator import Emulator
 from osscb_notebook.receiver import ReplySettings
 from osscb_notebook.upload import UploadTarget, upload
+from tests.support import SocketServer, closed_port, read_request
 
 OSS_CALLBACK_BUDGET = 5.0  # fixed by OSS (spec §1.1); the only timing the suite asserts
 

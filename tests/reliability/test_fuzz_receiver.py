@@ -8,7 +8,8 @@ import base64
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_helpers import CountingServer, raw_http
+
+from tests.support import CountingServer, raw_http
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

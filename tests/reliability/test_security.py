@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import oss2
 import pytest
-from reliability_helpers import DEFAULT_SECRET, CountingServer, Signer, raw_http
 
 from osscb_notebook.callback import generate_private_key
 from osscb_notebook.emulator import Emulator
 from osscb_notebook.receiver import ReplySettings, start_receiver
 from osscb_notebook.upload import UploadTarget, upload
+from tests.support import DEFAULT_SECRET, CountingServer, Signer, raw_http
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP_HEADERS = {"host", "content-length", "connection"}

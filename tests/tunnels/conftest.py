@@ -15,10 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "receiver"))
-
-from receiver_fixtures import key_server, keypair, make_receiver, signer  # noqa: E402, F401
-from receiver_helpers import free_port  # noqa: E402
+from tests.support import free_port
 
 SSHD = "/usr/sbin/sshd"
 

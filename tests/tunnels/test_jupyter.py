@@ -8,10 +8,10 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from receiver_helpers import free_port, send
 
 from osscb_notebook.errors import TunnelError, TunnelUnavailableError
 from osscb_notebook.tunnels import TokenExposureWarning, detect_jupyter, open_tunnel
+from tests.support import free_port, send
 
 # A path with what proxies like to touch: percent-encoded UTF-8, a space, an encoded slash, a plus.
 TRICKY_PATH = "/oss/%E5%9B%9E%E8%B0%83%20cb/a%2Fb+c.php"

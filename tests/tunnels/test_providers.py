@@ -10,10 +10,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from receiver_helpers import free_port, send
 
 from osscb_notebook.errors import TunnelError, TunnelUnavailableError
 from osscb_notebook.tunnels import Tunnel, close_all_tunnels, open_tunnel, open_tunnels
+from tests.support import free_port, send
 
 
 def test_local_tunnel_is_the_loopback_url_and_checks_the_receiver(make_receiver, signer):

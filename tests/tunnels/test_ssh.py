@@ -6,10 +6,10 @@ import subprocess
 
 import httpx
 import pytest
-from receiver_helpers import free_port, send
 
 from osscb_notebook.errors import TunnelUnavailableError
 from osscb_notebook.tunnels import open_tunnel, open_tunnels
+from tests.support import free_port, send
 
 
 def ssh_options(sshd, **extra):  # noqa: ANN001, ANN003, ANN201

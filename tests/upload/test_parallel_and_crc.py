@@ -10,7 +10,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +20,7 @@ import pytest
 from osscb_notebook.emulator import Emulator
 from osscb_notebook.errors import UploadError
 from osscb_notebook.upload import UploadTarget, upload
+from tests.support import LoopbackServer
 
 PART = 100 * 1024  # OSS's (and the emulator's) minimum part size
 PAYLOAD = random.Random(7).randbytes(10 * PART + 12345)  # 11 parts, the last one short
@@ -170,9 +171,8 @@ class FakeOSS:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.server = LoopbackServer(Handler)
+        self.url = self.server.base
 
     def crc_header(self, what: str, body: bytes) -> list[tuple[str, str]]:
         headers = [("ETag", f'"{hashlib.md5(body).hexdigest().upper()}"')]
@@ -185,8 +185,7 @@ class FakeOSS:
         return any(method == "DELETE" and q.get("uploadId") == ["UP1"] for method, q in self.requests)
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.stop()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Loopback servers and raw-HTTP helpers for the reliability suite (real sockets, no mocks)."""
+"""Raw sockets on loopback: send bytes and read one response, a TCP server that misbehaves
+below HTTP, and a request reader for such servers."""
 
 from __future__ import annotations
 
@@ -7,73 +8,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-from osscb_notebook.callback import (
-    CallbackRequest,
-    build_callback_request,
-    generate_private_key,
-    public_key_pem,
-)
-from osscb_notebook.params import parse_callback_url
-
-DEFAULT_SECRET = "osscb-local-secret"  # the emulator's documented local-only secret
-
-
-class CountingServer:
-    """A loopback HTTP server that counts every request; ``routes`` map a path to (status, headers, body)."""
-
-    def __init__(self, routes: dict[str, tuple[int, list[tuple[str, str]], bytes]] | None = None) -> None:
-        self.routes = routes or {}
-        self.hits: list[str] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                owner.hits.append(self.path)
-                status, headers, body = owner.routes.get(self.path, (404, [], b"not found"))
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_POST = do_PUT = do_GET
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.prefix = f"http://127.0.0.1:{self.port}/"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@dataclass
-class Signer:
-    """Signs callbacks as OSS does; ``pem`` is published by a key server at ``key_url``."""
-
-    key_url: str = ""
-    private_key: object = field(default_factory=lambda: generate_private_key(1024))
-
-    @property
-    def pem(self) -> bytes:
-        return public_key_pem(self.private_key)  # type: ignore[arg-type]
-
-    def request(self, url: str, body: bytes = b"bucket=demo&object=a%2Fb.txt&size=5", *,
-                key_url: str | None = None) -> CallbackRequest:
-        return build_callback_request(
-            parse_callback_url(url), body, body_type="application/x-www-form-urlencoded",
-            private_key=self.private_key, public_key_url=key_url or self.key_url,  # type: ignore[arg-type]
-            bucket="demo", request_id="5CF3E7821AB22D0FDB86704D", requester="1000000000000001",
-        )
+from dataclasses import dataclass
 
 
 @dataclass
@@ -181,9 +116,31 @@ def read_request(conn: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+def exchange(port: int, data: bytes, *, shut_write: bool = False, timeout: float = 10.0) -> tuple[RawResponse | None, bool]:
+    """Send ``data`` (then half-close if ``shut_write``) and read until the server closes:
+    ``(response, closed)``. ``closed`` is False if the server kept the connection open past
+    ``timeout`` after answering; ``TimeoutError`` if it neither answered nor closed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(data)
+            if shut_write:
+                sock.shutdown(socket.SHUT_WR)
+        buf, closed = b"", False
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                closed = True
+                break
+            except TimeoutError:
+                if not buf:
+                    raise
+                break
+            if not chunk:
+                closed = True
+                break
+            buf += chunk
+    if not buf:
+        return None, closed
+    head, _, body = buf.partition(b"\r\n\r\n")
+    return RawResponse(int(head.split(b"\r\n", 1)[0].split()[1]), _headers(head), body), closed
