@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..errors import ReplySettingsError
 from .._wire import REPLY_CAP
+from ..errors import ReplySettingsError
 from ..verification import Trace
 
 #: OSS accepts at most 1 MB of callback response body (spec §1.7); ``oversize`` goes one byte past it.
