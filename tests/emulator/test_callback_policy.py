@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import oss2
 import pytest
-from emulator_helpers import CallbackServer, b64json, unique
 
 from osscb_notebook.callback import build_callback_request, generate_private_key
 from osscb_notebook.emulator import Emulator
@@ -15,6 +14,7 @@ from osscb_notebook.emulator._callback_policy import forbidden
 from osscb_notebook.emulator._dispatch import send
 from osscb_notebook.params import messages as m
 from osscb_notebook.params import parse_callback_url
+from tests.emulator.emulator_helpers import CallbackServer, b64json, unique
 
 PRIVATE_HOSTS = ["169.254.169.254", "10.0.0.1", "2852039166", "0251.0376.0251.0376", "0xa9fea9fe", "0xa9.0xfe.0xa9.0xfe",
                  "172.16.0.1", "192.168.1.1", "100.64.0.1", "0.0.0.0", "0", "224.0.0.1", "239.255.255.250"]

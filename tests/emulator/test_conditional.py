@@ -11,7 +11,8 @@ import alibabacloud_oss_v2 as ossv2
 import httpx
 import oss2
 import pytest
-from emulator_helpers import unique
+
+from tests.emulator.emulator_helpers import unique
 
 PAST = "Mon, 01 Jan 2001 00:00:00 GMT"
 FUTURE = "Fri, 01 Jan 2100 00:00:00 GMT"

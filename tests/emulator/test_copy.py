@@ -9,7 +9,8 @@ import os
 import alibabacloud_oss_v2 as ossv2
 import oss2
 import pytest
-from emulator_helpers import unique
+
+from tests.emulator.emulator_helpers import unique
 
 DATA = b"0123456789abcdef" * 4096 + b"tail"  # 64 KiB and a bit
 

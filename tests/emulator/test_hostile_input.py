@@ -15,9 +15,9 @@ import alibabacloud_oss_v2 as ossv2
 import httpx
 import oss2
 import pytest
-from emulator_helpers import b64json, unique, v2_client
 
 from osscb_notebook.emulator import Emulator
+from tests.emulator.emulator_helpers import b64json, unique, v2_client
 
 
 def _multipart(bucket: oss2.Bucket, key: str) -> tuple[str, str]:

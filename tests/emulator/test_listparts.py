@@ -11,9 +11,9 @@ from pathlib import Path
 import alibabacloud_oss_v2 as ossv2
 import oss2
 import pytest
-from emulator_helpers import b64json, unique
 
 from osscb_notebook.upload import UploadTarget, upload
+from tests.emulator.emulator_helpers import b64json, unique
 
 PART = 100 * 1024  # OSS's minimum part size
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from emulator_helpers import unique
 
 from osscb_notebook.emulator import Emulator
+from tests.emulator.emulator_helpers import unique
 
 NODE_DIR = Path(__file__).parent / "node"
 

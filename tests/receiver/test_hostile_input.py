@@ -10,12 +10,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from receiver_helpers import send
 
 from osscb_notebook.callback import generate_private_key, public_key_pem
 from osscb_notebook.errors import KeyFetchError, ReplySettingsError
 from osscb_notebook.receiver import ReplySettings
 from osscb_notebook.verification import KeyResolver
+from tests.support.signer import send
 
 
 @pytest.mark.parametrize("delay", [math.inf, math.nan, 1e12, 61, "5"])
