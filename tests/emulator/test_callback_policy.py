@@ -46,7 +46,7 @@ def test_one_private_url_among_several_refuses_the_upload(bucket: oss2.Bucket, c
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "127.1", "2130706433"])
 def test_the_default_policy_allows_loopback_in_any_notation(bucket: oss2.Bucket, callback_server: CallbackServer,
                                                             host: str) -> None:
-    port = callback_server.server.server_address[1]
+    port = callback_server.port
     n = callback_server.count()
     result = _put(bucket, unique("loop"), {"callbackUrl": f"http://{host}:{port}/ok", "callbackBody": "o=${object}"})
     assert result.status == 200
@@ -86,7 +86,7 @@ def test_an_unknown_policy_is_refused() -> None:
 
 def test_the_callback_connects_to_the_checked_address_not_a_fresh_lookup(callback_server: CallbackServer) -> None:
     # a name that cannot resolve now: only the address checked at validation can be reached
-    target = parse_callback_url(f"http://rebind.invalid:{callback_server.server.server_address[1]}/ok")
+    target = parse_callback_url(f"http://rebind.invalid:{callback_server.port}/ok")
     request = build_callback_request(target, b"o=1", body_type="application/x-www-form-urlencoded",
                                      private_key=generate_private_key(1024), public_key_url="http://127.0.0.1:9/k.pem",
                                      bucket="demo", request_id="R", requester="1")
@@ -94,7 +94,7 @@ def test_the_callback_connects_to_the_checked_address_not_a_fresh_lookup(callbac
     attempt = send(request, target, 5.0, "127.0.0.1")
     assert attempt.status == 400  # the key URL above is not the server's, so it answers "verify not ok"
     (captured,) = callback_server.since(n)
-    assert captured.headers["host"] == f"rebind.invalid:{callback_server.server.server_address[1]}"
+    assert captured.headers["host"] == f"rebind.invalid:{callback_server.port}"
 
 
 # -- item 3: fields that pass parsing but cannot go on the wire ---------------------------------------------
