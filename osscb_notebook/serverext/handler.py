@@ -20,7 +20,7 @@ from ..redact import MASK
 from . import registry
 
 UPSTREAM_TIMEOUT = 4.5  # inside OSS's 5 s for the whole callback
-MAX_REPLY = 3 * 1024 * 1024 + 1  # OSS takes at most 3 MB of callback reply; read a byte more to tell
+MAX_REPLY = 8 * 1024 * 1024  # OSS refuses replies over 1 MB; relay an oversized one so OSS can refuse it
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
                "proxy-connection", "proxy-authenticate", "proxy-authorization"}
 
@@ -34,7 +34,9 @@ def _forward(port: int, method: str, target: str, headers: list[tuple[str, str]]
             conn.putheader(name, value)
         conn.endheaders(body)
         resp = conn.getresponse()
-        data = b"" if method == "HEAD" else resp.read(MAX_REPLY)
+        data = b"" if method == "HEAD" else resp.read(MAX_REPLY + 1)
+        if len(data) > MAX_REPLY:
+            raise ConnectionError("reply too large")
         return resp.status, resp.reason, resp.getheaders(), data
     finally:
         conn.close()
@@ -107,6 +109,12 @@ class CallbackHandler(web.RequestHandler):
                 # Surrounding whitespace is not part of a field value (RFC 9110), and tornado refuses it.
                 with contextlib.suppress(httputil.HTTPInputError):
                     self._headers.add(name, value.strip())
+        if "Content-Length" not in self._headers and self.request.method != "HEAD":
+            # The receiver answered without Content-Length (chunked), which OSS rejects: keep it so.
+            self.write(data)
+            await self.flush()
+            self.finish()
+            return
         self.finish(data)
 
     get = head = post = put = delete = patch = options = _relay  # type: ignore[assignment]
