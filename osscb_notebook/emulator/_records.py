@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..listeners import Listeners
-from ..redact import redact, secrets_in_query
+from ..redact import redact, secrets_in_url
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class Record:
         urls += [a.url for a in self.attempts]
         secrets: set[str] = set()
         for url in urls:
-            secrets |= secrets_in_query(url.partition("?")[2])
+            secrets |= secrets_in_url(url)
         if not secrets:
             return
         if self.callback and isinstance(self.callback.get("callbackUrl"), str):

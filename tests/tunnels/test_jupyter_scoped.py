@@ -245,3 +245,21 @@ def test_the_class_wide_public_address():
     assert "server_url=" in str(info.value) and "OSSCB_PUBLIC_URL" in info.value.hint
     plain = detect_jupyter({"OSSCB_PUBLIC_URL": "https://lab.example.org/base"}, runtime_dir="/nonexistent")
     assert plain.server_url == "https://lab.example.org/base/"
+
+
+def test_the_emulator_masks_the_capability_in_its_records(scoped_server, key_server):
+    from osscb_notebook.emulator import Emulator
+    from osscb_notebook.upload import UploadTarget, upload
+
+    with Emulator() as emu:
+        r = start_receiver(trust_key_urls=[emu.public_key_prefix])
+        try:
+            with open_tunnel("jupyter", r, context=scoped_server.context()) as tunnel:
+                out = upload(UploadTarget.for_emulator(emu), "a.txt", b"hi", operation="PutObject",
+                             callback={"callbackUrl": tunnel.callback_url("cb"), "callbackBody": "object=${object}"})
+                assert out.status == 200 and r.wait_for(1)[-1].verified
+                (record,) = [x for x in emu.records if x.callback]
+                text = json.dumps(record.to_dict())
+                assert tunnel.secrets[0] not in text and "/osscb/callback/***/cb" in text
+        finally:
+            r.stop()
