@@ -80,6 +80,7 @@ DISABLE = "--ServerApp.jpserver_extensions=osscb_notebook.serverext=False"
 class Hub:
     url: str
     token: str
+    hub_api: str  # the hub's own port: admin calls skip the proxy, which students' traffic crosses
     dir: Path
     proc: subprocess.Popen[bytes]
     log: Path
@@ -93,7 +94,7 @@ class Hub:
         return {"Authorization": f"token {self.token}"}
 
     def api(self, method: str, path: str, **kwargs: object) -> httpx.Response:
-        return httpx.request(method, f"{self.url}hub/api/{path}", headers=self._headers(),
+        return httpx.request(method, f"{self.hub_api}{path}", headers=self._headers(),
                              timeout=120, **kwargs)  # type: ignore[arg-type]
 
     def user_url(self, name: str) -> str:
@@ -129,7 +130,12 @@ class Hub:
         with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
             futures = [pool.submit(ask, name) for name in names]
             while len(ready) < len(names) and time.monotonic() - t0 < timeout:
-                for user in self.api("GET", "users").json():
+                try:
+                    resp = self.api("GET", "users")
+                    users = resp.json() if resp.status_code == 200 else []
+                except (httpx.HTTPError, ValueError):
+                    users = []  # a hub busy spawning a class can time out or answer an error page
+                for user in users:
                     server = (user.get("servers") or {}).get("", {})
                     if user["name"] in names and user["name"] not in ready and server.get("ready"):
                         ready[user["name"]] = time.monotonic() - t0
@@ -235,7 +241,7 @@ def start_hub(d: Path, *, per_user: dict[str, dict[str, object]] | None = None,
     with open(log, "wb") as out:
         proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(d / "jupyterhub_config.py")], cwd=d,
                                 stdout=out, stderr=subprocess.STDOUT, env=env)
-    hub = Hub(url, token, d, proc, log)
+    hub = Hub(url, token, f"http://127.0.0.1:{hub_port}/hub/api/", d, proc, log)
     deadline = time.monotonic() + 120
     while True:
         if proc.poll() is not None:
