@@ -10,22 +10,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from hub_harness import DISABLE, Hub, start_hub  # noqa: E402
-
-SCOPED = ("alice", "bob")
-#: carol: the extension disabled, the hub's defaults (token in URL ignored); dave: disabled, and the
-#: hub admin's JUPYTERHUB_ALLOW_TOKEN_IN_URL=1 for him, so the jupyter-server-proxy fallback works.
-PER_USER: dict[str, dict[str, object]] = {
-    "carol": {"args": [DISABLE]},
-    "dave": {"args": [DISABLE], "environment": {"JUPYTERHUB_ALLOW_TOKEN_IN_URL": "1"}},
-}
+from hub_harness import CLASS_PER_USER, CLASS_SCOPED, Hub, start_hub  # noqa: E402
 
 
 @pytest.fixture(scope="package")
 def hub(tmp_path_factory) -> Iterator[Hub]:  # noqa: ANN001
-    h = start_hub(tmp_path_factory.mktemp("hub"), per_user=PER_USER)
+    h = start_hub(tmp_path_factory.mktemp("hub"), per_user=CLASS_PER_USER)
     try:
-        names = [*SCOPED, *PER_USER]
+        names = [*CLASS_SCOPED, *CLASS_PER_USER]
         ready = h.start_servers(names)
         assert set(ready) == set(names), f"servers not ready: {set(names) - set(ready)}; see {h.log}"
         yield h

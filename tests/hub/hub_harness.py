@@ -75,6 +75,15 @@ c.Spawner.pre_spawn_hook = pre_spawn_hook
 ENABLE = "--ServerApp.jpserver_extensions=osscb_notebook.serverext=True"
 DISABLE = "--ServerApp.jpserver_extensions=osscb_notebook.serverext=False"
 
+#: tests/hub's class: alice and bob use the scoped endpoint; carol has the extension disabled on the
+#: hub's defaults (token in URL ignored); dave too, with the admin's JUPYTERHUB_ALLOW_TOKEN_IN_URL=1
+#: for him, so the jupyter-server-proxy fallback works.
+CLASS_SCOPED = ("alice", "bob")
+CLASS_PER_USER: dict[str, dict[str, object]] = {
+    "carol": {"args": [DISABLE]},
+    "dave": {"args": [DISABLE], "environment": {"JUPYTERHUB_ALLOW_TOKEN_IN_URL": "1"}},
+}
+
 
 @dataclass
 class Hub:

@@ -10,7 +10,7 @@ import json
 
 import httpx
 import pytest
-from conftest import SCOPED
+from hub_harness import CLASS_SCOPED as SCOPED
 from hub_harness import Hub
 
 from osscb_notebook.serverext import registry
