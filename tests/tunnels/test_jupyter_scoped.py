@@ -263,3 +263,12 @@ def test_the_emulator_masks_the_capability_in_its_records(scoped_server, key_ser
                 assert tunnel.secrets[0] not in text and "/osscb/callback/***/cb" in text
         finally:
             r.stop()
+
+
+def test_a_receiver_slower_than_oss_allows_gets_a_504_from_the_relay(scoped_server, make_receiver):
+    """The relay gives up inside OSS's 5 s (at 4.5 s) instead of holding the connection."""
+    r = make_receiver()
+    r.set_reply(delay=6)
+    with open_tunnel("jupyter", r, context=scoped_server.context()) as tunnel:
+        resp = httpx.post(tunnel.callback_url("cb"), content=b"x", timeout=30)
+    assert resp.status_code == 504 and "did not answer in time" in resp.text
