@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# An editable install skips data-files: enable the scoped callback endpoint as a wheel install does.
+	install -D -m 644 jupyter-config/jupyter_server_config.d/osscb_notebook.serverext.json $(VENV)/etc/jupyter/jupyter_server_config.d/osscb_notebook.serverext.json
 	touch $(STAMP)
 
 lab: $(STAMP)

@@ -31,6 +31,21 @@ def secrets_in_query(query: str, names: Iterable[str] = DEFAULT_SECRET_PARAMS) -
     return found
 
 
+#: The path segment after this is a capability of the Jupyter server extension (osscb_notebook.serverext).
+CAPABILITY_ROUTE = "/osscb/callback/"
+
+
+def secrets_in_url(url: str, names: Iterable[str] = DEFAULT_SECRET_PARAMS) -> set[str]:
+    """:func:`secrets_in_query` of the URL's query, plus a scoped-endpoint capability in its path."""
+    path, _, query = url.partition("#")[0].partition("?")
+    found = secrets_in_query(query, names)
+    if CAPABILITY_ROUTE in path:
+        capability = path.split(CAPABILITY_ROUTE, 1)[1].split("/", 1)[0]
+        if capability:
+            found |= {capability, unquote(capability)}
+    return found
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
     # Longest first, so a decoded secret that is a substring of the raw one cannot leave a tail.
     for secret in sorted(set(secrets), key=len, reverse=True):
@@ -71,7 +86,7 @@ def callback_secrets(value: str, names: Iterable[str] = DEFAULT_SECRET_PARAMS) -
         return set()
     found: set[str] = set()
     for one in url.split(";"):
-        found |= secrets_in_query(one.partition("?")[2], names)
+        found |= secrets_in_url(one, names)
     return found
 
 

@@ -19,7 +19,7 @@ from ..redact import (
     redact_base64,
     redact_bytes,
     redact_query_base64,
-    secrets_in_query,
+    secrets_in_url,
 )
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class Record:
         urls += [a.url for a in self.attempts]
         secrets: set[str] = set()
         for url in urls:
-            secrets |= secrets_in_query(url.partition("?")[2])
+            secrets |= secrets_in_url(url)
         path, sep, query = self.target.partition("?")
         raw = [v for k, v in self.request_headers if k.lower() == "x-oss-callback"]
         raw += [unquote_plus(v) for k, _, v in (i.partition("=") for i in query.split("&")) if unquote(k) == "callback"]

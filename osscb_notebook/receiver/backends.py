@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
-import os
+import socket
+import subprocess
 import sys
 import threading
 import traceback
-import types
-from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Protocol
 
 from ..errors import ReceiverError
 from .engine import CallbackServer, EngineConfig
 from .record import CallbackRecord
 from .reply import ReplySettings
 
-_SPAWN = mp.get_context("spawn")
-START_TIMEOUT = 60.0  # a cold spawn imports cryptography and httpx; CI machines can be slow
+START_TIMEOUT = 60.0  # a cold start imports cryptography; CI machines can be slow
+_CHILD = str(Path(__file__).with_name("_child.py"))
 
 
 class Backend(Protocol):
@@ -35,19 +36,6 @@ class Backend(Protocol):
     def set_reply(self, settings: ReplySettings | None, path: str | None) -> None: ...
     def add_secret(self, secret: str) -> None: ...
     def stop(self) -> None: ...
-
-
-@contextlib.contextmanager
-def _main_hidden() -> Iterator[None]:
-    """Spawn re-imports the parent's ``__main__`` in the child; an unguarded user script would run
-    again there. The child needs nothing from ``__main__``, so show it a blank one while starting."""
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
 
 
 class ThreadBackend:
@@ -98,115 +86,109 @@ class ThreadBackend:
         self._thread.join(timeout=5)
 
 
-def _child_main(config: EngineConfig, records: Any, conn: Any) -> None:
-    """Entry point of the child process (spawn): serve, stream records, obey the control pipe."""
-    # The kernel forwards file descriptors 1 and 2 into the notebook: a stray traceback from this
-    # process would land in whatever cell runs next, so silence them; errors travel as messages.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+class ChildProcess:
+    """The receiver's child: a ``subprocess.Popen`` with the few ``multiprocessing.Process`` names
+    callers use (``pid``, ``is_alive``, ``join``, ``kill``, ``exitcode``)."""
 
-    def on_error(text: str) -> None:
-        records.put(("error", text))
+    def __init__(self, popen: subprocess.Popen[bytes]):
+        self.popen = popen
+        self.pid = popen.pid
 
-    emitted = [0]
-    emitted_lock = threading.Lock()
+    def is_alive(self) -> bool:
+        return self.popen.poll() is None
 
-    def sink(record: CallbackRecord) -> None:
-        with emitted_lock:
-            records.put(record)
-            emitted[0] += 1
+    @property
+    def exitcode(self) -> int | None:
+        return self.popen.poll()
 
-    try:
-        server = CallbackServer(config, sink, on_error)
-    except ReceiverError as exc:
-        conn.send(("error", exc.message, exc.hint))
-        return
-    except Exception:  # noqa: BLE001
-        conn.send(("error", traceback.format_exc()))
-        return
-    conn.send(("ready", server.port))
+    def join(self, timeout: float | None = None) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout)
 
-    def control() -> None:
-        # EOF means the parent is gone (kernel restarted or killed): stop rather than linger.
-        try:
-            while True:
-                msg = conn.recv()
-                if msg[0] == "reply":
-                    server.set_reply(msg[1], msg[2])
-                    conn.send(("ok",))
-                elif msg[0] == "secret":
-                    server.add_secret(msg[1])
-                    conn.send(("ok",))
-                elif msg[0] == "count":
-                    with emitted_lock:
-                        conn.send(("count", emitted[0]))
-                elif msg[0] == "stop":
-                    break
-        except (EOFError, OSError):
-            pass
-        server.shutdown()
-
-    threading.Thread(target=control, name="osscb-control", daemon=True).start()
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-        records.put(("stopped", None))
-        records.close()
-        records.join_thread()
+    def kill(self) -> None:
         with contextlib.suppress(OSError):
-            conn.send(("stopped",))
+            self.popen.kill()
+
+
+def _start_child(config: EngineConfig) -> tuple[ChildProcess, Connection, Connection]:
+    """Start ``_child.py`` with a control socket and a records socket; send it the config."""
+    control, child_control = socket.socketpair()
+    records, child_records = socket.socketpair()
+    fds = (child_control.fileno(), child_records.fileno())
+    try:
+        popen = subprocess.Popen(
+            [sys.executable, _CHILD, str(fds[0]), str(fds[1])], pass_fds=fds, close_fds=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        for sock in (control, records):
+            sock.close()
+        raise
+    finally:
+        child_control.close()
+        child_records.close()
+    conn = Connection(control.detach())
+    conn.send(config)
+    return ChildProcess(popen), conn, Connection(records.detach(), writable=False)
 
 
 class ProcessBackend:
     """The engine in a child process: keeps answering OSS within 5 s even while a cell holds the
-    GIL in a long C call. Records come back over a queue and are added by a reader thread."""
+    GIL in a long C call. Records come back over a socket and are added by a reader thread."""
 
     mode = "process"
 
     def __init__(self, config: EngineConfig, sink: Callable[[CallbackRecord], None], on_error: Callable[[str], None]):
         self._sink = sink
         self._on_error = on_error
-        self._records = _SPAWN.Queue()
-        self._conn, child_conn = _SPAWN.Pipe()
         self._lock = threading.Lock()
         self._stopped = False
-        self.process = _SPAWN.Process(target=_child_main, args=(config, self._records, child_conn),
-                                      name="osscb-receiver", daemon=True)
-        with _main_hidden():
-            self.process.start()
-        child_conn.close()
+        try:
+            self.process, self._conn, self._records = _start_child(config)
+        except OSError as exc:
+            raise ReceiverError(f"Could not start the receiver process: {exc}.",
+                                hint="Try mode='thread', or check that this Python can start subprocesses.") from None
+        try:
+            msg = self._first_message(config.port or None)
+        except BaseException:
+            self._conn.close()
+            self._records.close()
+            raise
+        self.port = int(msg[1])  # type: ignore[call-overload]
+        self._reader = threading.Thread(target=self._read, name=f"osscb-records-{self.port}", daemon=True)
+        self._reader.start()
+
+    def _first_message(self, port: int | None) -> tuple[object, ...]:
         if not self._conn.poll(START_TIMEOUT):
             self.process.kill()
             self.process.join(5)
-            raise ReceiverError("The receiver process did not start in time.", port=config.port or None,
-                                exitcode=self.process.exitcode, hint="Try mode='thread', or check that this Python can start subprocesses.")
+            raise ReceiverError("The receiver process did not start in time.", port=port,
+                                exitcode=self.process.exitcode,
+                                hint="Try mode='thread', or check that this Python can start subprocesses.")
         try:
             msg = self._conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             self.process.join(5)
             raise ReceiverError(f"The receiver process exited during start (exit code {self.process.exitcode}).",
-                                port=config.port or None, exitcode=self.process.exitcode,
+                                port=port, exitcode=self.process.exitcode,
                                 hint="Try mode='thread' to see the failure in this process.") from None
         if msg[0] != "ready":
             self.process.join(5)
             if len(msg) > 2:  # a ReceiverError in the child: its message and hint as they were
-                raise ReceiverError(msg[1], port=config.port or None, exitcode=self.process.exitcode, hint=msg[2])
-            raise ReceiverError(f"The receiver process failed to start:\n{msg[1]}", port=config.port or None,
-                                exitcode=self.process.exitcode, hint="Try mode='thread' to see the failure in this process.")
-        self.port = int(msg[1])
-        self._reader = threading.Thread(target=self._read, name=f"osscb-records-{self.port}", daemon=True)
-        self._reader.start()
+                raise ReceiverError(msg[1], port=port, exitcode=self.process.exitcode, hint=msg[2])
+            raise ReceiverError(f"The receiver process failed to start:\n{msg[1]}", port=port,
+                                exitcode=self.process.exitcode,
+                                hint="Try mode='thread' to see the failure in this process.")
+        return msg  # type: ignore[no-any-return]
 
     def _read(self) -> None:
         while True:
             try:
-                item = self._records.get()
+                item = self._records.recv()
             except (EOFError, OSError):
                 return
-            if item is None:
-                return
+            except Exception:  # noqa: BLE001 - a record that does not unpickle is kept as an error
+                self._on_error(f"a record from the receiver process was unreadable:\n{traceback.format_exc()}")
+                continue
             if isinstance(item, CallbackRecord):
                 self._sink(item)
             elif item[0] == "error":
@@ -252,14 +234,14 @@ class ProcessBackend:
             return
         self._stopped = True
         with self._lock:
-            with contextlib.suppress(OSError, BrokenPipeError):
+            with contextlib.suppress(OSError):
                 self._conn.send(("stop",))
             self.process.join(10)
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join(5)
-            # The child flushed its records before exiting; None queues behind them, so the
-            # reader adds every record and then ends (also when the child was killed).
-            self._records.put(None)
+            # The child sent its records before exiting, then ("stopped",) or EOF when it was
+            # killed: the reader adds every record and then ends.
             self._reader.join(5)
+            self._records.close()
             self._conn.close()

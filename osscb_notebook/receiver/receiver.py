@@ -83,6 +83,7 @@ class Receiver:
         self._errors_lock = threading.Lock()
         self._reported = 0
         self._stopped = False
+        self._on_stop: list[Callable[[], None]] = []
         backend_cls: type[ThreadBackend] | type[ProcessBackend] = ProcessBackend if mode == "process" else ThreadBackend
         try:
             self._backend: Backend = backend_cls(self.config, self._add, self._keep_error)
@@ -228,10 +229,16 @@ class Receiver:
         return {"url": self.url, "mode": self.mode, "running": self.running, "requests": self._history.total,
                 "kept": len(self._history), "errors": len(self.errors), "log": str(self.log_path or "")}
 
+    def on_stop(self, fn: Callable[[], None]) -> None:
+        """Call ``fn()`` when this receiver stops (a tunnel revokes its scoped address there)."""
+        self._on_stop.append(fn)
+
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        for fn in self._on_stop:
+            fn()  # first: nothing may reach this port once we begin to stop
         try:
             self._backend.stop()
         finally:

@@ -1,10 +1,12 @@
-"""``jupyter``: through the Jupyter server's own proxy (jupyter-server-proxy), for Binder and JupyterHub.
+"""``jupyter``: through the Jupyter server hosting the kernel, for Binder, JupyterHub and JupyterLab.
 
-OSS signs the path it calls. ``/proxy/PORT/...`` strips that prefix before the receiver sees it,
-so we use ``/proxy/absolute/PORT/...``, which forwards the full path (percent-encoding kept) and
-the query unchanged, ``token`` included (checked in tests/tunnels). Every proxied request needs
-the server's token, so it goes in the callbackUrl's query: that token grants full access to the
-server. It is masked in every display, and a :class:`TokenExposureWarning` says so.
+When the osscb server extension (``osscb_notebook.serverext``, enabled on ``pip install``) runs in
+that server, the receiver is registered with it and OSS calls ``{server}osscb/callback/<capability>/``:
+the capability opens this receiver and nothing else, and no Jupyter token travels. Otherwise we
+fall back to jupyter-server-proxy's ``/proxy/absolute/PORT/``, which forwards the full path
+(percent-encoding kept) and the query unchanged, ``token`` included (checked in tests/tunnels). Every
+proxied request needs the server's token, so it goes in the callbackUrl's query: that token grants
+full access to the server. It is masked in every display, and a :class:`TokenExposureWarning` says so.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ import logging
 import warnings
 from typing import Literal
 
+import httpx
+
 from ..errors import TunnelError, TunnelUnavailableError
+from ..receiver.engine import DEFAULT_MAX_BODY, PING_SUFFIX
+from ..serverext import ROUTE, registry
 from .base import Tunnel
 from .jupyter_env import JupyterContext, detect_jupyter, require_server
 from .probe import ping_or_close
@@ -27,9 +33,27 @@ TOKEN_WARNING = (
     "restart the server (new token) when done."
 )
 
+HUB_TOKEN_IN_URL_FIXES = (
+    "Either a hub admin sets JUPYTERHUB_ALLOW_TOKEN_IN_URL=1 in the hub's environment "
+    "(or c.Spawner.environment), or you add c.HubOAuth.allow_token_in_url = True to "
+    "~/.jupyter/jupyter_server_config.py and restart your server (File > Hub Control Panel > "
+    "Stop My Server, then start it). Better: install osscb-notebook in the server's environment "
+    "(the image), so its scoped endpoint is used and no token travels."
+)
+
 
 class TokenExposureWarning(UserWarning):
     """A Jupyter token is about to travel inside a callback URL."""
+
+
+def _base(ctx: JupyterContext) -> str:
+    return ctx.server_url if ctx.server_url.endswith("/") else ctx.server_url + "/"
+
+
+def _receiver_on(port: int):  # type: ignore[no-untyped-def]
+    from ..receiver.receiver import running_receivers
+
+    return next((r for r in running_receivers() if r.port == port and r.running), None)
 
 
 def open_jupyter(
@@ -41,36 +65,92 @@ def open_jupyter(
     check: bool = True,
     timeout: float = 5.0,
     context: JupyterContext | None = None,
+    scoped: bool | None = None,
 ) -> Tunnel:
-    """Expose ``port`` at ``{server_url}proxy/absolute/{port}/?token=...``.
+    """Expose ``port`` through the Jupyter server that hosts this kernel.
 
-    ``server_url``/``token`` default to what :func:`detect_jupyter` finds. ``route="prefix"`` uses
-    ``/proxy/PORT/`` instead; the receiver then rebuilds the signed path from X-Forwarded-Prefix.
-    ``check`` pings the receiver through the proxy, so a wrong token or URL fails here, fast.
+    With the osscb server extension active there (``scoped=None``, the default, detects it;
+    ``True`` requires it; ``False`` never uses it): ``{server_url}osscb/callback/<capability>/``.
+    Otherwise ``{server_url}proxy/absolute/{port}/?token=...`` (jupyter-server-proxy); ``route="prefix"``
+    uses ``/proxy/PORT/`` instead, and the receiver rebuilds the signed path from X-Forwarded-Prefix.
+    ``server_url``/``token`` default to what :func:`detect_jupyter` finds. ``check`` pings the
+    receiver through the public URL, so a wrong token or URL fails here, fast.
     """
     ctx = context or detect_jupyter()
     if server_url:
-        ctx = JupyterContext(ctx.kind if ctx.kind != "none" else "server", server_url, ctx.token, "argument")
+        ctx = JupyterContext(ctx.kind if ctx.kind != "none" else "server", server_url, ctx.token, "argument",
+                             ctx.runtime_dir, ctx.server_pid)
     if token is not None:
-        ctx = JupyterContext(ctx.kind, ctx.server_url, token, ctx.source)
+        ctx = JupyterContext(ctx.kind, ctx.server_url, token, ctx.source, ctx.runtime_dir, ctx.server_pid)
     require_server(ctx)
-    base = ctx.server_url if ctx.server_url.endswith("/") else ctx.server_url + "/"
+    info = None
+    if scoped is not False and ctx.runtime_dir:
+        info = registry.find_server(ctx.runtime_dir, ctx.server_pid)
+    if info is not None:
+        return _open_scoped(port, ctx, info, check=check, timeout=timeout)
+    if scoped:
+        raise TunnelUnavailableError(
+            "The osscb server extension is not active in the Jupyter server hosting this kernel "
+            f"(no marker for server pid {ctx.server_pid} in {ctx.runtime_dir or 'the runtime directory'}).",
+            hint="Install osscb-notebook in the server's environment and restart the server "
+                 "(`jupyter server extension list` shows osscb_notebook.serverext), or pass scoped=None "
+                 "to fall back to jupyter-server-proxy with the token.")
+    return _open_proxy(port, ctx, route=route, check=check, timeout=timeout)
+
+
+def _open_scoped(port: int, ctx: JupyterContext, info: registry.ServerInfo, *, check: bool,
+                 timeout: float) -> Tunnel:
+    receiver = _receiver_on(port)
+    max_body = receiver.config.max_body if receiver is not None else DEFAULT_MAX_BODY
+    capability, path = registry.register(info, port, max_body)
+    base = _base(ctx)
+    tunnel = Tunnel("jupyter", f"{base}{ROUTE}/{capability}/", port, secrets=(capability,),
+                    details={"kind": ctx.kind, "route": "scoped"}, _closer=lambda: registry.revoke(path))
+    if receiver is not None:
+        receiver.add_secret(capability)
+        receiver.on_stop(tunnel.close)  # revoked when the receiver stops or a re-run cell replaces it
+    log.info("jupyter tunnel %s", tunnel.display_url)
+    if check:
+        ping_or_close(tunnel, timeout=timeout, what=f"The osscb endpoint at {base}{ROUTE}/***/",
+                      hint=("Is the server URL right (the address in your browser up to and including "
+                            f"/user/<name>/ on a hub)? Detected: {ctx!r}."))
+    return tunnel
+
+
+def _open_proxy(port: int, ctx: JupyterContext, *, route: Literal["absolute", "prefix"], check: bool,
+                timeout: float) -> Tunnel:
+    base = _base(ctx)
     token = ctx.token
     route_path = f"proxy/absolute/{port}/" if route == "absolute" else f"proxy/{port}/"
     public = base + route_path + (f"?token={token}" if token else "")
     tunnel = Tunnel("jupyter", public, port, warning=TOKEN_WARNING if token else "",
                     secrets=(token,) if token else (), details={"kind": ctx.kind, "route": route})
     if token:
-        warnings.warn(TOKEN_WARNING, TokenExposureWarning, stacklevel=2)
+        warnings.warn(TOKEN_WARNING, TokenExposureWarning, stacklevel=3)
     log.info("jupyter tunnel %s", tunnel.display_url)
     if check:
         try:
             ping_or_close(tunnel, timeout=timeout, what=f"The Jupyter proxy at {base}{route_path}", hint=_hint(ctx))
         except TunnelError as exc:
             # The proxy answers 403 (POST) or a 302 to the login page without a valid token.
-            message = str(exc).replace(token, "***") if token else str(exc)
-            raise type(exc)(message) from None
+            message = exc.message.replace(token, "***") if token else exc.message
+            hint = exc.hint.replace(token, "***") if token else exc.hint
+            if token and ctx.kind in ("jupyterhub", "binder") and _header_token_works(base + route_path, token, timeout):
+                message = (f"{message} The same token in an Authorization header reaches your receiver: this "
+                           "JupyterHub ignores ?token= in URLs (JupyterHub 5+ default, allow_token_in_url=False), "
+                           "and OSS can authenticate only through the URL.")
+                hint = HUB_TOKEN_IN_URL_FIXES
+            raise type(exc)(message, hint=hint) from None
     return tunnel
+
+
+def _header_token_works(url: str, token: str, timeout: float) -> bool:
+    try:
+        resp = httpx.get(url.rstrip("/") + PING_SUFFIX, headers={"Authorization": f"token {token}"},
+                         timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError:
+        return False
+    return resp.status_code == 200 and resp.text.startswith("osscb-receiver")
 
 
 def _hint(ctx: JupyterContext) -> str:
@@ -79,4 +159,4 @@ def _hint(ctx: JupyterContext) -> str:
             f"Detected: {ctx!r}.")
 
 
-__all__ = ["TOKEN_WARNING", "TokenExposureWarning", "TunnelUnavailableError", "open_jupyter"]
+__all__ = ["HUB_TOKEN_IN_URL_FIXES", "TOKEN_WARNING", "TokenExposureWarning", "TunnelUnavailableError", "open_jupyter"]
