@@ -36,6 +36,8 @@ STYLE = """<style>
 .osscb .osscb-muted { color: #6e7781; }
 /* the timeline's arrow labels sit on the notebook background: follow the theme's text colour */
 .osscb svg text[fill="#24292f"] { fill: var(--jp-content-font-color1, #24292f); }
+/* the selected history row keeps its light highlight in every theme: dark text on it */
+.osscb tr.osscb-row[style*="#ddf4ff"] td { color: #1f2328; }
 .osscb-field-label { text-align: right; padding-right: 8px; color: var(--jp-widgets-label-color, #000); }
 /* ipywidgets gives every tab the same fixed width; let titles such as "Presigned URL" fit */
 .osscb-builder .lm-TabBar-tab, .osscb-receiver-panel .lm-TabBar-tab { min-width: 0 !important; max-width: none !important;
