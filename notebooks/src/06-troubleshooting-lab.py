@@ -513,7 +513,8 @@ print("after the fix:", upload(target, "lab/checked.txt", b"data\n", callback=Ca
 #
 # ## Clean up
 
+# The panel's receiver keeps running for more experiments; `%unload_ext osscb_notebook` (or the kernel) stops it.
+
 # %%
 receiver.stop()
 emulator.cleanup()
-%unload_ext osscb_notebook
