@@ -76,12 +76,6 @@ x:uid: 42
 %osscb_ui stepper
 
 # %% [markdown]
-# `%osscb_history` lists what the receiver got, with each reply's time against the 5 s budget:
-
-# %%
-%osscb_history
-
-# %% [markdown]
 # ## The same in plain Python
 #
 # The magics and widgets are thin layers over a small library. These cells do what the ones above did, for readers
