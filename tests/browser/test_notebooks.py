@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from .conftest import REPO, screenshot
-from .helpers import open_notebook, wait_idle
+from .helpers import wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,16 @@ ALL_RAN = f"""() => {{
 }}"""
 
 
+def open_teaching_notebook(page: Any, lab: Any, path: str) -> None:
+    """helpers.open_notebook with room for a slow kernel start: on a loaded 2-core machine a kernel
+    can take longer than Playwright's 30 s default to report idle."""
+    lab.start_kernel(path)
+    page.goto(lab.url(f"/lab/tree/{path}") + "&reset")
+    page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=120_000)
+    page.locator(".jp-NotebookPanel .jp-KernelName", has_text="Python 3").first.wait_for(state="visible", timeout=120_000)
+    wait_idle(page, timeout=120_000)
+
+
 def run_all_answering_prompts(page: Any, timeout_s: float = 120) -> None:
     """Run > Run All Cells; an input() or getpass() prompt gets an empty answer (Enter)."""
     page.get_by_role("menuitem", name="Run", exact=True).click()
@@ -47,7 +57,7 @@ def run_all_answering_prompts(page: Any, timeout_s: float = 120) -> None:
         page.wait_for_timeout(250)
     else:
         raise AssertionError(f"not every cell ran within {timeout_s} s")
-    wait_idle(page)
+    wait_idle(page, timeout=120_000)
 
 
 def set_theme(page: Any, name: str) -> None:
@@ -102,7 +112,7 @@ def _receiver_panel_reply_500_gives_203(page: Any) -> None:
 @pytest.mark.parametrize("name", NOTEBOOKS, ids=[n[:2] for n in NOTEBOOKS])
 def test_teaching_notebook_runs_in_jupyterlab(lab, page, name: str) -> None:  # type: ignore[no-untyped-def]
     try:
-        open_notebook(page, lab, f"teaching/{name}")
+        open_teaching_notebook(page, lab, f"teaching/{name}")
         run_all_answering_prompts(page)
 
         errors = page.locator(f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
