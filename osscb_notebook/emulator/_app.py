@@ -9,20 +9,20 @@ from __future__ import annotations
 import errno
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from . import _ops
 from ._auth import Credentials, authenticate
-from ._config import HEALTH_PATH, PUBLIC_KEY_PATH, EmulatorConfig, valid_bucket_name
-from ._errors import OssError, no_such_bucket, not_implemented
+from ._call import Call
+from ._config import HEALTH_PATH, PUBLIC_KEY_PATH, EmulatorConfig
+from ._errors import OssError, no_such_bucket
 from ._http import Request, Response
 from ._multipart import Multipart
 from ._records import Record, RecordLog
-from ._routing import Route, route
+from ._routing import route
 from ._storage import Storage
+from ._table import resolve
 from ._xml import error_xml
 
 logger = logging.getLogger(__name__)
@@ -30,54 +30,6 @@ logger = logging.getLogger(__name__)
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 UPLOAD_OPERATIONS = ("PutObject", "PostObject", "CompleteMultipartUpload")
-
-
-@dataclass
-class Call:
-    """One request in flight: what was asked, where it goes, and its record if it is an upload."""
-
-    req: Request
-    route: Route
-    operation: str
-    host_id: str
-    record: Record | None = None
-    auth: str = ""
-
-
-#: Query parameters that carry a signature, not an operation.
-AUTH_PARAMS = frozenset({"OSSAccessKeyId", "Expires", "Signature", "security-token"})
-OBJECT_SUBRESOURCES_NOT_DONE = ("acl", "tagging", "symlink", "append", "restore")
-
-
-def operation_of(method: str, r: Route) -> str:
-    """OSS's operation name for a request, or an error for what the emulator does not do."""
-    params = {k for k, _ in r.query if k not in AUTH_PARAMS and not k.startswith("x-oss-")}
-    if r.bucket is None:
-        if method == "GET":
-            return "ListBuckets"
-        raise not_implemented(f"{method} /")
-    if not valid_bucket_name(r.bucket):
-        raise OssError(400, "InvalidBucketName", "The specified bucket is not valid.", extra=[("BucketName", r.bucket)])
-    if r.key is None:
-        listing = {"prefix", "marker", "delimiter", "max-keys", "encoding-type", "list-type", "continuation-token",
-                   "start-after", "fetch-owner"}
-        if method == "GET" and params <= listing:
-            return "ListObjectsV2" if r.param("list-type") == "2" else "ListObjects"
-        if not params and method in ("PUT", "DELETE", "POST"):
-            return {"PUT": "PutBucket", "DELETE": "DeleteBucket", "POST": "PostObject"}[method]
-        raise not_implemented(f"{method} on a bucket with ?{r.raw_query}")
-    if not any(k in params for k in OBJECT_SUBRESOURCES_NOT_DONE):
-        if method == "PUT":
-            return "UploadPart" if "partNumber" in params and "uploadId" in params else "PutObject"
-        if method == "POST" and "uploads" in params:
-            return "InitiateMultipartUpload"
-        if method == "POST" and "uploadId" in params:
-            return "CompleteMultipartUpload"
-        if method == "DELETE":
-            return "AbortMultipartUpload" if "uploadId" in params else "DeleteObject"
-        if method in ("GET", "HEAD") and "uploadId" not in params:
-            return "GetObject" if method == "GET" else "HeadObject"
-    raise not_implemented(f"{method} on an object with ?{r.raw_query}")
 
 
 class App:
@@ -91,7 +43,7 @@ class App:
         self.private_key = private_key
         self.public_key_pem = public_key_pem
         self.records = records
-        self.credentials = Credentials(config.access_key_id, config.access_key_secret)
+        self.credentials = Credentials(config.access_key_id, config.access_key_secret, config.region)
         self.public_key_url = ""  # set once the port is known
         for bucket in config.buckets:
             self.storage.create_bucket(bucket)
@@ -114,7 +66,8 @@ class App:
         try:
             r = route(req.target, req.host, self.config.virtual_host_domains)
             host_id = f"{r.bucket}.{host}" if r.bucket and not r.virtual_host else host
-            call = Call(req, r, operation_of(req.method, r), host_id)
+            operation, handler = resolve(req.method, r, req.headers)
+            call = Call(req, r, operation, host_id)
             if call.operation in UPLOAD_OPERATIONS:
                 call.record = Record(
                     id=self.records.next_id(), time=time.time(), request_id=req.request_id,
@@ -123,7 +76,7 @@ class App:
                 )
             if call.operation != "PostObject":  # PostObject is signed by its form
                 call.auth = authenticate(req.method, req.headers, r, self.credentials)
-            response = getattr(_ops, call.operation)(self, call)
+            response = handler(self, call)
         except OssError as exc:
             response = self.error_response(exc, req, call)
             if call is not None and call.record is not None:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import quote
 
+from ._config import DEFAULT_REGION
 from ._errors import OssError
 from ._routing import Route
 
@@ -39,13 +40,28 @@ MISMATCH = "The request signature we calculated does not match the signature you
 class Credentials:
     access_key_id: str
     access_key_secret: str
+    region: str = DEFAULT_REGION  # V4 credential scopes must name it
+
+
+def _original(value: str) -> str:
+    """The header value as the client wrote it. http.server decodes header bytes as Latin-1;
+    clients sign the UTF-8 text (e.g. ``x-oss-meta-*: 测试``), so sign over those same bytes.
+    Bytes that are not UTF-8 (a Latin-1 ``é`` sent by http.client) keep the old reading."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
 
 
 def _headers(headers: list[tuple[str, str]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in headers:
-        out.setdefault(name.lower(), value)
+        out.setdefault(name.lower(), _original(value))
     return out
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8")
 
 
 def _hex_bytes(data: bytes) -> str:
@@ -118,7 +134,7 @@ def v1_string_to_sign(method: str, headers: dict[str, str], route: Route, date: 
         resource += "?" + "&".join(f"{k}={v}" if v else k for k, v in sub)
     canon = "".join(f"{k}:{v}\n" for k, v in oss)
     text = "\n".join([method, headers.get("content-md5", ""), headers.get("content-type", ""), date, canon + resource])
-    return text.encode("utf-8")
+    return _utf8(text)
 
 
 def _v1_sign(secret: str, message: bytes) -> str:
@@ -141,7 +157,7 @@ def v2_string_to_sign(method: str, headers: dict[str, str], route: Route, date: 
         resource += "?" + "&".join(f"{k}={v}" if v else k for k, v in params)
     text = (f"{method}\n{headers.get('content-md5', '')}\n{headers.get('content-type', '')}\n{date}\n"
             + "".join(f"{k}:{v}\n" for k, v in canon) + ";".join(sorted(additional)) + "\n" + resource)
-    return text.encode("utf-8")
+    return _utf8(text)
 
 
 def _v2_sign(secret: str, message: bytes) -> str:
@@ -162,7 +178,7 @@ def v4_canonical_request(method: str, headers: dict[str, str], route: Route, add
     )
     canon = "".join(f"{k}:{v}\n" for k, v in signed)
     payload = headers.get("x-oss-content-sha256", "UNSIGNED-PAYLOAD")
-    return f"{method}\n{uri}\n{query}\n{canon}\n{';'.join(additional)}\n{payload}".encode()
+    return _utf8(f"{method}\n{uri}\n{query}\n{canon}\n{';'.join(additional)}\n{payload}")
 
 
 def v4_signing_key(secret: str, day: str, region: str, product: str = "oss") -> bytes:
@@ -314,6 +330,17 @@ def _check_v4(method: str, headers: dict[str, str], route: Route, creds: Credent
     ak, day, region, product = _parse_credential(credential)
     if ak != creds.access_key_id:
         raise _bad_key(ak)
+    presigned = "x-oss-signature" in skip
+    if region != creds.region:  # OSS checks the scope before the signature; empty is wrong too
+        why = ("The signing region in credential is invalid." if presigned
+               else "Invalid signing region in Authorization header.")
+        raise OssError(400, "InvalidArgument", why,
+                       extra=[("ArgumentName", "x-oss-credential" if presigned else "Authorization"),
+                              ("ArgumentValue", credential), ("ExpectedRegion", creds.region)])
+    if product != "oss":
+        raise OssError(400, "InvalidArgument", "Invalid signing product in Authorization header.",
+                       extra=[("ArgumentName", "x-oss-credential" if presigned else "Authorization"),
+                              ("ArgumentValue", credential)], ec="0002-00000227")
     if timestamp[:8] != day:
         raise OssError(400, "InvalidArgument", "The date in x-oss-date does not match the credential scope.")
     scope = f"{day}/{region}/{product}/aliyun_v4_request"

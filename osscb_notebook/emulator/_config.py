@@ -15,6 +15,8 @@ CALLBACK_TIMEOUT = 5.0
 #: Where the emulator serves its callback public key (an invalid bucket name, so no clash).
 PUBLIC_KEY_PATH = "/_osscb/callback_pub_key.pem"
 HEALTH_PATH = "/_osscb/health"
+#: The region V4 signatures must be scoped to unless the emulator is given another one.
+DEFAULT_REGION = "cn-hangzhou"
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
@@ -31,7 +33,8 @@ class EmulatorConfig:
     ``callback_timeout`` exists for the emulator's own tests; OSS's is 5 s and not configurable.
     ``public_endpoint`` overrides the base URL written into ``x-oss-pub-key-url`` (useful when the
     receiver reaches the emulator through a proxy). ``virtual_host_domains`` are the domains under
-    which ``<bucket>.<domain>`` Host headers select a bucket (virtual-host addressing).
+    which ``<bucket>.<domain>`` Host headers select a bucket (virtual-host addressing). ``region``
+    is the emulator's region: a V4 signature scoped to any other region is refused, as OSS does.
     """
 
     data_dir: Path | str | None = None
@@ -46,10 +49,13 @@ class EmulatorConfig:
     owner_id: str = DEFAULT_OWNER_ID
     public_endpoint: str | None = None
     virtual_host_domains: tuple[str, ...] = ("localhost",)
+    region: str = DEFAULT_REGION
 
     def __post_init__(self) -> None:
         for name in self.buckets:
             if not valid_bucket_name(name):
                 raise ValueError(f"invalid bucket name {name!r}: use 3-63 of a-z, 0-9 and '-'")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.region):
+            raise ValueError(f"invalid region {self.region!r}: use an OSS region id such as {DEFAULT_REGION!r}")
         if isinstance(self.buckets, list):  # pragma: no cover - convenience
             object.__setattr__(self, "buckets", tuple(self.buckets))

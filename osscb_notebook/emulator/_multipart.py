@@ -37,6 +37,7 @@ class Part:
     etag: str  # uppercase hex, unquoted
     size: int
     crc64: int
+    last_modified: float = 0.0  # parts stored before this field existed read as the epoch
 
 
 class Multipart:
@@ -73,7 +74,7 @@ class Multipart:
         # No fsync for a part: it only feeds CompleteMultipartUpload, which writes the object anew
         # and syncs that. Syncing every part cost a fifth of multipart throughput.
         d = temp.digests
-        part = Part(number, d.etag, d.size, d.crc64)
+        part = Part(number, d.etag, d.size, d.crc64, time.time())
         path = self._dir(upload.upload_id)
         tmp = path / f"{number}.json.tmp-{secrets.token_hex(4)}"
         replaced = False
@@ -104,6 +105,18 @@ class Multipart:
             part = Part(**json.loads(path.read_text(encoding="utf-8")))
             out[part.number] = part
         return out
+
+    def uploads(self, bucket: str) -> list[Upload]:
+        """The bucket's uploads in progress, in OSS's order: by key (UTF-8 bytes), then by start time."""
+        found = []
+        for path in self.root.glob("*/upload.json"):
+            try:
+                upload = Upload(**json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError):
+                continue  # being created or removed right now
+            if upload.bucket == bucket:
+                found.append(upload)
+        return sorted(found, key=lambda u: (u.key.encode("utf-8"), u.initiated, u.upload_id))
 
     def check(self, upload: Upload, wanted: list[tuple[int, str]]) -> list[Part]:
         """The parts to join, checked as OSS checks them (existence, ETag, order, minimum size)."""

@@ -1,83 +1,46 @@
-"""The OSS operations, one function each, named as OSS names them."""
+"""The service, bucket, listing, object and PostObject operations, one function each, named as
+OSS names them. Multipart is in ``_multipart_ops``, CopyObject in ``_copy``; ``_table`` maps
+requests to all of them."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import mimetypes
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from email.utils import formatdate
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote
-from xml.etree import ElementTree
 
-from . import _policy
+from . import _conditions, _policy
+from ._common import (
+    MAX_XML_BODY,
+    STORED_HEADERS,
+    bucket_and_key,
+    check_overwrite,
+    content_type,
+    encode,
+    iso,
+    max_int_param,
+    note_callback,
+    receive,
+    stored_headers,
+)
 from ._errors import OssError, no_such_bucket, no_such_key
 from ._formdata import FormReader, boundary_of
-from ._http import Request, Response
-from ._multipart import MAX_PART_NUMBER
+from ._http import Response
 from ._routing import check_key
-from ._storage import ObjectMeta, TempFile
+from ._storage import ObjectMeta
 from ._uploads import finish, read_callback
-from ._xml import document, element
+from ._xml import document, element, parse_xml_body
 
 if TYPE_CHECKING:
-    from ._app import App, Call
+    from ._app import App
+    from ._call import Call
 
-#: Request headers stored with an object and returned by GetObject/HeadObject.
-STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
-MAX_XML_BODY = 4 * 1024 * 1024
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _stored_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in headers:
-        low = name.lower()
-        if low in STORED_HEADERS or low.startswith("x-oss-meta-"):
-            out.setdefault(low, value)
-    return out
-
-
-def _bucket_and_key(app: App, call: Call) -> tuple[str, str]:
-    bucket, key = call.route.bucket, call.route.key
-    assert bucket is not None and key is not None
-    app.require_bucket(bucket)
-    check_key(key)
-    return bucket, key
-
-
-def _receive(app: App, req: Request) -> TempFile:
-    """Stream the body to a temp file, checking ``Content-MD5`` when the client sent one."""
-    temp = app.storage.new_temp()
-    try:
-        for chunk in req.body.chunks():
-            temp.write(chunk)
-        md5 = req.header("content-md5")
-        if md5 is not None and md5.strip() != temp.digests.content_md5:
-            raise OssError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
-    except BaseException:
-        temp.discard()
-        raise
-    return temp
-
-
-def _check_overwrite(app: App, bucket: str, key: str, forbid: str | None) -> None:
-    """``x-oss-forbid-overwrite: true`` refuses to replace an existing object (409)."""
-    if (forbid or "").strip().lower() == "true" and app.storage.get(bucket, key) is not None:
-        raise OssError(409, "FileAlreadyExists", "The object you specified already exists and can not be overwritten.")
-
-
-def _content_type(req: Request, key: str) -> str:
-    return req.header("content-type") or mimetypes.guess_type(key)[0] or "application/octet-stream"
-
-
-def _encode(value: str, encoded: bool) -> str:
-    return quote(value, safe="/") if encoded else value
+#: DeleteMultipleObjects takes at most this many keys (OSS's limit).
+MAX_DELETE_KEYS = 1000
 
 
 # ------------------------------------------------------------------ service and buckets
@@ -86,9 +49,9 @@ def _encode(value: str, encoded: bool) -> str:
 def ListBuckets(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operation names
     owner = f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
     buckets = "".join(
-        "<Bucket>" + element("CreationDate", _iso(app.storage.bucket_created(b))) + element("ExtranetEndpoint", call.req.host)
-        + element("IntranetEndpoint", call.req.host) + element("Location", "oss-local") + element("Name", b)
-        + element("Region", "local") + element("StorageClass", "Standard") + "</Bucket>"
+        "<Bucket>" + element("CreationDate", iso(app.storage.bucket_created(b))) + element("ExtranetEndpoint", call.req.host)
+        + element("IntranetEndpoint", call.req.host) + element("Location", f"oss-{app.config.region}") + element("Name", b)
+        + element("Region", app.config.region) + element("StorageClass", "Standard") + "</Bucket>"
         for b in app.storage.list_buckets()
     )
     body = document("ListAllMyBucketsResult", [owner, f"<Buckets>{buckets}</Buckets>"])
@@ -147,19 +110,13 @@ def _list(app: App, bucket: str, prefix: str, after: str, delimiter: str, max_ke
 
 
 def _max_keys(call: Call) -> int:
-    raw = call.route.param("max-keys")
-    if raw is None:
-        return 100
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise OssError(400, "InvalidArgument", "Argument max-keys must be an integer between 1 and 1000.",
-                       extra=[("ArgumentName", "max-keys"), ("ArgumentValue", raw)])
-    return int(raw)
+    return max_int_param(call, "max-keys", 100, 1000)
 
 
 def _contents_xml(app: App, metas: list[ObjectMeta], encoded: bool, owner: bool) -> list[str]:
     out = []
     for m in metas:
-        xml = (element("Key", _encode(m.key, encoded)) + element("LastModified", _iso(m.last_modified))
+        xml = (element("Key", encode(m.key, encoded)) + element("LastModified", iso(m.last_modified))
                + element("ETag", m.quoted_etag) + element("Type", m.object_type) + element("Size", m.size)
                + element("StorageClass", "Standard"))
         if owner:
@@ -177,15 +134,15 @@ def ListObjects(app: App, call: Call) -> Response:  # noqa: N802
     encoded = p("encoding-type") == "url"
     max_keys = _max_keys(call)
     contents, prefixes, truncated, next_marker = _list(app, bucket, prefix, marker, delimiter, max_keys)
-    parts = [element("Name", bucket), element("Prefix", _encode(prefix, encoded)),
-             element("Marker", _encode(marker, encoded)), element("MaxKeys", max_keys),
-             element("Delimiter", _encode(delimiter, encoded)), element("IsTruncated", str(truncated).lower())]
+    parts = [element("Name", bucket), element("Prefix", encode(prefix, encoded)),
+             element("Marker", encode(marker, encoded)), element("MaxKeys", max_keys),
+             element("Delimiter", encode(delimiter, encoded)), element("IsTruncated", str(truncated).lower())]
     if truncated:
-        parts.append(element("NextMarker", _encode(next_marker, encoded)))
+        parts.append(element("NextMarker", encode(next_marker, encoded)))
     if encoded:
         parts.append(element("EncodingType", "url"))
     parts += _contents_xml(app, contents, encoded, True)
-    parts += [f"<CommonPrefixes>{element('Prefix', _encode(c, encoded))}</CommonPrefixes>" for c in prefixes]
+    parts += [f"<CommonPrefixes>{element('Prefix', encode(c, encoded))}</CommonPrefixes>" for c in prefixes]
     return Response(200, [("Content-Type", "application/xml")], document("ListBucketResult", parts))
 
 
@@ -205,12 +162,12 @@ def ListObjectsV2(app: App, call: Call) -> Response:  # noqa: N802
             raise OssError(400, "InvalidArgument", "The continuation token provided is incorrect.") from None
     max_keys = _max_keys(call)
     contents, prefixes, truncated, next_marker = _list(app, bucket, prefix, after, delimiter, max_keys)
-    parts = [element("Name", bucket), element("Prefix", _encode(prefix, encoded))]
+    parts = [element("Name", bucket), element("Prefix", encode(prefix, encoded))]
     if start_after:
-        parts.append(element("StartAfter", _encode(start_after, encoded)))
+        parts.append(element("StartAfter", encode(start_after, encoded)))
     if token:
         parts.append(element("ContinuationToken", token))
-    parts += [element("MaxKeys", max_keys), element("Delimiter", _encode(delimiter, encoded)),
+    parts += [element("MaxKeys", max_keys), element("Delimiter", encode(delimiter, encoded)),
               element("IsTruncated", str(truncated).lower())]
     if truncated:
         parts.append(element("NextContinuationToken", base64.urlsafe_b64encode(next_marker.encode()).decode()))
@@ -218,7 +175,7 @@ def ListObjectsV2(app: App, call: Call) -> Response:  # noqa: N802
         parts.append(element("EncodingType", "url"))
     parts.append(element("KeyCount", len(contents) + len(prefixes)))
     parts += _contents_xml(app, contents, encoded, p("fetch-owner") == "true")
-    parts += [f"<CommonPrefixes>{element('Prefix', _encode(c, encoded))}</CommonPrefixes>" for c in prefixes]
+    parts += [f"<CommonPrefixes>{element('Prefix', encode(c, encoded))}</CommonPrefixes>" for c in prefixes]
     return Response(200, [("Content-Type", "application/xml")], document("ListBucketResult", parts))
 
 
@@ -226,25 +183,16 @@ def ListObjectsV2(app: App, call: Call) -> Response:  # noqa: N802
 
 
 def PutObject(app: App, call: Call) -> Response:  # noqa: N802
-    bucket, key = _bucket_and_key(app, call)
+    bucket, key = bucket_and_key(app, call)
     req, r = call.req, call.route
     spec = read_callback(app, header=req.header("x-oss-callback"), query=r.param("callback"),
                          var_header=req.header("x-oss-callback-var"), var_query=r.param("callback-var"))
-    _note_callback(call, spec)
-    _check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
-    temp = _receive(app, req)
-    meta = app.storage.commit(bucket, key, temp, content_type=_content_type(req, key),
-                              headers=_stored_headers(req.headers))
+    note_callback(call, spec)
+    check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
+    temp = receive(app, req)
+    meta = app.storage.commit(bucket, key, temp, content_type=content_type(req),
+                              headers=stored_headers(req.headers))
     return finish(app, call, bucket, meta, spec, operation="PutObject", plain=Response(200))
-
-
-def _note_callback(call: Call, spec: object) -> None:
-    from ._uploads import CallbackSpec
-
-    if call.record is not None and isinstance(spec, CallbackSpec):
-        call.record.callback = spec.raw
-        call.record.callback_var = dict(spec.variables)
-        call.record.callback_transport = spec.transport
 
 
 def _object_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
@@ -292,11 +240,16 @@ def _stream(f: BinaryIO, start: int, length: int) -> Iterator[bytes]:
 
 
 def _get_or_head(app: App, call: Call, with_body: bool) -> Response:
-    bucket, key = _bucket_and_key(app, call)
+    bucket, key = bucket_and_key(app, call)
     meta = app.storage.get(bucket, key)
     if meta is None:
         raise no_such_key(key)
     headers = _object_headers(meta)
+    try:
+        _conditions.check(meta, call.req.header)
+    except _conditions.NotModified:
+        kept = ("etag", "last-modified", "cache-control", "expires", "content-location")
+        return Response(304, [(k, v) for k, v in headers if k.lower() in kept])
     for name in ("content-type", "content-language", "expires", "cache-control", "content-disposition",
                  "content-encoding"):
         override = call.route.param(f"response-{name}")
@@ -325,9 +278,50 @@ def HeadObject(app: App, call: Call) -> Response:  # noqa: N802
 
 
 def DeleteObject(app: App, call: Call) -> Response:  # noqa: N802
-    bucket, key = _bucket_and_key(app, call)
+    bucket, key = bucket_and_key(app, call)
     app.storage.delete(bucket, key)
     return Response(204)
+
+
+def GetObjectMeta(app: App, call: Call) -> Response:  # noqa: N802
+    """``HEAD ?objectMeta``: ETag, size, Last-Modified and CRC-64 only."""
+    bucket, key = bucket_and_key(app, call)
+    meta = app.storage.get(bucket, key)
+    if meta is None:
+        raise no_such_key(key)
+    headers = [("ETag", meta.quoted_etag), ("Last-Modified", formatdate(meta.last_modified, usegmt=True)),
+               ("x-oss-hash-crc64ecma", str(meta.crc64))]
+    return Response(200, headers, b"", length=meta.size)
+
+
+def DeleteMultipleObjects(app: App, call: Call) -> Response:  # noqa: N802
+    """``POST /?delete``: up to 1000 keys; ``Quiet`` true lists only failures (never any here)."""
+    bucket = call.route.bucket
+    assert bucket is not None
+    app.require_bucket(bucket)
+    req = call.req
+    if req.header("content-md5") is None:
+        raise OssError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.",
+                       extra=[("ArgumentName", "Content-MD5"), ("ArgumentValue", "")])
+    data = req.body.read_all(MAX_XML_BODY)
+    if base64.b64encode(hashlib.md5(data).digest()).decode() != (req.header("content-md5") or "").strip():
+        raise OssError(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+    malformed = OssError(400, "MalformedXML",
+                         "The XML you provided was not well-formed or did not validate against our published schema.")
+    root = parse_xml_body(data)
+    keys = [(o.findtext("Key") or "") for o in root.findall("Object")]
+    if root.tag != "Delete" or not keys or len(keys) > MAX_DELETE_KEYS or any(not k for k in keys):
+        raise malformed
+    for key in keys:
+        check_key(key)  # refuse the whole request before deleting anything
+    quiet = (root.findtext("Quiet") or "false").strip().lower() == "true"
+    for key in keys:
+        app.storage.delete(bucket, key)
+    encoded = call.route.param("encoding-type") == "url"
+    xml = [] if quiet else [f"<Deleted>{element('Key', encode(k, encoded))}</Deleted>" for k in keys]
+    if encoded:
+        xml.insert(0, element("EncodingType", "url"))
+    return Response(200, [("Content-Type", "application/xml")], document("DeleteResult", xml))
 
 
 # ------------------------------------------------------------------ PostObject
@@ -368,8 +362,8 @@ def PostObject(app: App, call: Call) -> Response:  # noqa: N802
         spec = read_callback(app, header=None, query=None, var_header=None, var_query=None,
                              form=fields.get("callback") or None, form_var=fields.get("callback-var") or None,
                              form_fields=custom)
-        _note_callback(call, spec)
-        _check_overwrite(app, bucket, key, fields.get("x-oss-forbid-overwrite"))
+        note_callback(call, spec)
+        check_overwrite(app, bucket, key, fields.get("x-oss-forbid-overwrite"))
         temp = app.storage.new_temp()
         try:
             for chunk in reader.stream():
@@ -378,9 +372,9 @@ def PostObject(app: App, call: Call) -> Response:  # noqa: N802
         except BaseException:
             temp.discard()
             raise
-        content_type = (fields.get("content-type") or part.content_type or mimetypes.guess_type(key)[0]
-                        or "application/octet-stream")
-        meta = app.storage.commit(bucket, key, temp, content_type=content_type, headers=meta_headers)
+        ctype = (fields.get("content-type") or part.content_type or mimetypes.guess_type(key)[0]
+                 or "application/octet-stream")
+        meta = app.storage.commit(bucket, key, temp, content_type=ctype, headers=meta_headers)
         return finish(app, call, bucket, meta, spec, operation="PostObject",
                       plain=_post_plain(call, fields.get("success_action_status"), bucket, key, meta))
     raise OssError(400, "InvalidArgument", "The file form field is missing or is not the last field.",
@@ -396,80 +390,4 @@ def _post_plain(call: Call, status: str | None, bucket: str, key: str, meta: Obj
         body = document("PostResponse", [element("Bucket", bucket), element("Location", location),
                                          element("Key", key), element("ETag", meta.quoted_etag)])
         return Response(201, [("Content-Type", "application/xml")], body)
-    return Response(204)
-
-
-# ------------------------------------------------------------------ multipart
-
-
-def InitiateMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
-    bucket, key = _bucket_and_key(app, call)
-    call.req.body.drain(MAX_XML_BODY)
-    upload = app.multipart.initiate(bucket, key, _content_type(call.req, key), _stored_headers(call.req.headers))
-    encoded = call.route.param("encoding-type") == "url"
-    parts = [element("Bucket", bucket), element("Key", _encode(key, encoded)), element("UploadId", upload.upload_id)]
-    if encoded:
-        parts.insert(0, element("EncodingType", "url"))
-    return Response(200, [("Content-Type", "application/xml")], document("InitiateMultipartUploadResult", parts))
-
-
-def UploadPart(app: App, call: Call) -> Response:  # noqa: N802
-    bucket, key = _bucket_and_key(app, call)
-    raw = call.route.param("partNumber") or ""
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PART_NUMBER:
-        raise OssError(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive.",
-                       extra=[("ArgumentName", "partNumber"), ("ArgumentValue", raw)])
-    upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
-    temp = _receive(app, call.req)
-    part = app.multipart.put_part(upload, int(raw), temp)
-    return Response(200, [("ETag", f'"{part.etag}"'), ("x-oss-hash-crc64ecma", str(part.crc64)),
-                          ("Content-MD5", base64.b64encode(bytes.fromhex(part.etag)).decode())])
-
-
-def _wanted_parts(app: App, call: Call, upload: object) -> list[tuple[int, str]]:
-    if (call.req.header("x-oss-complete-all") or "").lower() == "yes":
-        call.req.body.drain(MAX_XML_BODY)
-        return [(n, p.etag) for n, p in sorted(app.multipart.parts(upload).items())]  # type: ignore[arg-type]
-    data = call.req.body.read_all(MAX_XML_BODY)
-    malformed = OssError(400, "MalformedXML",
-                         "The XML you provided was not well-formed or did not validate against our published schema.")
-    try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError:
-        raise malformed from None
-    wanted = []
-    for part in root.findall("Part"):
-        number, etag = part.findtext("PartNumber"), part.findtext("ETag")
-        if number is None or etag is None or not number.strip().isdigit():
-            raise malformed
-        wanted.append((int(number), etag))
-    return wanted
-
-
-def CompleteMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
-    bucket, key = _bucket_and_key(app, call)
-    req, r = call.req, call.route
-    upload = app.multipart.get(r.param("uploadId") or "", bucket, key)
-    spec = read_callback(app, header=req.header("x-oss-callback"), query=r.param("callback"),
-                         var_header=req.header("x-oss-callback-var"), var_query=r.param("callback-var"))
-    _note_callback(call, spec)
-    _check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
-    parts = app.multipart.check(upload, _wanted_parts(app, call, upload))
-    temp, etag = app.multipart.assemble(upload, parts)
-    meta = app.storage.commit(bucket, key, temp, content_type=upload.content_type, headers=upload.headers,
-                              object_type="Multipart", etag=etag, content_md5="")
-    app.multipart.remove(upload.upload_id)
-    encoded = r.param("encoding-type") == "url"
-    xml = [element("Location", f"http://{call.host_id}/{quote(key)}"), element("Bucket", bucket),
-           element("Key", _encode(key, encoded)), element("ETag", meta.quoted_etag)]
-    if encoded:
-        xml.insert(0, element("EncodingType", "url"))
-    plain = Response(200, [("Content-Type", "application/xml")], document("CompleteMultipartUploadResult", xml))
-    return finish(app, call, bucket, meta, spec, operation="CompleteMultipartUpload", plain=plain)
-
-
-def AbortMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
-    bucket, key = _bucket_and_key(app, call)
-    upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
-    app.multipart.remove(upload.upload_id)
     return Response(204)

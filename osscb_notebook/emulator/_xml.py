@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape
+
+from ._errors import OssError
 
 HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
 RECOMMEND_DOC = "https://api.aliyun.com/troubleshoot?q="
@@ -29,3 +32,16 @@ def error_xml(
     if ec:
         parts += [element("EC", ec), element("RecommendDoc", RECOMMEND_DOC + ec)]
     return document("Error", parts)
+
+
+def parse_xml_body(data: bytes) -> ElementTree.Element:
+    """Parse a request's XML body without entity expansion or external references (defusedxml);
+    anything unparseable or unsafe is 400 ``MalformedXML``."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        return fromstring(data)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError):
+        raise OssError(400, "MalformedXML",
+                       "The XML you provided was not well-formed or did not validate against our published schema.") from None

@@ -9,10 +9,12 @@ import threading
 from types import FrameType
 
 from ..cli import command
+from ..errors import EmulatorError
 from ._config import (
     DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
     DEFAULT_BUCKETS,
+    DEFAULT_REGION,
     EmulatorConfig,
 )
 
@@ -34,19 +36,29 @@ def _add_args(p: argparse.ArgumentParser) -> None:
                    help=f"bucket to create at start; repeat for more (default: {', '.join(DEFAULT_BUCKETS)})")
     p.add_argument("--forbid-private-callbacks", action="store_true",
                    help="reject callbacks to loopback/private addresses with OSS's 400, as real OSS does")
+    p.add_argument("--region", default=DEFAULT_REGION,
+                   help=f"region that V4 signatures must be scoped to, as on OSS (default: {DEFAULT_REGION})")
     p.add_argument("--public-endpoint", metavar="URL",
                    help="base URL written into x-oss-pub-key-url (default: the endpoint)")
+
+
+def _config(args: argparse.Namespace) -> EmulatorConfig:
+    return EmulatorConfig(
+        data_dir=args.data_dir, host=args.host, port=args.port, access_key_id=args.access_key_id,
+        access_key_secret=args.access_key_secret, buckets=tuple(args.buckets or DEFAULT_BUCKETS),
+        allow_private_callbacks=not args.forbid_private_callbacks, public_endpoint=args.public_endpoint,
+        region=args.region,
+    )
 
 
 @command("emulator", _add_args)
 def _run(args: argparse.Namespace) -> int:
     from ._server import Emulator
 
-    config = EmulatorConfig(
-        data_dir=args.data_dir, host=args.host, port=args.port, access_key_id=args.access_key_id,
-        access_key_secret=args.access_key_secret, buckets=tuple(args.buckets or DEFAULT_BUCKETS),
-        allow_private_callbacks=not args.forbid_private_callbacks, public_endpoint=args.public_endpoint,
-    )
+    try:
+        config = _config(args)
+    except ValueError as exc:  # a bad --bucket or --region: say so, no traceback
+        raise EmulatorError(f"{exc}.", hint="Check --bucket and --region.") from None
     emulator = Emulator(config).start()
     secret_note = "default (see docs)" if args.access_key_secret == DEFAULT_ACCESS_KEY_SECRET else "as given (not shown)"
     print(f"osscb emulator listening on {emulator.endpoint}")
@@ -54,6 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"  access key id:      {emulator.access_key_id}")
     print(f"  access key secret:  {secret_note}")
     print(f"  buckets:            {', '.join(emulator.buckets)}")
+    print(f"  region (V4):        {emulator.config.region}")
     print(f"  callback key URL:   {emulator.public_key_url}")
     print(f"  private callbacks:  {'forbidden (as real OSS)' if args.forbid_private_callbacks else 'allowed'}")
     print("Press Ctrl-C to stop.", flush=True)

@@ -55,12 +55,12 @@ def decode_callback(value: str) -> CallbackParams:
 
 
 def decode_callback_var(value: str) -> CallbackVars:
-    """Decode and validate a Base64 ``callback-var`` value; raises :class:`CallbackParamError`."""
+    """Decode a Base64 ``callback-var`` value as OSS does: keys without ``x:`` are accepted and
+    dropped (see :meth:`CallbackVars.accepted`); raises :class:`CallbackParamError`."""
     obj, text = _decode(
         value, name="callback-var", too_long=m.VAR_TOO_LONG, not_b64=m.VAR_NOT_BASE64, not_json=m.VAR_NOT_JSON,
     )
-    CallbackVars.check(obj, raw=text)
-    return CallbackVars(obj)
+    return CallbackVars.accepted(obj, raw=text)
 
 
 def encode_callback(params: CallbackParams | Mapping[str, Any]) -> str:

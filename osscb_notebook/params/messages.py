@@ -94,7 +94,8 @@ VAR_NOT_BASE64 = OssMessage(
 )
 VAR_NOT_JSON = OssMessage(
     "The callback var is not expecten json.", "0007-00000103",
-    "callback-var must be a JSON object of strings whose keys start with 'x:' and are lowercase, e.g. {\"x:uid\": \"42\"}.",
+    "callback-var must be a JSON object of string values; custom variables are the keys that start with 'x:' and "
+    "are lowercase, e.g. {\"x:uid\": \"42\"} (OSS accepts and ignores other keys).",
 )
 
 #: Messages OSS returns with HTTP 203 ``CallbackFailed`` (spec §4.2).

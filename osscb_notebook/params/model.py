@@ -109,6 +109,16 @@ class CallbackParams:
         )
 
 
+def is_custom_var_key(key: str) -> bool:
+    """A custom variable's key: ``x:`` and a name, all lowercase (OSS's documented rule)."""
+    return key.startswith("x:") and len(key) > 2 and key == key.lower()
+
+
+def ignored_var_keys(obj: Mapping[str, object]) -> list[str]:
+    """The keys of a ``callback-var`` object that OSS accepts but ignores (no ``x:`` prefix)."""
+    return [k for k in obj if not k.startswith("x:")]
+
+
 def _valid_additional_headers(headers: object) -> bool:
     if not isinstance(headers, Mapping) or len(headers) > 10:
         return False
@@ -122,7 +132,8 @@ def _valid_additional_headers(headers: object) -> bool:
 
 @dataclass(frozen=True)
 class CallbackVars:
-    """The ``callback-var`` object: custom variables whose keys start with ``x:`` and are lowercase."""
+    """The ``callback-var`` object the kit builds: custom variables whose keys start with ``x:`` and
+    are lowercase. What OSS *accepts* is wider, see :meth:`accepted` and docs/callback-var-keys.md."""
 
     values: Mapping[str, str] = field(default_factory=dict)
 
@@ -136,14 +147,20 @@ class CallbackVars:
         if not isinstance(obj, Mapping):
             raise _fail(m.VAR_NOT_JSON, text, "callback-var")
         for key, value in obj.items():
-            if (
-                not isinstance(key, str)
-                or not key.startswith("x:")
-                or len(key) == 2
-                or key != key.lower()
-                or not isinstance(value, str)
-            ):
+            if not isinstance(key, str) or not is_custom_var_key(key) or not isinstance(value, str):
                 raise _fail(m.VAR_NOT_JSON, text, "callback-var")
+
+    @staticmethod
+    def accepted(obj: object, raw: str | None = None) -> CallbackVars:
+        """What OSS does with a decoded ``callback-var``: a JSON object of string values is accepted;
+        keys that do not start with ``x:`` are ignored (they can never be referenced, since
+        ``${name}`` is a system variable); an ``x:`` key must be a valid custom variable name."""
+        text = raw if raw is not None else json.dumps(obj, ensure_ascii=False, default=str)
+        if not isinstance(obj, Mapping) or not all(isinstance(v, str) for v in obj.values()):
+            raise _fail(m.VAR_NOT_JSON, text, "callback-var")
+        custom = {k: v for k, v in obj.items() if k.startswith("x:")}
+        CallbackVars.check(custom, raw=text)
+        return CallbackVars(custom)
 
     def to_json(self) -> dict[str, str]:
         return dict(self.values)

@@ -1,0 +1,225 @@
+"""The multipart operations: initiate, upload (or copy) parts, list parts and uploads, complete, abort."""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from ._common import (
+    MAX_XML_BODY,
+    bucket_and_key,
+    check_overwrite,
+    content_type,
+    encode,
+    iso,
+    max_int_param,
+    note_callback,
+    receive,
+    stored_headers,
+)
+from ._copy import copy_source, read_source, source_not_modified
+from ._errors import OssError
+from ._http import Response
+from ._multipart import MAX_PART_NUMBER, Part, Upload
+from ._storage import TempFile
+from ._uploads import finish, read_callback
+from ._xml import document, element, parse_xml_body
+
+if TYPE_CHECKING:
+    from ._app import App
+    from ._call import Call
+
+MAX_LIST = 1000
+
+
+def InitiateMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operation names
+    bucket, key = bucket_and_key(app, call)
+    call.req.body.drain(MAX_XML_BODY)
+    upload = app.multipart.initiate(bucket, key, content_type(call.req), stored_headers(call.req.headers))
+    encoded = call.route.param("encoding-type") == "url"
+    parts = [element("Bucket", bucket), element("Key", encode(key, encoded)), element("UploadId", upload.upload_id)]
+    if encoded:
+        parts.insert(0, element("EncodingType", "url"))
+    return Response(200, [("Content-Type", "application/xml")], document("InitiateMultipartUploadResult", parts))
+
+
+def _part_number(call: Call) -> int:
+    raw = call.route.param("partNumber") or ""
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PART_NUMBER:
+        raise OssError(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive.",
+                       extra=[("ArgumentName", "partNumber"), ("ArgumentValue", raw)])
+    return int(raw)
+
+
+def _part_headers(part: Part) -> list[tuple[str, str]]:
+    return [("ETag", f'"{part.etag}"'), ("x-oss-hash-crc64ecma", str(part.crc64)),
+            ("Content-MD5", base64.b64encode(bytes.fromhex(part.etag)).decode())]
+
+
+def UploadPart(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = bucket_and_key(app, call)
+    number = _part_number(call)
+    upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
+    part = app.multipart.put_part(upload, number, receive(app, call.req))
+    return Response(200, _part_headers(part))
+
+
+def _copy_range(spec: str | None, size: int) -> tuple[int, int] | None:
+    """``x-oss-copy-source-range: bytes=a-b`` (both ends inclusive); absent means the whole object."""
+    if spec is None:
+        return None
+    first, sep, last = spec.strip().removeprefix("bytes=").partition("-")
+    try:
+        start, end = int(first), (int(last) if last.strip() else size - 1)
+    except ValueError:
+        start, end = -1, -1
+    if not sep or start < 0 or start > end or start >= size:
+        raise OssError(416, "InvalidRange", "The requested range cannot be satisfied.",
+                       extra=[("ArgumentName", "x-oss-copy-source-range"), ("ArgumentValue", spec)])
+    return start, min(end, size - 1)
+
+
+def UploadPartCopy(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = bucket_and_key(app, call)
+    number = _part_number(call)
+    upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
+    src_bucket, src = copy_source(app, call)
+    not_modified = source_not_modified(call, src)
+    if not_modified is not None:
+        return not_modified
+    span = _copy_range(call.req.header("x-oss-copy-source-range"), src.size)
+    call.req.body.drain(MAX_XML_BODY)
+    # always read the bytes: a part's ETag is the MD5 of its own bytes
+    temp: TempFile = read_source(app, src_bucket, src, span if span is not None else (0, src.size - 1))
+    part = app.multipart.put_part(upload, number, temp)
+    body = document("CopyPartResult", [element("LastModified", iso(part.last_modified)),
+                                       element("ETag", f'"{part.etag}"')])
+    return Response(200, [("Content-Type", "application/xml")] + _part_headers(part), body)
+
+
+def _wanted_parts(app: App, call: Call, upload: Upload) -> list[tuple[int, str]]:
+    if (call.req.header("x-oss-complete-all") or "").lower() == "yes":
+        call.req.body.drain(MAX_XML_BODY)
+        return [(n, p.etag) for n, p in sorted(app.multipart.parts(upload).items())]
+    root = parse_xml_body(call.req.body.read_all(MAX_XML_BODY))
+    malformed = OssError(400, "MalformedXML",
+                         "The XML you provided was not well-formed or did not validate against our published schema.")
+    wanted = []
+    for part in root.findall("Part"):
+        number, etag = part.findtext("PartNumber"), part.findtext("ETag")
+        if number is None or etag is None or not (number.strip().isascii() and number.strip().isdigit()):
+            raise malformed
+        wanted.append((int(number), etag))
+    return wanted
+
+
+def CompleteMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = bucket_and_key(app, call)
+    req, r = call.req, call.route
+    upload = app.multipart.get(r.param("uploadId") or "", bucket, key)
+    spec = read_callback(app, header=req.header("x-oss-callback"), query=r.param("callback"),
+                         var_header=req.header("x-oss-callback-var"), var_query=r.param("callback-var"))
+    note_callback(call, spec)
+    check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
+    parts = app.multipart.check(upload, _wanted_parts(app, call, upload))
+    temp, etag = app.multipart.assemble(upload, parts)
+    meta = app.storage.commit(bucket, key, temp, content_type=upload.content_type, headers=upload.headers,
+                              object_type="Multipart", etag=etag, content_md5="")
+    app.multipart.remove(upload.upload_id)
+    encoded = r.param("encoding-type") == "url"
+    xml = [element("Location", f"http://{call.host_id}/{quote(key)}"), element("Bucket", bucket),
+           element("Key", encode(key, encoded)), element("ETag", meta.quoted_etag)]
+    if encoded:
+        xml.insert(0, element("EncodingType", "url"))
+    plain = Response(200, [("Content-Type", "application/xml")], document("CompleteMultipartUploadResult", xml))
+    return finish(app, call, bucket, meta, spec, operation="CompleteMultipartUpload", plain=plain)
+
+
+def AbortMultipartUpload(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = bucket_and_key(app, call)
+    upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
+    app.multipart.remove(upload.upload_id)
+    return Response(204)
+
+
+def ListParts(app: App, call: Call) -> Response:  # noqa: N802
+    bucket, key = bucket_and_key(app, call)
+    upload = app.multipart.get(call.route.param("uploadId") or "", bucket, key)
+    max_parts = max_int_param(call, "max-parts", MAX_LIST, MAX_LIST)
+    raw = call.route.param("part-number-marker") or "0"
+    if not (raw.isascii() and raw.isdigit()):
+        raise OssError(400, "InvalidArgument", "Argument part-number-marker must be an integer.",
+                       extra=[("ArgumentName", "part-number-marker"), ("ArgumentValue", raw)])
+    after = int(raw)
+    pending = [p for n, p in sorted(app.multipart.parts(upload).items()) if n > after]
+    shown, truncated = pending[:max_parts], len(pending) > max_parts
+    encoded = call.route.param("encoding-type") == "url"
+    xml = [element("Bucket", bucket), element("Key", encode(key, encoded)), element("UploadId", upload.upload_id),
+           element("StorageClass", "Standard"), element("PartNumberMarker", after),
+           element("NextPartNumberMarker", shown[-1].number if shown else after), element("MaxParts", max_parts),
+           element("IsTruncated", str(truncated).lower())]
+    if encoded:
+        xml.insert(0, element("EncodingType", "url"))
+    for p in shown:
+        xml.append("<Part>" + element("PartNumber", p.number) + element("LastModified", iso(p.last_modified))
+                   + element("ETag", f'"{p.etag}"') + element("HashCrc64ecma", p.crc64) + element("Size", p.size)
+                   + "</Part>")
+    return Response(200, [("Content-Type", "application/xml")], document("ListPartsResult", xml))
+
+
+def ListMultipartUploads(app: App, call: Call) -> Response:  # noqa: N802
+    bucket = call.route.bucket
+    assert bucket is not None
+    app.require_bucket(bucket)
+    p = call.route.param
+    prefix, delimiter = p("prefix") or "", p("delimiter") or ""
+    key_marker, id_marker = p("key-marker") or "", p("upload-id-marker") or ""
+    max_uploads = max_int_param(call, "max-uploads", MAX_LIST, MAX_LIST)
+    encoded = p("encoding-type") == "url"
+    marker_b = key_marker.encode("utf-8")
+    uploads: list[Upload] = []
+    prefixes: list[str] = []
+    truncated = False
+    passed_id = not id_marker  # with an upload-id-marker, the marker key's uploads after that id follow
+    for u in app.multipart.uploads(bucket):
+        kb = u.key.encode("utf-8")
+        if not u.key.startswith(prefix) or kb < marker_b:
+            continue
+        if kb == marker_b and (not id_marker or not passed_id):
+            passed_id = passed_id or u.upload_id == id_marker
+            continue
+        common = None
+        if delimiter:
+            i = u.key.find(delimiter, len(prefix))
+            if i >= 0:
+                common = u.key[: i + len(delimiter)]
+        if common is not None and (common.encode("utf-8") <= marker_b or (prefixes and prefixes[-1] == common)):
+            continue
+        if len(uploads) + len(prefixes) >= max_uploads:
+            truncated = True
+            break
+        if common is not None:
+            prefixes.append(common)
+        else:
+            uploads.append(u)
+    next_key, next_id = "", ""
+    if truncated:
+        last_upload = uploads[-1] if uploads else None
+        last_prefix = prefixes[-1] if prefixes else None
+        if last_prefix is not None and (last_upload is None or last_prefix.encode() > last_upload.key.encode()):
+            next_key = last_prefix
+        elif last_upload is not None:
+            next_key, next_id = last_upload.key, last_upload.upload_id
+    xml = [element("Bucket", bucket), element("KeyMarker", encode(key_marker, encoded)),
+           element("UploadIdMarker", id_marker), element("NextKeyMarker", encode(next_key, encoded)),
+           element("NextUploadIdMarker", next_id), element("Delimiter", encode(delimiter, encoded)),
+           element("Prefix", encode(prefix, encoded)), element("MaxUploads", max_uploads),
+           element("IsTruncated", str(truncated).lower())]
+    if encoded:
+        xml.insert(0, element("EncodingType", "url"))
+    for u in uploads:
+        xml.append("<Upload>" + element("Key", encode(u.key, encoded)) + element("UploadId", u.upload_id)
+                   + element("StorageClass", "Standard") + element("Initiated", iso(u.initiated)) + "</Upload>")
+    xml += [f"<CommonPrefixes>{element('Prefix', encode(c, encoded))}</CommonPrefixes>" for c in prefixes]
+    return Response(200, [("Content-Type", "application/xml")], document("ListMultipartUploadsResult", xml))
