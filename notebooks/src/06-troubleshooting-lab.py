@@ -430,12 +430,11 @@ raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": BODY, "ca
 # %% [markdown]
 # ## 14. `x:` variable keys with capitals
 #
-# **Symptom:** a variable that arrives empty; with the kit's emulator also a 400 `The callback var is not expecten json.`
-# (sic).
-# **Cause:** custom variable keys must start with `x:` and be **lowercase** (OSS's API page states the rule and says
-# OSS returns an error, without naming it), and `${x:name}` in the body is case-sensitive too. What real OSS answers
-# for an uppercase key is **not documented, and oss2 expects OSS to accept it** (its presigned-callback test sends such
-# keys); the kit's 400 with EC 0007-00000103 is the **kit's choice**, strict so that you notice:
+# **Symptom:** a variable that arrives empty, or a 400 `The callback var is not expecten json.` (sic).
+# **Cause:** custom variables are the keys that start with `x:` and are **lowercase**, and `${x:name}` in the body is
+# case-sensitive too. A key *without* `x:` is accepted and ignored by OSS (oss2's live-service test expects 203 for
+# one; `docs/callback-var-keys.md`), so it just never reaches the body. An `x:` key with capitals gets the 400 below:
+# that follows OSS's documented rule, which no test or capture confirms (low to medium confidence):
 
 # %%
 raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": "uid=${x:uid}"}), '{"x:UID":"42"}')
@@ -488,6 +487,50 @@ receiver.set_reply(None)
 print("after the fix:", upload(target, "lab/checked.txt", b"data\n", callback=CallbackParams(url=cb_url, body=BODY)).raise_for_callback().status)
 
 # %% [markdown]
+# ## 16. Large files through `oss2.resumable_upload`: no callback at all
+#
+# **Symptom:** small files get their callback; large ones are stored with a plain **200** and your server never hears
+# of them. **Cause:** `oss2.resumable_upload` passes your `headers` to `put_object` below `multipart_threshold`; above
+# it, it uploads parts and calls `complete_multipart_upload` **without** the `x-oss-callback` header (as on real OSS;
+# aliyun-oss-python-sdk issue 51).
+
+# %%
+import os
+import tempfile
+
+callback_headers = {
+    "x-oss-callback": base64.b64encode(json.dumps({"callbackUrl": cb_url, "callbackBody": BODY}).encode()).decode()
+}
+workdir = tempfile.mkdtemp(prefix="osscb-resumable-")
+
+
+def file_of(name: str, size: int) -> str:
+    path = os.path.join(workdir, name)
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+    return path
+
+
+for name, size in (("small.bin", 64 * 1024), ("large.bin", 300 * 1024)):
+    before = len(receiver.history)
+    result = oss2.resumable_upload(bucket, f"lab/{name}", file_of(name, size), headers=callback_headers,
+                                   multipart_threshold=100 * 1024, part_size=100 * 1024,
+                                   store=oss2.ResumableStore(root=workdir))
+    print(f"{name:10} {size:>7,} bytes -> HTTP {result.status}, callbacks received: {len(receiver.history) - before}")
+
+# %% [markdown]
+# **Fix:** pass a `multipart_threshold` above your largest file (then it is one `put_object` with your headers), or run
+# the multipart upload yourself and put the callback header on `complete_multipart_upload` (the kit's
+# `upload(..., operation="Multipart")` does that, notebook 4). **Verified**, the same large file on one PutObject:
+
+# %%
+large = os.path.join(workdir, "large.bin")
+before = len(receiver.history)
+result = oss2.resumable_upload(bucket, "lab/large-fixed.bin", large, headers=callback_headers,
+                               multipart_threshold=os.path.getsize(large) + 1, store=oss2.ResumableStore(root=workdir))
+print("HTTP", result.status, "| callbacks received:", len(receiver.history) - before, "|", result.resp.read().decode())
+
+# %% [markdown]
 # ## Summary
 #
 # | # | Symptom at the client | OSS's message | Cause | Fix |
@@ -505,16 +548,17 @@ print("after the fix:", upload(target, "lab/checked.txt", b"data\n", callback=Ca
 # | 11 | (your verifier fails for some URLs) | none | `+` or `%2F` in the path (OSS's decoding of `+` undocumented) | avoid `+` and `%`-escapes in callback paths |
 # | 12 | 203, EC 0007-00000203 | `Error status : 400.` (your verifier refused) | key URL not trusted | trust exactly the test server's URL |
 # | 13 | 400 | `The callback sni is invalid.` | `callbackSNI` not a boolean | `true` / `false` |
-# | 14 | an empty variable; with the kit, 400 EC 0007-00000103 (kit's choice) | `The callback var is not expecten json.` (kit) | `x:` key not lowercase | lowercase keys and references |
+# | 14 | an empty variable, or 400 EC 0007-00000103 for `x:UID` (documented rule, unconfirmed) | `The callback var is not expecten json.` | `x:` key not lowercase; key without `x:` ignored | lowercase `x:` keys and references |
 # | 15 | none: status 203, no exception | (`CallbackFailed` XML in the body) | 203 treated as success | check `status == 200`; idempotent handler keyed on signed fields |
-#
-# One more trap, `oss2.resumable_upload` dropping the callback headers on its multipart path, is taught in notebook 8
-# (the emulator does not run `resumable_upload`'s multipart path yet).
+# | 16 | large files: plain 200, no callback | none | `oss2.resumable_upload` multipart path drops the headers | threshold above the file size, or callback on `complete_multipart_upload` |
 #
 # ## Clean up
 
 # The panel's receiver keeps running for more experiments; `%unload_ext osscb_notebook` (or the kernel) stops it.
 
 # %%
+import shutil
+
 receiver.stop()
 emulator.cleanup()
+shutil.rmtree(workdir)

@@ -226,7 +226,8 @@ print(source[start:source.index("\n\n\n", start)])
 # * **`oss2.resumable_upload` drops the callback headers on its multipart path.** Below its multipart threshold it
 #   calls `put_object` with your headers; above it, it uploads parts and calls `complete_multipart_upload` without
 #   them, so large files silently get **no callback**. Pass a threshold above your largest file, or run the multipart
-#   upload yourself and put the callback headers on `complete_multipart_upload` (notebook 4).
+#   upload yourself and put the callback headers on `complete_multipart_upload` (reproduced and fixed in notebook 6,
+#   section 16).
 # * Log each callback's `x-oss-request-id` and `x-oss-bucket` with your own request id: request ids are what
 #   Alibaba support asks for.
 #
