@@ -19,11 +19,12 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "emulator-throughput": ("bench_emulator", "throughput"),
     "notebooks": ("bench_notebooks", "nbval"),
     "load-ext": ("bench_notebooks", "load_ext"),
+    "quickstart-browser": ("bench_notebooks", "quickstart_browser"),
 }
 GROUPS = {
     "receiver": ["receiver-throughput", "receiver-latency"],
     "emulator": ["emulator-throughput"],
-    "startup": ["notebooks", "load-ext"],
+    "startup": ["notebooks", "load-ext", "quickstart-browser"],
 }
 
 

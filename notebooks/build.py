@@ -5,62 +5,46 @@ the references nbval compares against.
     .venv/bin/python notebooks/build.py 02 05      # only those numbers
     .venv/bin/python notebooks/build.py --no-execute 03
 
-Sources are ``notebooks/src/NN-name.py`` in the "percent" format (``# %%`` starts a code cell,
-``# %% [markdown]`` a markdown cell whose lines start with ``# ``). Edit the source, not the
-``.ipynb``, then rebuild. Cell ids are stable (``cell-NN``) and no timing metadata is saved, so a
-rebuild only changes what really changed. The build refuses to save a notebook whose outputs hold
-something secret-looking (an ``LTAI`` AccessKey id, a ``token=`` hex string).
+Sources are ``notebooks/src/NN-name.py`` in jupytext's "percent" format (``# %%`` starts a code
+cell, ``# %% [markdown]`` a markdown cell; cell tags as ``# %% tags=["..."]``); jupytext reads them,
+and an author can open them as notebooks in JupyterLab. Edit the source, not the ``.ipynb``, then
+rebuild. On top of jupytext the build adds: execution with ipywidgets' saved widget state (so static
+views show the widgets), stable cell ids (``cell-NN``), no timing metadata (a rebuild only changes
+what really changed), and a refusal to save a notebook whose outputs or widget state hold something
+secret-looking (an ``LTAI`` AccessKey id, a ``token=`` hex string, a private key).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
 from pathlib import Path
 
+import jupytext
 import nbformat
 from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
-CELL_MARK = re.compile(r"^# %%(?P<md> \[markdown\])?\s*$")
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 SECRETS = [
     re.compile(r"LTAI[0-9A-Za-z]{8,}"),
     re.compile(r"token=[0-9a-f]{16,}"),
     re.compile(r"(?i)access_?key_?secret\s*[=:]\s*['\"]?[0-9A-Za-z]{16,}"),
+    re.compile(r"-----BEGIN (RSA |EC )?PRIVATE KEY-----"),
 ]
 
 
 def parse_source(text: str) -> list[nbformat.NotebookNode]:
+    """The cells of a percent-format source, with stable ids."""
+    nb = jupytext.reads(text, fmt="py:percent")
     cells: list[nbformat.NotebookNode] = []
-    kind: str | None = None
-    lines: list[str] = []
-
-    def flush() -> None:
-        if kind is None:
-            return
-        while lines and not lines[-1].strip():
-            lines.pop()
-        while lines and not lines[0].strip():
-            lines.pop(0)
-        if kind == "markdown":
-            body = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines)
-            cells.append(nbformat.v4.new_markdown_cell(body))
-        else:
-            cells.append(nbformat.v4.new_code_cell("\n".join(lines)))
-
-    for line in text.splitlines():
-        match = CELL_MARK.match(line)
-        if match:
-            flush()
-            kind, lines = ("markdown" if match.group("md") else "code"), []
-        elif kind is not None:
-            lines.append(line)
-    flush()
-    for i, cell in enumerate(cells, 1):
+    for i, cell in enumerate(nb.cells, 1):
         cell["id"] = f"cell-{i:02d}"
+        cells.append(cell)
     return cells
 
 
@@ -71,17 +55,24 @@ def new_notebook(cells: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
     return nb
 
 
+def _check(text: str, where: str) -> None:
+    for pattern in SECRETS:
+        if pattern.search(text):
+            raise SystemExit(f"refusing to save: {where} matches {pattern.pattern!r}")
+
+
 def scrub(nb: nbformat.NotebookNode) -> None:
-    """Drop volatile metadata; keep outputs. Fail on anything that looks like a secret."""
+    """Drop volatile metadata; keep outputs and widget state. Fail on anything that looks secret."""
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        text = nbformat.writes(nbformat.from_dict({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
-        for pattern in SECRETS:
-            if pattern.search(text):
-                raise SystemExit(f"refusing to save: cell {cell['id']} matches {pattern.pattern!r}")
+        _check(nbformat.writes(nbformat.from_dict({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})),
+               f"cell {cell['id']}")
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE)
+    if state is not None:
+        _check(json.dumps(state), "the saved widget state")
 
 
 def build(source: Path, execute: bool) -> Path:
@@ -91,7 +82,7 @@ def build(source: Path, execute: bool) -> Path:
         started = time.monotonic()
         client = NotebookClient(
             nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(HERE)}},
-            record_timing=False, allow_errors=False,
+            record_timing=False, allow_errors=False, store_widget_state=True,
         )
         client.execute()
         print(f"{target.name}: executed in {time.monotonic() - started:.1f} s")

@@ -1,9 +1,10 @@
 # %% [markdown]
 # # 1. Quickstart: an upload callback in under a minute
 #
-# With an **upload callback**, OSS stores your object, then POSTs a small request to *your* server, waits for its
-# answer (5 s at most) and hands that answer back to the uploading client as the upload's response. Your server
-# learns about every upload, signed by OSS, and the client learns what your server said.
+# With an **upload callback**, OSS stores your object, then POSTs a small signed request to *your* server, waits
+# for its answer (5 s at most) and hands that answer back to the uploading client as the upload's response. Your
+# server hears about each upload that **carries callback parameters**, and only when that callback succeeds: OSS
+# does not retry a failed one (the client gets a 203 instead, notebook 6).
 #
 # ```
 # client ──PUT object + callback──▶ OSS ──POST callback (signed)──▶ your server
@@ -11,7 +12,75 @@
 # ```
 #
 # Everything runs here, with no account and no credentials: a local **OSS emulator** plays OSS and a local
-# **receiver** plays your server. Run the cells from top to bottom (Shift+Enter).
+# **receiver** plays your server. Run the cells from top to bottom (Shift+Enter, or *Run ▸ Run All Cells*); you
+# will not need to type any code.
+#
+# ## 0. Load the kit and start both servers
+#
+# `%load_ext osscb_notebook` adds the `%osscb_*` magics. `%osscb_receiver start` starts the verifying receiver and,
+# because the default backend is the emulator, the emulator too; the receiver trusts the emulator's signing key.
+# (Real OSS signs with its own key, published at `https://gosspublic.alicdn.com/`; notebook 5 explains.)
+
+# %%
+%load_ext osscb_notebook
+%osscb_receiver start
+
+# %% [markdown]
+# ## 1. Describe the callback
+#
+# *Where* OSS should call (`callbackUrl`, here the receiver) and *what* to send: a body template with OSS's
+# variables (`${object}`, `${size}`, ...) and your own (`${x:uid}`, from `callback-var`). `{receiver}` stands for
+# the running receiver's address. The kit checks the definition exactly as OSS would and shows the Base64 values
+# that travel with the upload.
+
+# %%
+%%osscb_callback --no-snippets
+callbackUrl: {receiver}/callback
+callbackBody: bucket=${bucket}&object=${object}&size=${size}&mimeType=${mimeType}&uid=${x:uid}
+x:uid: 42
+
+# %% [markdown]
+# The same definition in the **callback builder**: every field is live. Change the body or a variable and the
+# verdict, the Base64 and the body preview (tabs on the right) follow at once; break it (clear `callbackBody`) and
+# you get OSS's 400 message and error code instead.
+
+# %%
+%osscb_ui builder
+
+# %% [markdown]
+# ## 2. Upload with the callback
+#
+# `%osscb_upload` uploads through the real `oss2` SDK to the emulator, with the callback above. A green **200**
+# means: stored, callback delivered, and this is your server's reply, relayed by OSS.
+
+# %%
+%osscb_upload photos/hello.txt --text "Hello, OSS callbacks!"
+
+# %% [markdown]
+# ## 3. The timeline of that exchange
+#
+# Four arrows: the client's upload, OSS's callback to your server, your server's answer (against OSS's fixed 5 s
+# budget), and OSS's final answer to the client.
+
+# %%
+%osscb_ui timeline
+
+# %% [markdown]
+# ## 4. Verify the callback, one step at a time
+#
+# Your server must not trust a callback until it has checked OSS's signature. The stepper walks the callback the
+# receiver just got through the seven steps: **click Next** until step 7, *RSA verify*. (`%osscb_verify` prints the same
+# steps as text.)
+
+# %%
+%osscb_ui stepper
+
+# %% [markdown]
+# ## The same in plain Python
+#
+# The magics and widgets are thin layers over a small library. These cells do what the ones above did, for readers
+# who want code: start the emulator and a receiver that trusts its key, describe the callback, upload with `oss2`,
+# read what arrived, its verification, and the client's final response.
 
 # %%
 from osscb_notebook import CallbackParams, CallbackVars
@@ -21,38 +90,19 @@ from osscb_notebook.upload import UploadTarget, upload
 
 emulator = Emulator().start()
 receiver = start_receiver(trust_key_urls=[emulator.public_key_url])
-print("OSS emulator:", emulator.endpoint)
-print("receiver:    ", receiver.url)
 
-# %% [markdown]
-# The receiver trusts the emulator's signing key. (Real OSS signs with its own key, published at
-# `https://gosspublic.alicdn.com/`, which every receiver trusts; notebook 5 explains.)
-#
-# ## 1. Describe the callback
-#
-# *Where* OSS should call, and *what* to send: a body template with OSS's variables (`${object}`, `${size}`, ...)
-# and your own (`${x:uid}`).
-
-# %%
 callback = CallbackParams(
     url=receiver.url + "oss-callback",
     body="bucket=${bucket}&object=${object}&size=${size}&mimeType=${mimeType}&uid=${x:uid}",
 )
 variables = CallbackVars({"x:uid": "42"})
-
-# %% [markdown]
-# ## 2. Upload with the callback
-
-# %%
 outcome = upload(
     UploadTarget.for_emulator(emulator), "photos/hello.txt", b"Hello, OSS callbacks!\n",
     callback=callback, callback_vars=variables,
 )
 
 # %% [markdown]
-# ## 3. The callback arrived
-#
-# This is the request OSS sent to the receiver, as received:
+# The request OSS sent, as the receiver got it, then its verification and the receiver's answer to OSS:
 
 # %%
 record = receiver.last
@@ -61,25 +111,12 @@ for name in ("Content-Type", "User-Agent", "x-oss-bucket", "x-oss-signature-vers
     print(f"{name}: {record.header(name)}")
 print()
 print(record.body.decode())
-
-# %% [markdown]
-# ## 4. It was verified
-#
-# The receiver checked OSS's signature before trusting the body (notebook 5 does this step by step):
-
-# %%
+print()
 print(record.trace.summary)
 print("string to sign:", record.trace.step("string_to_sign").output)
+print("reply to OSS:", record.reply_status, record.reply_body.decode())
 
 # %% [markdown]
-# ...and answered OSS:
-
-# %%
-print(record.reply_status, record.reply_body.decode())
-
-# %% [markdown]
-# ## 5. The client's final response
-#
 # OSS relayed the receiver's answer to the client: status **200** and your server's body. A **203** would mean
 # *stored, but the callback failed* (notebook 6).
 
@@ -90,22 +127,22 @@ print(outcome)
 # %% [markdown]
 # ## Clean up
 #
-# Stop the servers (the emulator's temporary storage is removed with it).
+# Stop the servers (the emulator's temporary storage is removed with it). `%unload_ext` stops what the magics
+# started.
 
 # %%
 receiver.stop()
 emulator.cleanup()
+%unload_ext osscb_notebook
 
 # %% [markdown]
 # ## Where next
 #
-# 2. **Callback parameters**: every field, the three transports, `x:` variables, form vs JSON, OSS's errors.
-# 3. **The receiver and tunnels**: reply settings, history, replay; reaching your laptop from real OSS.
-# 4. **Uploads**: PutObject, PostObject, multipart, presigned URLs; reading a 203 with oss2 and SDK V2.
-# 5. **Verifying the signature** step by step, on a real OSS callback.
-# 6. **Troubleshooting lab**: every common failure reproduced, explained and fixed.
+# 2. **Callback parameters**: every field, the three transports, `x:` variables, form vs JSON, each mistake as the
+#    builder's verdict.
+# 3. **The receiver and tunnels**: the receiver panel, reply settings (break the reply, see the 203), tunnels.
+# 4. **Uploads**: the upload panel; PutObject, PostObject, multipart with a progress bar, presigned URLs.
+# 5. **Verifying the signature** with the stepper, on OSS's real documented callback and on a tampered copy.
+# 6. **Troubleshooting lab**: every common failure, shown with the tool you would reach for.
 # 7. **Going to real OSS** with your own credentials.
-# 8. **Taking it to production**: the exported receiver.
-#
-# Prefer widgets to code? `%load_ext osscb_notebook` adds `%osscb_emulator`, `%osscb_receiver`, `%%osscb_callback`,
-# `%osscb_upload` and `%osscb_ui` (callback builder, receiver panel, upload panel, verification stepper, timeline).
+# 8. **Taking it to production**: the exported receiver and the lessons that matter there.

@@ -8,8 +8,13 @@
 # * **`callback-var`** (optional): Base64 of a JSON object of custom variables, `{"x:uid": "42"}`.
 #
 # This notebook covers every field, the three ways to carry the parameters, the `x:` rules, form vs JSON
-# bodies, and the mistakes OSS rejects, each with **OSS's exact error**. No server, no credentials:
-# everything here is the kit's pure core, the same code the emulator uses to judge your requests.
+# bodies, and the mistakes OSS rejects, each shown as the **callback builder's verdict** (OSS's 400 message and EC
+# code). No server, no credentials: everything here is the kit's pure core, the same code the emulator uses to judge
+# your requests.
+#
+# **How sure is each statement?** Most rules and messages come from OSS's documentation. Where the documentation is
+# silent, the kit had to choose (the README's table *Choices where OSS's documentation is silent*); this notebook
+# marks each such behaviour with **(kit's choice)** where it shows it.
 
 # %%
 import base64
@@ -27,7 +32,7 @@ from osscb_notebook import (
     render_body,
     render_transports,
 )
-from osscb_notebook.params import FORM, JSON, is_private_address, pick_transport
+from osscb_notebook.params import FORM, JSON, ignored_var_keys, is_private_address, pick_transport
 
 # %% [markdown]
 # ## Every field of `callback`
@@ -38,11 +43,13 @@ from osscb_notebook.params import FORM, JSON, is_private_address, pick_transport
 # | `callbackBody` | yes | The body template: `${bucket}`, `${object}`, `${size}`, ... and your own `${x:name}`. Must not be empty. |
 # | `callbackBodyType` | no | `application/x-www-form-urlencoded` (default) or `application/json`. Becomes the request's `Content-Type`. |
 # | `callbackHost` | no | The `Host` header of the callback request (default: the host of the URL). |
-# | `callbackSNI` | no | A JSON **boolean**: send SNI on HTTPS. Turn it on for HTTPS URLs behind shared front ends. |
+# | `callbackSNI` | no | A JSON **boolean**: send SNI on HTTPS. OSS's documentation recommends `true` for **every HTTPS** `callbackUrl` (without SNI a server that hosts several certificates may present the wrong one). |
 #
 # Three rarer fields pass through unchanged (`CallbackParams(extra=...)`): `additionalHeaders` (up to 10 extra headers
 # for the callback request: lowercase names, not `x-oss-*`, not reserved ones such as `Host`), `signatureVersion`
-# (only `"1.0"` is accepted here) and `callbackPolicy` (the name of a policy stored on the bucket). An **empty**
+# (OSS documents `"1.0"`, the default, and `"2.0"`; only other values get OSS's 400 *The callback signature version
+# is invalid.*; the kit accepts only `"1.0"` because the 2.0 signing algorithm is not published: **kit's choice**) and
+# `callbackPolicy` (the name of a policy stored on the bucket). An **empty**
 # `callbackUrl` means no callback at all.
 #
 # `CallbackParams` holds them with Python names; `to_json()` gives OSS's names:
@@ -128,16 +135,36 @@ except CallbackParamError as e:
 # %% [markdown]
 # ## `callback-var` and the `x:` rules
 #
-# Custom variable keys **must start with `x:` and be lowercase**, values are strings, and a variable only reaches the
-# body where the template says `${x:name}`: nothing is appended automatically.
+# Custom variables are the keys that **start with `x:` and are lowercase**; values are strings, and a variable only
+# reaches the body where the template says `${x:name}`: nothing is appended automatically.
+#
+# How sure is this, and what happens to other keys? (The evidence is in `docs/callback-var-keys.md`.)
+#
+# * **Keys without `x:` are accepted and ignored** by OSS. OSS's Chinese API page says OSS "returns an error" for
+#   them, but oss2's own test against the live service has sent such keys for years and expects **203** (stored,
+#   callback attempted), not a 400. *Accepted*: high confidence. *Ignored*: inferred (nothing can reference them:
+#   `${name}` without `x:` is a system variable).
+# * **`x:` keys with capitals** (`x:UID`): only the documentation speaks, so the kit keeps its 400
+#   `The callback var is not expecten json.` (EC 0007-00000103). Low to medium confidence.
+# * **Values that are not strings**: 400 (EC 0007-00000103), as OSS's error-code page describes.
+#
+# What OSS makes of a received `callback-var` (the emulator runs `decode_callback_var`), and what the kit lets you
+# *build* (`CallbackVars`, strict: only keys that do something):
 
 # %%
-for candidate in ({"x:uid": "42"}, {"x:UID": "42"}, {"uid": "42"}, {"x:uid": 42}):
+for candidate in ({"x:uid": "42"}, {"uid": "42"}, {"x:UID": "42"}, {"x:uid": 42}):
+    received = base64.b64encode(json.dumps(candidate).encode()).decode()
+    try:
+        usable = decode_callback_var(received).to_json()
+        oss = f"accepted, variables {usable}" + (f", ignored {ignored_var_keys(candidate)}" if ignored_var_keys(candidate) else "")
+    except CallbackParamError as e:
+        oss = f"{e.status} EC {e.ec} {e.oss_message}"
     try:
         CallbackVars(candidate)
-        print(f"{json.dumps(candidate):20} ok")
-    except CallbackParamError as e:
-        print(f"{json.dumps(candidate):20} {e.status} {e.ec} {e.oss_message}")
+        build = "builds"
+    except CallbackParamError:
+        build = "refused"
+    print(f"{json.dumps(candidate):18} OSS: {oss:55} CallbackVars: {build}")
 
 # %% [markdown]
 # ## Form vs JSON bodies
@@ -155,7 +182,8 @@ custom = {"x:uid": "12345", "x:order_id": "67890"}
 
 # %% [markdown]
 # **Form** (`application/x-www-form-urlencoded`, the default): every value is percent-encoded (`/` becomes `%2F`,
-# `:` `%3A`, a space `%20`). The ETag comes without quotes, uppercase.
+# `:` `%3A`). The ETag comes without quotes, uppercase. A space becomes `%20` here (**kit's choice**: OSS's documented
+# examples never show a space, so a receiver should decode both `%20` and `+`).
 
 # %%
 form_template = "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}&uid=${x:uid}"
@@ -176,7 +204,8 @@ print(body)
 print(json.loads(body)["size"] + 1)
 
 # %% [markdown]
-# Quoting a string placeholder yourself doubles the quotes, and your server's JSON parser then fails:
+# Quoting a string placeholder yourself doubles the quotes, and your server's JSON parser then fails (the doubled
+# quotes are what the kit renders, inferred from OSS quoting strings itself: **kit's choice**):
 
 # %%
 quoted = render_body('{"object":"${object}"}', JSON, facts).text
@@ -188,7 +217,8 @@ except json.JSONDecodeError as e:
 
 # %% [markdown]
 # Variable names are case-sensitive, and only the literal `${...}` form is substituted. A template that a client
-# library URL-encoded (`%24%7Bbucket%7D`, as PHP's `http_build_query` does) reaches the server unchanged:
+# library URL-encoded (`%24%7Bbucket%7D`, as PHP's `http_build_query` does) reaches the server unchanged. An unknown
+# variable renders as nothing here (`""` in JSON bodies): what OSS does with one is undocumented (**kit's choice**):
 
 # %%
 rendered = render_body("bucket=${Bucket}&object=%24%7Bobject%7D", FORM, facts)
@@ -196,12 +226,51 @@ print(rendered.text)
 print("unknown variables:", rendered.unknown)
 
 # %% [markdown]
-# ## Common mistakes and OSS's exact errors
+# ## Common mistakes, as the builder's verdict
 #
-# Each of these makes OSS reject the upload with **HTTP 400 `InvalidArgument`**: the object is *not* stored and no
-# callback is sent. The kit raises the same message and error code (EC), so what you see here is what OSS says
-# (typos included: "expecten"). Two codes have no published message (0007-00000026 and 0007-00000102): for those
-# the EC is OSS's and the wording is the kit's.
+# The **callback builder** is where you would make these mistakes. It is prefilled with a valid callback; every field
+# is live (edit it and the verdict, the Base64 and the body preview follow).
+
+# %%
+from osscb_notebook.widgets import CallbackBuilder
+
+builder = CallbackBuilder(
+    url="https://cb.example.com/oss", body="bucket=${bucket}&object=${object}&uid=${x:uid}", variables={"x:uid": "12345"},
+)
+builder.sni.value = "true"  # OSS's documentation recommends SNI for every HTTPS callbackUrl
+builder
+
+# %% [markdown]
+# Each mistake below is loaded into that builder, which prints its verdict: OSS's **HTTP 400 `InvalidArgument`**
+# message and error code (EC), plus what to do. With a 400 the object is *not* stored and no callback is sent. The
+# messages are OSS's published ones (typos included: "expecten"), but several message-to-EC pairings are inferred from
+# OSS's error-code pages rather than observed, and two codes have no published message (0007-00000026,
+# 0007-00000102), so for those the wording is the **kit's choice**. The builder is left showing the last one.
+
+# %%
+good = {"callbackUrl": "https://cb.example.com/oss", "callbackBody": "bucket=${bucket}&uid=${x:uid}"}
+builder_mistakes = [
+    ("callbackUrl port not a number", {**good, "callbackUrl": "cb.example.com:test"}, None),
+    ("six callback URLs", {**good, "callbackUrl": ";".join(f"https://cb{i}.example.com" for i in range(6))}, None),
+    ("callbackBody empty", {**good, "callbackBody": ""}, None),
+    ("additionalHeaders with an x-oss- name", {**good, "additionalHeaders": {"x-oss-tenant": "a"}}, None),
+    ("callback over 5 KB", {**good, "callbackBody": "a=${bucket}&" * 400}, None),
+    ("callback-var key in capitals", good, {"x:UID": "42"}),
+    ("the fix: lowercase x: keys", good, {"x:uid": "42"}),
+]
+for label, callback_json, custom_vars in builder_mistakes:
+    builder.load(callback_json, custom_vars if custom_vars is not None else {"x:uid": "12345"})
+    verdict = "VALID: OSS would accept this callback" if builder.valid else builder.error_message.splitlines()[0]
+    print(f"{label:44} {verdict}")
+builder.load({**good, "callbackUrl": "cb.example.com:test"}, {"x:uid": "12345"})
+print()
+print(builder)
+
+# %% [markdown]
+# ## Mistakes only code can make
+#
+# Some mistakes happen below the builder, when a program assembles the Base64 itself: not Base64 at all, JSON with
+# unescaped quotes, a string where OSS wants a boolean. The kit decodes them exactly as the emulator does:
 
 # %%
 def b64_text(text: str) -> str:
@@ -220,22 +289,15 @@ ok = {"callbackUrl": "cb.example.com/oss", "callbackBody": "bucket=${bucket}"}
 mistakes = {
     "callback not Base64": "x123-*&",
     "JSON body with unescaped quotes": b64_text('{"callbackUrl":"cb.example.com","callbackBody":"{"bucket":${bucket}}"}'),
-    "callbackUrl port not a number": b64_text(json.dumps({**ok, "callbackUrl": "cb.example.com:test"})),
-    "six callback URLs": b64_text(json.dumps({**ok, "callbackUrl": ";".join(f"https://cb{i}.example.com" for i in range(6))})),
     "callbackHost not a string": b64_text(json.dumps({**ok, "callbackHost": [1, 2, 3]})),
-    "callbackBody empty": b64_text(json.dumps({**ok, "callbackBody": ""})),
     "callbackBody not a string": b64_text(json.dumps({**ok, "callbackBody": ["bucket"]})),
     "callbackBodyType text/plain": b64_text(json.dumps({**ok, "callbackBodyType": "text/plain"})),
     "callbackBodyType not a string": b64_text(json.dumps({**ok, "callbackBodyType": 123})),
     'callbackSNI as the string "true"': b64_text(json.dumps({**ok, "callbackSNI": "true"})),
-    "callback over 5 KB": b64_text(json.dumps({**ok, "callbackBody": "a=${bucket}&" * 400})),
-    "additionalHeaders with an x-oss- name": b64_text(json.dumps({**ok, "additionalHeaders": {"x-oss-tenant": "a"}})),
-    "signatureVersion 2.0": b64_text(json.dumps({**ok, "signatureVersion": "2.0"})),
+    "signatureVersion 3.0 (not a version)": b64_text(json.dumps({**ok, "signatureVersion": "3.0"})),
 }
 for label, value in mistakes.items():
     oss_says(label, value)
-oss_says("callback-var key in capitals", b64_text('{"x:UID":"42"}'), var=True)
-oss_says("callback-var without x:", b64_text('{"uid":"42"}'), var=True)
 oss_says("callback-var not Base64", "%%%", var=True)
 oss_says("callback-var a list", b64_text('["x:uid"]'), var=True)
 oss_says("callbackSNI as a boolean (the fix)", b64_text(json.dumps({**ok, "callbackSNI": True})))

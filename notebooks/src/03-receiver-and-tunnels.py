@@ -8,6 +8,9 @@
 # Cells that need the outside world (a tunnel provider, an account) are marked **🌐 outside world** and only run when
 # you set `OSSCB_OUTSIDE=1` in the environment before starting Jupyter; otherwise they print a note. Everything else
 # runs here with no network.
+#
+# The first half is code (the library the panel is built on); the end of the notebook is the **receiver panel**, the
+# same receiver with buttons: reply settings, a live table of callbacks, and a 203 you cause on purpose.
 
 # %%
 import json
@@ -189,8 +192,17 @@ else:
 #
 # No account, no download: the Jupyter server you are using forwards `/proxy/absolute/PORT/` to the receiver. The
 # `absolute` route keeps the path OSS signed (the plain `/proxy/PORT/` route strips it, which breaks signatures unless
-# the receiver rebuilds the path from `X-Forwarded-Prefix`; notebook 6, section 9). The URL must carry your Jupyter
-# token, and that token opens your whole server to whoever sees it.
+# the receiver rebuilds the path from `X-Forwarded-Prefix`; notebook 6, section 9). On this fallback route the URL must carry
+# your Jupyter token, and that token opens your whole server to whoever sees it.
+#
+# **The scoped endpoint (preferred when present).** The package also ships a Jupyter *server extension* that serves
+# `{base_url}osscb/callback/<capability>/...`. The capability is a random secret of at least 128 bits made for one
+# receiver, and it grants nothing but forwarding to that receiver: not your notebooks, not a terminal, not the
+# Jupyter API. When the extension is active, `open_tunnel("jupyter", receiver)` uses it and the callback URL carries
+# **no Jupyter token**; otherwise it falls back to jupyter-server-proxy's `/proxy/absolute/PORT/` with the token, as
+# above. Either way the path after the prefix is the one OSS signed. Treat the capability URL like a password for
+# that one receiver (anyone holding it can post to it, and the signature check rejects whatever OSS did not sign),
+# and stop the receiver when you are done: that retires the capability.
 
 # %%
 context = detect_jupyter()
@@ -206,9 +218,59 @@ else:
 # Once you have a public URL, use `tunnel.callback_url(path)` as `callbackUrl` with real OSS (notebook 7), and close the
 # tunnel with `tunnel.close()` when done.
 #
-# ## Clean up
+# Stop what the code above started:
 
 # %%
 receiver.stop()
 threaded.stop()
 emulator.cleanup()
+
+# %% [markdown]
+# ## The receiver panel
+#
+# Everything above, with buttons. `%osscb_receiver start` starts a receiver (and the emulator whose key it trusts) for
+# this kernel's session; the panel shows that same receiver: its callback URL, a live table of callbacks with each
+# verdict and reply time against OSS's 5 s budget, the detail of the selected callback (headers, raw body, reply,
+# copy-as-curl), replay, and the **reply settings**. The upload panel below it uploads to the emulator with a callback
+# to this receiver.
+
+# %%
+%load_ext osscb_notebook
+%osscb_receiver start
+receiver_panel = %osscb_ui receiver
+upload_panel = %osscb_ui upload
+display(receiver_panel, upload_panel)
+
+# %% [markdown]
+# Upload once with the default reply: a green 200, and a VERIFIED row in the panel's table (clicking **Upload** does
+# the same as this cell).
+
+# %%
+upload_panel.upload_button.click()
+print(upload_panel.wait())
+
+# %% [markdown]
+# ### Break the reply on purpose
+#
+# In the panel's **Reply settings**, choose status `500 Server Error` and click **Apply reply**, then **Upload** again.
+# The object is stored, but OSS tells the client **203 CallbackFailed** with `Error status : 500.`: your server got
+# the callback (see the new row, reply 500) but did not accept it. This cell does exactly those clicks:
+
+# %%
+receiver_panel.reply_status.value = 500
+receiver_panel.apply_button.click()
+upload_panel.upload_button.click()
+print(upload_panel.wait())
+print(receiver_panel)
+
+# %% [markdown]
+# Try the other reply settings the same way: a delay of 6 s (OSS gives up after 5), a UTF-8 BOM or no
+# Content-Length (notebook 6 explains each 203). Set the status back to *auto* and apply to go back to normal:
+
+# %%
+receiver_panel.reply_status.value = 0
+receiver_panel.apply_button.click()
+
+# %% [markdown]
+# The receiver keeps running while this notebook is open so you can keep clicking; `%osscb_receiver stop` (or
+# `%unload_ext osscb_notebook`, or shutting the kernel down) stops it.

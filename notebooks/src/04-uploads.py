@@ -4,7 +4,37 @@
 # Only three OSS operations take a callback: **PutObject**, **PostObject** (browser forms) and
 # **CompleteMultipartUpload**. A **presigned URL** is a PutObject whose callback rides in the URL. This notebook runs
 # all four against the emulator, then reads a failed callback (HTTP 203) the way **oss2** and the **Python SDK V2**
-# return it: without raising.
+# return it: without raising. It starts with the **upload panel**, the same four operations with buttons.
+
+# ## The upload panel
+#
+# Choose the content (text, random bytes or a file), the **operation**, and press **Upload**. The callback goes to
+# the receiver `%osscb_receiver start` runs (with the emulator) for this kernel; the result explains a 200 or a 203,
+# and the panel's timeline draws the exchange. Choose **Multipart** to see the part size, the parallel threads and a
+# **progress bar** that fills as parts are sent.
+
+# %%
+%load_ext osscb_notebook
+%osscb_receiver start
+panel = %osscb_ui upload
+panel
+
+# %% [markdown]
+# What choosing *random bytes*, *Multipart* with 1 MB parts and pressing **Upload** does (the bar fills part by part;
+# the callback rides on CompleteMultipartUpload):
+
+# %%
+panel.content.value = "random"
+panel.size.value = 6 * 1024 * 1024
+panel.operation.value = "Multipart"
+panel.part_size.value = 1024 * 1024
+panel.key.value = "videos/clip.bin"
+panel.upload_button.click()
+outcome = panel.wait()
+print(outcome)
+
+# %% [markdown]
+# The rest of the notebook does the same in code, one operation at a time, with its own emulator and receiver.
 
 # %%
 import base64
@@ -45,7 +75,12 @@ print("callback body:", receiver.last.body.decode())
 # A browser uploads straight to OSS with a `multipart/form-data` POST. Your server hands it a **policy** (what may be
 # uploaded, until when) signed with your AccessKey secret, plus the `callback` field. Custom variables are separate
 # `x:` form fields. The policy can pin the callback with a `{"callback": ...}` condition so that the browser cannot
-# swap it:
+# swap it.
+#
+# **It does not pin the `x:` fields.** This policy (the kit's `post_policy`) has no condition on `x:uid`, so whoever
+# holds the form can send `x:uid=anything` and your server receives `${x:uid}` as they chose, under OSS's valid
+# signature. Either add one condition per variable (`["eq", "$x:uid", "1001"]`, printed below), or never trust an
+# `x:` value for authorization: derive the user from your own session when you issue the policy.
 
 # %%
 fields = post_policy(target, "docs/form.txt", transports)
@@ -56,6 +91,7 @@ for condition in policy["conditions"]:
         print({"callback": "Base64 of " + base64.b64decode(condition["callback"]).decode()})
     else:
         print(condition)
+print("to pin x:uid too, add:", ["eq", "$x:uid", variables.to_json()["x:uid"]])
 
 # %% [markdown]
 # The HTML form the browser would submit (the file field must come last):
@@ -177,6 +213,8 @@ print(v2.status_code, v2.callback_result)
 # (The Go SDK V2 is the exception: it turns a 203 into an error with code `CallbackFailed`.)
 #
 # ## Clean up
+#
+# Stop this notebook's own servers; the panel's receiver and emulator stop with `%unload_ext` (or the kernel).
 
 # %%
 receiver.stop()

@@ -12,8 +12,9 @@
 # * RSA PKCS#1 v1.5 with MD5; the public key's URL comes Base64-encoded in `x-oss-pub-key-url` and must start with
 #   `https://gosspublic.alicdn.com/` (or `http://`).
 #
-# We do it by hand on **a real OSS callback** (golden vector G1, from OSS's documentation, signed by OSS's own key),
-# then with the kit's verifier, then on callbacks from the local emulator.
+# We walk it with the **verification stepper** on **a real OSS callback** (golden vector G1, from OSS's documentation,
+# signed by OSS's own key) and on a tampered copy, then do every step by hand, then run the kit's verifier on
+# callbacks from the local emulator. The notebook ends with what the signature does *not* prove.
 
 # %%
 import base64
@@ -30,7 +31,12 @@ from osscb_notebook.verification import OFFICIAL_PUBLIC_KEY_PEM
 # %% [markdown]
 # ## The real callback (G1)
 #
-# `data/g1.http` is the request OSS sent in its documentation's example, byte for byte:
+# `data/g1.http` carries the request from OSS's documented example. Everything the signature covers is OSS's, byte for
+# byte: the path and query (`/index.php?id=1&index=2`), the body (`bucket=yonghu-test`), the `authorization`
+# signature and the `x-oss-pub-key-url`. The lines around them are not signed and differ from the documentation's
+# request: the documentation shows `HTTP/1.0`, `Host: 121.43.113.8` and a `Connection: close` header, while this file
+# has `HTTP/1.1`, `Host: 10.101.166.30` and no `Connection` header. None of those lines is signed, which is why they
+# can differ without changing the verdict (and why you cannot trust them: see the end of this notebook).
 
 # %%
 raw = open("data/g1.http", "rb").read()
@@ -44,6 +50,29 @@ print("query: ", request.query)
 print("body:  ", request.body)
 
 # %% [markdown]
+# ## The stepper on G1
+#
+# The stepper verifies the request with OSS's pinned public key (no network) and shows one step at a time: **click
+# Next** to go from the key URL to the RSA verdict.
+
+# %%
+from osscb_notebook.widgets import VerificationStepper
+
+g1_stepper = VerificationStepper(raw)
+g1_stepper
+
+# %% [markdown]
+# Now a tampered copy: someone changed one byte of the body (`yonghu-test` to `yonghu-tesT`). The stepper stops at
+# the step that fails, **RSA verify**, in red, with the likely cause; it is shown at that step here:
+
+# %%
+tampered_stepper = VerificationStepper(raw.replace(b"bucket=yonghu-test", b"bucket=yonghu-tesT"))
+tampered_stepper.go("rsa_verify")
+tampered_stepper
+
+# %% [markdown]
+# ## The same steps by hand
+#
 # ### Step 1: where is the key?
 #
 # `x-oss-pub-key-url` is Base64. Decode it and **check the prefix before fetching anything**: a forger can point
@@ -76,11 +105,17 @@ print(len(signature), "bytes:", signature.hex())
 # %% [markdown]
 # ### Step 4: the string to sign
 #
-# URL-decoded path + `?` + raw query + LF + body:
+# URL-decoded path + (`?` + raw query, **only when there is a query**) + LF + body. Most callback URLs have no query;
+# adding the `?` unconditionally breaks exactly that common case:
 
 # %%
-string_to_sign = unquote_to_bytes(request.path) + b"?" + request.query.encode() + b"\n" + request.body
-print(string_to_sign)
+def string_to_sign_of(path: str, query: str, body: bytes) -> bytes:
+    return unquote_to_bytes(path) + (b"?" + query.encode() if query else b"") + b"\n" + body
+
+
+string_to_sign = string_to_sign_of(request.path, request.query, request.body)
+print("with a query:   ", string_to_sign)
+print("without a query:", string_to_sign_of("/oss-callback", "", b"bucket=demo&object=a.txt"))
 
 # %% [markdown]
 # ### Step 5: MD5 and RSA
@@ -215,7 +250,7 @@ print("RSA", emulator_key.key_size, "bits;", len(emulator_signature), "byte sign
 # "path or key wrong" when verification fails:
 
 # %%
-emulator_string = unquote_to_bytes(captured.path) + b"?" + captured.query.encode() + b"\n" + captured.body
+emulator_string = string_to_sign_of(captured.path, captured.query, captured.body)
 print(emulator_string)
 print("MD5 hex:", hashlib.md5(emulator_string).hexdigest())
 print("Content-MD5:", captured.header("content-md5"),
@@ -235,3 +270,21 @@ print(verify_request(captured, resolver).render_text())
 # %%
 receiver.stop()
 emulator.cleanup()
+
+# %% [markdown]
+# ## What the signature does not prove
+#
+# A verified signature says: *OSS's key signed this path, query and body*. It does not say more, and production code
+# must not assume more.
+#
+# * **Replay.** The signed string has no timestamp and no nonce, so a captured callback verifies forever, and anyone
+#   who has one can send it again. The headers around it are **not signed**: `Date`, `Host`, `x-oss-request-id`,
+#   `x-oss-bucket` (and `Content-MD5`, `User-Agent`) can be changed freely. Deduplicate on **signed** fields: put
+#   `${reqId}` and `${etag}` (with `${bucket}` and `${object}`) in `callbackBody` and process each pair once. Treat
+#   saved callbacks (logs, the receiver's JSON Lines history, `as_curl()`) as sensitive: each one is a replayable
+#   credential for your endpoint.
+# * **OSS's callback key is RSA-512** (step 2 above: `RSA 512 bits`). 512-bit RSA keys have been factored publicly, so
+#   for anything that moves value (credit, payment, access), do not act on the callback alone: confirm with a
+#   **HeadObject** on the object, made with your own credentials, that it exists with the size and ETag claimed.
+# * **Confidentiality** is not part of it: the body travels in clear over `http://`. Use an HTTPS `callbackUrl` (with
+#   `callbackSNI: true`) when the body carries anything private.

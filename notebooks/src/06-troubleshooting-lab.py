@@ -9,7 +9,12 @@
 # * **HTTP 400 `InvalidArgument`**: OSS rejected the *parameters*. Nothing is stored, no callback is sent.
 # * **HTTP 203 `CallbackFailed`**: the object **is stored**, but the callback failed. The SDKs do *not* raise on 203.
 #
-# One section (the 5 s timeout) waits 5 seconds on purpose.
+# Each case is shown with the tool you would reach for in a live session: the **timeline** for a blown 5 s budget, the
+# **verification stepper** for a signature failure, the **receiver panel's reply settings** for a BOM or a missing
+# Content-Length. One section (the 5 s timeout) waits 5 seconds on purpose.
+#
+# Where OSS's documentation is silent the kit had to choose a message or a code; those are marked **(kit's choice)**,
+# as in the README's table *Choices where OSS's documentation is silent*.
 
 # %%
 import base64
@@ -30,9 +35,11 @@ BODY = "bucket=${bucket}&object=${object}&size=${size}"
 
 
 def try_upload(url=None, *, key="lab/report.txt", body=BODY, body_type="application/x-www-form-urlencoded", to=None):
-    """Upload with a callback and print what the client sees (returns nothing, to keep the output clean)."""
+    """Upload with a callback and print what the client sees (returns nothing, to keep the output clean; the
+    outcome is kept in ``last_outcome``)."""
+    global last_outcome
     callback = CallbackParams(url=url or receiver.url + "oss-callback", body=body, body_type=body_type)
-    outcome = upload(to or target, key, b"quarterly numbers\n", callback=callback)
+    outcome = last_outcome = upload(to or target, key, b"quarterly numbers\n", callback=callback)
     if outcome.status == 200:
         print("HTTP 200: stored, callback OK; reply relayed to the client:", outcome.body.decode())
     else:
@@ -49,7 +56,11 @@ try_upload()
 # ---
 # ## 1. Unreachable callback URL
 #
-# **Symptom:** 203 with `Error status : -1.OSS can not connect to your callbackUrl, please check it.`
+# **Symptom:** 203 `CallbackFailed`. What the message says depends on *how* the server is unreachable, and OSS
+# documents only one form: its troubleshooting page says a host with no web service gives **`Error status : 502.`**
+# For a refused connection the kit shows `Error status : -1.OSS can not connect to your callbackUrl, please check it.`
+# with EC 0007-00000203 (**kit's choice**: the message is modelled on OSS's `-1` connection errors; the EC is ours where
+# OSS publishes none). Expect either form from real OSS.
 # **Cause:** nothing listens at that address (server down, wrong port, firewall, a tunnel that closed).
 
 # %%
@@ -153,6 +164,38 @@ receiver.set_reply(None)
 try_upload()
 
 # %% [markdown]
+# ### 5 and 6 in a live session: the receiver panel's reply settings
+#
+# With a colleague watching, you would reproduce both with the **receiver panel**: tick *UTF-8 BOM* (or *no
+# Content-Length*), **Apply reply**, upload, and read the new row and its *Reply* tab. The panel drives the receiver
+# that `%osscb_receiver start` runs for this kernel (with its own emulator); the cells below do those clicks.
+
+# %%
+%load_ext osscb_notebook
+%osscb_receiver start
+panel = %osscb_ui receiver
+panel
+
+# %%
+panel.reply_bom.value = True
+panel.apply_button.click()
+%osscb_upload lab/bom.txt --text "quarterly numbers"
+
+# %%
+panel.reply_bom.value = False
+panel.reply_no_length.value = True
+panel.apply_button.click()
+%osscb_upload lab/chunked.txt --text "quarterly numbers"
+
+# %%
+panel.reply_no_length.value = False
+panel.apply_button.click()
+%osscb_upload lab/fixed.txt --text "quarterly numbers"
+
+# %%
+print(panel)
+
+# %% [markdown]
 # ## 7. A reply body over 1 MB
 #
 # **Symptom:** 203 `Error Status : 400.User server return too long content-length value.`
@@ -180,7 +223,21 @@ try_upload()
 
 # %%
 receiver.set_reply(delay=5.5)
+before_slow = len(receiver.history)
 try_upload()
+
+# %% [markdown]
+# The tool for this one is the **timeline**: the callback arrow's time against OSS's 5 s budget, and the 203 at the
+# end, drawn from the slow upload's outcome and the receiver's record of its callback:
+
+# %%
+from osscb_notebook.widgets import Timeline, VerificationStepper
+
+slow_timeline = Timeline()
+# OSS gave up at 5 s; the receiver records the callback when its late reply is sent, so wait for that record
+slow_record = receiver.wait_for(before_slow + 1)[before_slow]
+slow_timeline.show_outcome(last_outcome, slow_record, key=last_outcome.key, total_ms=last_outcome.duration * 1000)
+slow_timeline
 
 # %% [markdown]
 # **Fix:** reply first, then do the work (a queue, a background task). **Verified:**
@@ -236,6 +293,16 @@ print("receiver saw:", receiver.last.target)
 print(receiver.last.trace.summary)
 
 # %% [markdown]
+# The tool for a signature failure is the **verification stepper**: load the rejected callback and it stops at the
+# failing step, red, with the likely cause. The string to sign (step 5) shows the path your server saw, not the one
+# OSS called:
+
+# %%
+rejected = VerificationStepper(receiver.last)
+rejected.go(next(step.name for step in rejected.trace.steps if step.ok is False))
+rejected
+
+# %% [markdown]
 # **Fix:** forward the path unchanged (nginx `proxy_pass http://backend;` without a trailing URI; jupyter-server-proxy's
 # `/proxy/absolute/PORT/`), or rebuild the public path (e.g. from `X-Forwarded-Prefix`) before verifying.
 # **Verified**, with the proxy now keeping the prefix:
@@ -279,8 +346,10 @@ print("verify(raw bytes):    ", verify(key, string_to_sign(record.path, record.q
 # ## 11. `+` and `%2F` in the callback path
 #
 # **Symptom:** verification fails only for some callback URLs: those with `+`, `%2F`, `%20` or non-ASCII in the path.
-# **Cause:** OSS percent-decodes the **path only**, with plain percent-decoding: `%2F` becomes `/`, `+` stays `+`.
-# Form decoding (`unquote_plus`, Java's `URLDecoder`) turns `+` into a space; not decoding at all keeps `%2F`.
+# **Cause:** OSS URL-decodes the path before signing, but **how it decodes `+` is not documented**, and OSS's official
+# sample receivers disagree (Python's `unquote` keeps `+`, form decoders such as Java's `URLDecoder` turn it into a
+# space). The kit's emulator uses plain percent-decoding, `+` stays `+` (**kit's choice**), so the demo below shows
+# how the three decodings diverge, not what OSS does.
 
 # %%
 from urllib.parse import unquote, unquote_plus
@@ -298,8 +367,9 @@ for label, path in {
     print(f"{label:32} {path:22} verified: {verify(key, message, signature)}")
 
 # %% [markdown]
-# **Fix:** percent-decode the path with `urllib.parse.unquote` (Java: decode `%XX` only; keep `+`), keep the query raw.
-# The kit's verifier does exactly that (`string_to_sign`). **Verified:**
+# **Fix:** **avoid `+` and `%`-escapes in callback paths** (use plain `a-z0-9-_/` paths; put other values in the query
+# or the body), so every decoding gives the same string. If you cannot, percent-decode the path only and keep the query
+# raw, as the kit's verifier does (`string_to_sign`), and test against real OSS. With the kit's choice, **verified:**
 
 # %%
 print(record.trace.summary)
@@ -315,6 +385,9 @@ print(record.trace.summary)
 naive = start_receiver()
 try_upload(naive.url + "oss-callback")
 print(naive.last.trace.summary)
+untrusted = VerificationStepper(naive.last)
+untrusted.go("allowlist")
+untrusted
 
 # %% [markdown]
 # **Fix:** trust exactly the test server's key URL prefix, nothing broader (`trust_key_urls=[emulator.public_key_url]`,
@@ -360,9 +433,11 @@ raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": BODY, "ca
 # %% [markdown]
 # ## 14. `x:` variable keys with capitals
 #
-# **Symptom:** 400 `The callback var is not expecten json.` (sic), or a variable that arrives empty.
-# **Cause:** custom variable keys must start with `x:` and be **lowercase**; and `${x:name}` in the body is
-# case-sensitive too.
+# **Symptom:** a variable that arrives empty, or a 400 `The callback var is not expecten json.` (sic).
+# **Cause:** custom variables are the keys that start with `x:` and are **lowercase**, and `${x:name}` in the body is
+# case-sensitive too. A key *without* `x:` is accepted and ignored by OSS (oss2's live-service test expects 203 for
+# one; `docs/callback-var-keys.md`), so it just never reaches the body. An `x:` key with capitals gets the 400 below:
+# that follows OSS's documented rule, which no test or capture confirms (low to medium confidence):
 
 # %%
 raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": "uid=${x:uid}"}), '{"x:UID":"42"}')
@@ -396,8 +471,12 @@ print("no exception; result.status =", result.status)
 print(result.resp.read().decode())
 
 # %% [markdown]
-# **Fix:** after an upload with a callback, check `status == 200` (or the kit's `outcome.raise_for_callback()`),
-# and treat 203 as "stored, but my server does not know": retry the notification yourself or alert.
+# **Fix:** after an upload with a callback, check `status == 200` (or the kit's `outcome.raise_for_callback()`).
+# A 203 means "stored, but the callback did not succeed", **not** "my server never heard of it": after a timeout
+# (section 8) or a non-JSON reply (sections 4 to 7) your server *did* get the callback and may have done the work.
+# So do not blindly notify your server again: make the handler **idempotent**, keyed on signed fields (`${bucket}`,
+# `${object}`, `${etag}`, `${reqId}` in `callbackBody`), so that a second notification for the same upload is a no-op;
+# then on 203 the client (or a reconciliation job that lists recent objects) can safely re-notify or alert.
 
 # %%
 from osscb_notebook.errors import CallbackFailedError
@@ -411,11 +490,55 @@ receiver.set_reply(None)
 print("after the fix:", upload(target, "lab/checked.txt", b"data\n", callback=CallbackParams(url=cb_url, body=BODY)).raise_for_callback().status)
 
 # %% [markdown]
+# ## 16. Large files through `oss2.resumable_upload`: no callback at all
+#
+# **Symptom:** small files get their callback; large ones are stored with a plain **200** and your server never hears
+# of them. **Cause:** `oss2.resumable_upload` passes your `headers` to `put_object` below `multipart_threshold`; above
+# it, it uploads parts and calls `complete_multipart_upload` **without** the `x-oss-callback` header (as on real OSS;
+# aliyun-oss-python-sdk issue 51).
+
+# %%
+import os
+import tempfile
+
+callback_headers = {
+    "x-oss-callback": base64.b64encode(json.dumps({"callbackUrl": cb_url, "callbackBody": BODY}).encode()).decode()
+}
+workdir = tempfile.mkdtemp(prefix="osscb-resumable-")
+
+
+def file_of(name: str, size: int) -> str:
+    path = os.path.join(workdir, name)
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+    return path
+
+
+for name, size in (("small.bin", 64 * 1024), ("large.bin", 300 * 1024)):
+    before = len(receiver.history)
+    result = oss2.resumable_upload(bucket, f"lab/{name}", file_of(name, size), headers=callback_headers,
+                                   multipart_threshold=100 * 1024, part_size=100 * 1024,
+                                   store=oss2.ResumableStore(root=workdir))
+    print(f"{name:10} {size:>7,} bytes -> HTTP {result.status}, callbacks received: {len(receiver.history) - before}")
+
+# %% [markdown]
+# **Fix:** pass a `multipart_threshold` above your largest file (then it is one `put_object` with your headers), or run
+# the multipart upload yourself and put the callback header on `complete_multipart_upload` (the kit's
+# `upload(..., operation="Multipart")` does that, notebook 4). **Verified**, the same large file on one PutObject:
+
+# %%
+large = os.path.join(workdir, "large.bin")
+before = len(receiver.history)
+result = oss2.resumable_upload(bucket, "lab/large-fixed.bin", large, headers=callback_headers,
+                               multipart_threshold=os.path.getsize(large) + 1, store=oss2.ResumableStore(root=workdir))
+print("HTTP", result.status, "| callbacks received:", len(receiver.history) - before, "|", result.resp.read().decode())
+
+# %% [markdown]
 # ## Summary
 #
 # | # | Symptom at the client | OSS's message | Cause | Fix |
 # |---|---|---|---|---|
-# | 1 | 203, EC 0007-00000203 | `Error status : -1.OSS can not connect to your callbackUrl, please check it.` | server down or unreachable | run it; check from outside |
+# | 1 | 203 | OSS documents `Error status : 502.` for a host with no web service; the kit shows `Error status : -1.OSS can not connect to your callbackUrl, please check it.`, EC 0007-00000203 (kit's choice) | server down or unreachable | run it; check from outside |
 # | 2 | 400, EC 0007-00000008 | `Private address is forbidden to callback.` | loopback or private URL | a public URL (tunnel) |
 # | 3 | 203, EC 0007-00000203 | `Error status : N.` | reply status not exactly 200 | answer 200 |
 # | 4 | 203, EC 0007-00000205 | `Response body is not valid json format.` | non-JSON reply | `{"Status":"OK"}` |
@@ -425,14 +548,20 @@ print("after the fix:", upload(target, "lab/checked.txt", b"data\n", callback=Ca
 # | 8 | 203, EC 0007-00000202 | `Error status : -1 HOST:PORT reply timeout, cost:...ms, timeout:5000ms ...` | slower than 5 s | reply first, work later |
 # | 9 | 203, EC 0007-00000203 | `Error status : 400.` (your verifier refused) | proxy rewrote the path | keep the path / rebuild it |
 # | 10 | (your verifier fails) | none | body re-serialised | verify the raw bytes |
-# | 11 | (your verifier fails for some URLs) | none | `+` or `%2F` decoded wrongly | `unquote` the path only |
+# | 11 | (your verifier fails for some URLs) | none | `+` or `%2F` in the path (OSS's decoding of `+` undocumented) | avoid `+` and `%`-escapes in callback paths |
 # | 12 | 203, EC 0007-00000203 | `Error status : 400.` (your verifier refused) | key URL not trusted | trust exactly the test server's URL |
 # | 13 | 400 | `The callback sni is invalid.` | `callbackSNI` not a boolean | `true` / `false` |
-# | 14 | 400, EC 0007-00000103 | `The callback var is not expecten json.` | `x:` key not lowercase | lowercase keys and references |
-# | 15 | none: status 203, no exception | (`CallbackFailed` XML in the body) | 203 treated as success | check `status == 200` |
+# | 14 | an empty variable, or 400 EC 0007-00000103 for `x:UID` (documented rule, unconfirmed) | `The callback var is not expecten json.` | `x:` key not lowercase; key without `x:` ignored | lowercase `x:` keys and references |
+# | 15 | none: status 203, no exception | (`CallbackFailed` XML in the body) | 203 treated as success | check `status == 200`; idempotent handler keyed on signed fields |
+# | 16 | large files: plain 200, no callback | none | `oss2.resumable_upload` multipart path drops the headers | threshold above the file size, or callback on `complete_multipart_upload` |
 #
 # ## Clean up
 
+# The panel's receiver keeps running for more experiments; `%unload_ext osscb_notebook` (or the kernel) stops it.
+
 # %%
+import shutil
+
 receiver.stop()
 emulator.cleanup()
+shutil.rmtree(workdir)

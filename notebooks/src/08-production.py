@@ -169,17 +169,77 @@ print("GET:          ", reply.status, reply.read().decode())
 conn.close()
 
 # %% [markdown]
-# ## Production checklist
+# ## Where slow work goes
+#
+# `handle_callback()` runs while OSS waits, and OSS gives up after 5 s. Its reply is all OSS needs, so put anything
+# slow (thumbnails, database fan-out, calls to other services) on a queue there and return at once:
+
+# %%
+start = source.index("def handle_callback")
+print(source[start:source.index("\n\n\n", start)])
+
+# %% [markdown]
+# For example, with the standard library (or hand the job to Celery, RQ, a cloud queue...):
+#
+# ```python
+# import queue, threading
+#
+# jobs: "queue.Queue[tuple[bytes, dict]]" = queue.Queue(maxsize=10_000)
+#
+# def worker() -> None:
+#     while True:
+#         body, headers = jobs.get()
+#         ...  # the slow part: idempotent, keyed on signed fields (see below)
+#         jobs.task_done()
+#
+# threading.Thread(target=worker, daemon=True).start()
+#
+# def handle_callback(body: bytes, headers: dict[str, str]) -> dict:
+#     jobs.put_nowait((body, headers))  # milliseconds; queue.Full -> let it raise: a 500 tells OSS (and the client, 203)
+#     return {"Status": "OK"}
+# ```
+#
+# ## Production lessons
 #
 # * **Verify every callback** over the raw bytes, with the key URL checked (or the key pinned). Reject with 400.
-# * **Answer 200 with a small JSON body and a `Content-Length`, within 5 s.** Queue the real work; OSS does not retry.
+# * **Answer 200 with a small JSON body and a `Content-Length`, within 5 s.** Queue the real work (above); OSS does not
+#   retry. Your reply may also be **XML** (`Content-Type: application/xml`), which OSS's documentation allows; OSS then
+#   relays it to the client as it is.
 # * A failed callback does not undo the upload: the client gets **203** and the object exists. Make your processing
 #   **idempotent** and reconcile (list recent objects) so that missed callbacks are caught up.
+# * **Replay.** The signature has no timestamp or nonce, and `Date`, `Host`, `x-oss-request-id` and `x-oss-bucket` are
+#   not signed. Deduplicate on **signed** fields: put `${reqId}` and `${etag}` (with `${bucket}`, `${object}`) in
+#   `callbackBody`, and process each once. Saved callbacks (logs, history files, curl commands) are replayable: keep them
+#   like credentials.
+# * **OSS's callback key is RSA-512,** which is publicly factorable. For value-bearing actions, do not trust the
+#   callback alone: confirm with **HeadObject** (your own credentials) that the object exists with that size and ETag.
+# * **HTTPS** for confidentiality: over `http://` the body (your `x:` variables included) travels in clear.
+# * **`${crc64}` above 2^53:** CRC-64 values are 64-bit; in a JSON body they are bare numbers, and JavaScript's
+#   `JSON.parse` rounds any above 2^53 (9007199254740992). Use a big-int-aware parser (`json-bigint`), or a form body,
+#   where every value is a string. (Quoting the placeholder, `"${crc64}"`, gives a JSON string in the kit's rendering,
+#   but what OSS does with a quoted numeric placeholder is not documented.)
 # * Behind a reverse proxy, forward the **path unchanged** (or rebuild it) and never re-encode the body.
-# * Use HTTPS with `"callbackSNI": true` behind shared front ends, and a public address (OSS refuses private ones).
+# * Use HTTPS with `"callbackSNI": true` (OSS's documentation recommends it for every HTTPS `callbackUrl`), and a public
+#   address. OSS refuses private addresses, and that includes **host names that resolve to private addresses**: a
+#   `callbackUrl` of `cb.internal.example.com` pointing at `10.0.0.5` fails like `10.0.0.5` itself. Check what the name
+#   resolves to *from the internet*.
+# * **`oss2.resumable_upload` drops the callback headers on its multipart path.** Below its multipart threshold it
+#   calls `put_object` with your headers; above it, it uploads parts and calls `complete_multipart_upload` without
+#   them, so large files silently get **no callback**. Pass a threshold above your largest file, or run the multipart
+#   upload yourself and put the callback headers on `complete_multipart_upload` (reproduced and fixed in notebook 6,
+#   section 16).
 # * Log each callback's `x-oss-request-id` and `x-oss-bucket` with your own request id: request ids are what
 #   Alibaba support asks for.
 #
+# The `${crc64}` precision loss, shown in Python with a float (what JavaScript's numbers are):
+
+# %%
+crc64 = 18_364_758_544_493_064_720  # a CRC-64 as OSS may send it, above 2**53
+print("exact:            ", crc64)
+print("as a JS number:   ", int(float(crc64)))
+print("still equal:      ", int(float(crc64)) == crc64)
+
+# %% [markdown]
 # ## Clean up
 
 # %%

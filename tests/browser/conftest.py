@@ -75,6 +75,10 @@ def _quiet_settings(settings: Path) -> None:
     target = settings / "@jupyterlab" / "apputils-extension"
     target.mkdir(parents=True, exist_ok=True)
     (target / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # JupyterLab 4 renders only the cells in view by default; tests look for widgets anywhere in a notebook
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True, exist_ok=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +89,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     for nb in (HERE / "notebooks").glob("*.ipynb"):
         shutil.copy(nb, root / nb.name)
     shutil.copy(REPO / "tests" / "data" / "g1.http", root / "g1.http")
+    # the teaching notebooks as a user gets them, with the data they read (tests/browser/test_notebooks.py)
+    teaching = root / "teaching"
+    shutil.copytree(REPO / "notebooks", teaching, ignore=shutil.ignore_patterns("src", "*.py", "*.cfg", "*.md", "__pycache__"))
     home = tmp_path_factory.mktemp("lab-home")
     settings = home / "settings"
     _quiet_settings(settings)
