@@ -17,7 +17,7 @@ from .._crc64 import crc64
 from ..callback import RenderedBody, UploadFacts, render_body, variables_in
 from ..errors import CallbackParamError
 from . import messages as m
-from .model import CallbackParams, CallbackVars
+from .model import CallbackParams, CallbackVars, ignored_var_keys
 from .transports import Transports, render_transports
 from .urls import is_private_address
 
@@ -134,7 +134,9 @@ class CallbackDefinition:
         d = cls(dict(callback_obj), dict(vars_obj or {}), facts=facts)
         try:
             d.params = CallbackParams.from_json(d.callback_obj)
-            d.variables = CallbackVars(d.vars_obj) if d.vars_obj else None
+            # OSS accepts keys without ``x:`` and ignores them (docs/callback-var-keys.md); the kit
+            # leaves them out of what it builds and lint says so.
+            d.variables = CallbackVars.accepted(d.vars_obj) if d.vars_obj else None
             d.transports = render_transports(d.params, d.variables)
         except CallbackParamError as exc:
             d.error = exc
@@ -161,9 +163,13 @@ def lint(params: CallbackParams, custom: dict[str, Any], preview: RenderedBody) 
             out.append(f"${{{name}}} has no value in callback-var: OSS sends it empty.")
         else:
             out.append(f"${{{name}}} is not an OSS system variable (names are case-sensitive): OSS sends it empty.")
+    for name in ignored_var_keys(custom):
+        out.append(f"{name} does not start with x:, so OSS accepts the callback-var but ignores this key "
+                   f"(${{{name}}} would be a system variable); the kit leaves it out. Write x:{name.lower()} "
+                   "to send it.")
     used = set(variables_in(params.body))
     for name in custom:
-        if name not in used:
+        if name.startswith("x:") and name not in used:
             out.append(f"{name} is defined but callbackBody does not reference it, so OSS will not send it.")
     for target in params.targets if params.enabled else []:
         if is_private_address(target.host):

@@ -40,3 +40,16 @@ def test_the_kit_builds_only_custom_variables() -> None:
     assert is_custom_var_key("x:uid") and not is_custom_var_key("uid") and not is_custom_var_key("x:Uid")
     with pytest.raises(CallbackParamError):
         CallbackVars({"uid": "1"})
+
+
+def test_the_builder_definition_accepts_an_unprefixed_key_with_a_warning_as_oss_does() -> None:
+    from osscb_notebook.params.definition import CallbackDefinition
+
+    d = CallbackDefinition.evaluate({"callbackUrl": "http://127.0.0.1:9/cb", "callbackBody": "a=${x:uid}"},
+                                    {"uid": "1", "x:uid": "7"})
+    assert d.ok and d.error is None
+    assert d.variables is not None and d.variables.to_json() == {"x:uid": "7"}
+    assert any(w.startswith("uid does not start with x:") for w in d.warnings)
+    upper = CallbackDefinition.evaluate({"callbackUrl": "http://127.0.0.1:9/cb", "callbackBody": "a=${x:Uid}"},
+                                        {"x:Uid": "1"})
+    assert not upper.ok and upper.error is not None and upper.error.ec == "0007-00000103"
