@@ -26,9 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "hub"))
-
-from hub_harness import Hub, start_hub  # noqa: E402
+from tests.hub.hub_harness import Hub, start_hub
 
 LESSON = r"""
 import json, os, time, warnings

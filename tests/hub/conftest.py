@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from hub_harness import CLASS_PER_USER, CLASS_SCOPED, Hub, start_hub  # noqa: E402
+from tests.hub.hub_harness import CLASS_PER_USER, CLASS_SCOPED, Hub, start_hub
 
 
 @pytest.fixture(scope="package")

@@ -10,10 +10,10 @@ import json
 
 import httpx
 import pytest
-from hub_harness import CLASS_SCOPED as SCOPED
-from hub_harness import Hub
 
 from osscb_notebook.serverext import registry
+from tests.hub.hub_harness import CLASS_SCOPED as SCOPED
+from tests.hub.hub_harness import Hub
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -16,36 +15,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from receiver_helpers import free_port, send
 
 from osscb_notebook.errors import TunnelError, TunnelUnavailableError
 from osscb_notebook.receiver import start_receiver
 from osscb_notebook.serverext import registry
 from osscb_notebook.tunnels import JupyterContext, detect_jupyter, open_tunnel
+from tests.support import free_port, send
+from tests.support.processes import stop, wait_port
 
 TRICKY_PATH = "/oss/%E5%9B%9E%E8%B0%83%20cb/a+c.php"
 
 
-def wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"{what} exited with {proc.returncode}"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on {port} within {timeout} s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 @dataclass

@@ -1,26 +1,5 @@
-"""Fixtures for widget and magic tests: a fresh session per test, stopped afterwards."""
+"""Fixtures for widget tests: a fresh session per test, stopped afterwards."""
 
-from __future__ import annotations
+from tests.support.session import G1, g1, session
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from osscb_notebook.magics.session import Session, reset_session
-
-G1 = Path(__file__).parent.parent / "data" / "g1.http"
-
-
-@pytest.fixture
-def g1() -> bytes:
-    return G1.read_bytes()
-
-
-@pytest.fixture
-def session() -> Iterator[Session]:
-    s = reset_session()
-    try:
-        yield s
-    finally:
-        s.close()
+__all__ = ["G1", "g1", "session"]
