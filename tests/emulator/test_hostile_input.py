@@ -151,6 +151,33 @@ def test_a_jupyter_token_cannot_be_decoded_back_from_a_record(emulator: Emulator
     assert "***" in record.to_dict()["callback"]["callbackUrl"]
 
 
+@pytest.mark.parametrize("refused", [False, True])
+@pytest.mark.parametrize("transport", ["header", "query"])
+def test_a_scoped_endpoint_capability_cannot_be_decoded_back_from_a_record(emulator: Emulator, bucket: oss2.Bucket,
+                                                                           transport: str, refused: bool) -> None:
+    capability = "Zm9vYmFyQ2FwYWJpbGl0eTAxMjM0NTY3"  # the shape the Jupyter server extension mints
+    url = f"http://127.0.0.1:1/user/a/osscb/callback/{capability}/cb"  # nothing listens: a 203, still recorded
+    callback = {"callbackUrl": url, "callbackBody": "bucket=${bucket}"}
+    if refused:  # OSS's 400 before storing: the record has only the raw parameter to mask
+        callback["callbackBodyType"] = "bad"
+    cb = b64json(callback)
+    key = unique("cap")
+    if transport == "header":
+        with contextlib.suppress(oss2.exceptions.ServerError):
+            assert bucket.put_object(key, b"x", headers={"x-oss-callback": cb}).status == 203
+    else:
+        status = httpx.put(bucket.sign_url("PUT", key, 60, params={"callback": cb}), content=b"x").status_code
+        assert status == (400 if refused else 203)
+    record = emulator.last_record
+    assert record is not None and record.key == key
+    assert (record.outcome == "rejected") is refused
+    text = json.dumps(record.to_dict())
+    assert capability not in text
+    for blob in re.findall(r"[A-Za-z0-9+/=%]{40,}", text):
+        with contextlib.suppress(ValueError):
+            assert capability.encode() not in base64.b64decode(unquote(blob) + "===")
+
+
 def test_a_token_in_a_refused_callback_is_masked_too(emulator: Emulator, bucket: oss2.Bucket) -> None:
     cb = b64json({"callbackUrl": f"http://127.0.0.1:1/cb?token={TOKEN}", "callbackBody": "x", "callbackBodyType": "bad"})
     key = unique("tokbad")
