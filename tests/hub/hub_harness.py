@@ -9,6 +9,7 @@ websocket, through the proxy, as a browser would. Shared by tests/hub and benchm
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import socket
@@ -175,7 +176,10 @@ class Hub:
         if name not in self.kernels:
             self.start_kernel(name)
         ws = f"ws://{self.url.split('://', 1)[1]}user/{name}/api/kernels/{self.kernels[name]}/channels"
-        return asyncio.run(_execute(ws, self.token, code, timeout))
+        # A worker thread gets its own event loop: the caller's thread may already run one (Playwright's
+        # sync API keeps a loop running in the main thread while the browser tests' session lives).
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, _execute(ws, self.token, code, timeout)).result()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
