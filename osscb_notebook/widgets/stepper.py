@@ -190,7 +190,8 @@ class VerificationStepper(TextRepr, W.VBox):
             parts.append(out)
         if s.cause:
             parts.append(f"<div><b>Likely cause:</b> {h.esc(s.cause)}</div>")
-        if i == n - 1 or s.ok is False:
+        # The verdict box closes the walk; on a failed step it would only repeat the cause above.
+        if (i == n - 1 or s.ok is False) and not (s.ok is False and s.cause):
             assert self.trace is not None
             parts.append(trace_summary_html(self.trace))
         return h.box("".join(parts), kind)
