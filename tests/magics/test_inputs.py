@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from osscb_notebook.magics import get_session
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "osscb_notebook")
-    try:
-        yield shell
-    finally:
-        shell.run_line_magic("unload_ext", "osscb_notebook")
 
 
 def one_clear_line(report: object, *words: str) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from osscb_notebook.magics import get_session, osscb_callback
@@ -13,16 +11,6 @@ from osscb_notebook.magics.commands import CELL_MAGICS, LINE_MAGICS
 from osscb_notebook.widgets import Definition
 
 G1 = Path(__file__).parent.parent / "data" / "g1.http"
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "osscb_notebook")
-    try:
-        yield shell
-    finally:
-        shell.run_line_magic("unload_ext", "osscb_notebook")
 
 
 def test_config_sets_the_defaults(ip: InteractiveShell) -> None:
