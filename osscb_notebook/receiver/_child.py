@@ -27,7 +27,12 @@ def _light_packages() -> None:
             sys.modules[name] = module
 
 
+#: Tells the records sender thread to stop once everything before it is sent.
+_CLOSE = object()
+
+
 def main(control_fd: int, records_fd: int) -> None:
+    import queue
     import signal
     import threading
     import traceback
@@ -37,12 +42,25 @@ def main(control_fd: int, records_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(control_fd)
     records = Connection(records_fd, readable=False)
+    # Handlers record *before* they reply, so they must never wait on the parent: a kernel busy in
+    # a cell reads the records socket late, and a full socket would hold every reply behind it. One
+    # sender thread drains this outbox instead, as multiprocessing.Queue's feeder thread did.
+    outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
     records_lock = threading.Lock()
     emitted = [0]
 
+    def send_records() -> None:
+        while (item := outbox.get()) is not _CLOSE:
+            try:
+                records.send(item)
+            except OSError:  # the parent is gone
+                return
+
+    sender = threading.Thread(target=send_records, name="osscb-records", daemon=True)
+    sender.start()
+
     def put(item: object) -> None:
-        with records_lock:
-            records.send(item)
+        outbox.put(item)
 
     try:
         config = conn.recv()
@@ -50,7 +68,7 @@ def main(control_fd: int, records_fd: int) -> None:
 
         def sink(record: object) -> None:
             with records_lock:
-                records.send(record)
+                outbox.put(record)
                 emitted[0] += 1
 
         server = CallbackServer(config, sink, lambda text: put(("error", text)))
@@ -87,8 +105,10 @@ def main(control_fd: int, records_fd: int) -> None:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
+        put(("stopped", None))
+        outbox.put(_CLOSE)
+        sender.join(10)
         try:
-            put(("stopped", None))
             records.close()
             conn.send(("stopped",))
         except OSError:
