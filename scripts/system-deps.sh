@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# System packages the tests drive for real: Debian's chromium (browser tests) and an OpenSSH
-# server (the SSH tunnel's loopback peer). Installs only what is missing; needs root or sudo.
+# System packages the tests drive for real: Debian's chromium (browser tests), an OpenSSH server
+# (the SSH tunnel's loopback peer) and the toolchains that run the exported receivers (Node.js,
+# Go, a JDK, PHP, Ruby with webrick). Installs only what is missing; needs root or sudo.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v go >/dev/null 2>&1 || need+=(golang-go)
+command -v java >/dev/null 2>&1 || need+=(default-jdk-headless)
+command -v php >/dev/null 2>&1 || need+=(php-cli)
+command -v ruby >/dev/null 2>&1 || need+=(ruby)
+if command -v ruby >/dev/null 2>&1 && ! ruby -e 'require "webrick"' >/dev/null 2>&1; then need+=(ruby-webrick); fi
+command -v ruby >/dev/null 2>&1 || need+=(ruby-webrick)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
