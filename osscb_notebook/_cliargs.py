@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from ._naming import valid_bucket_name
+
 T = TypeVar("T")
 
 
@@ -47,8 +49,6 @@ def check_positive_int(value: str | int, what: str = "the value") -> int:
 
 def check_bucket_name(value: str) -> str:
     """OSS's bucket naming rule (the emulator's and the SDKs'): 3-63 of a-z, 0-9 and '-'."""
-    from .emulator._config import valid_bucket_name
-
     if not valid_bucket_name(value):
         raise ValueError(f"{value!r} is not a valid bucket name: use 3-63 characters of a-z, 0-9 and '-', "
                          "starting and ending with a letter or digit")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .._crc64 import combine, crc64
-from ._config import valid_bucket_name
+from .._naming import valid_bucket_name
 
 
 class Digests:

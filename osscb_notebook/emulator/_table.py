@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .._naming import valid_bucket_name
 from . import _copy, _multipart_ops, _ops
-from ._config import valid_bucket_name
 from ._errors import OssError, not_implemented
 from ._http import Response
 from ._routing import Route
