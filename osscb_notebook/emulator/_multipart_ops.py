@@ -181,13 +181,13 @@ def ListMultipartUploads(app: App, call: Call) -> Response:  # noqa: N802
     uploads: list[Upload] = []
     prefixes: list[str] = []
     truncated = False
-    passed_id = not id_marker  # with an upload-id-marker, the marker key's uploads after that id follow
     for u in app.multipart.uploads(bucket):
         kb = u.key.encode("utf-8")
         if not u.key.startswith(prefix) or kb < marker_b:
             continue
-        if kb == marker_b and (not id_marker or not passed_id):
-            passed_id = passed_id or u.upload_id == id_marker
+        # OSS: keys after key-marker, plus the marker key's uploads whose id is greater than
+        # upload-id-marker (compared as strings, so an aborted marker upload still works)
+        if kb == marker_b and (not id_marker or u.upload_id <= id_marker):
             continue
         common = None
         if delimiter:
