@@ -46,6 +46,7 @@ class Upload:
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
     initiated: float = 0.0
+    acl: str = "default"  # x-oss-object-acl at initiation; CompleteMultipartUpload's own wins
 
 
 @dataclass
@@ -70,8 +71,9 @@ class Multipart:
             raise no_such_upload(upload_id)
         return self.root / upload_id
 
-    def initiate(self, bucket: str, key: str, content_type: str, headers: dict[str, str]) -> Upload:
-        upload = Upload(new_upload_id(), bucket, key, content_type, headers, time.time())
+    def initiate(self, bucket: str, key: str, content_type: str, headers: dict[str, str],
+                 acl: str = "default") -> Upload:
+        upload = Upload(new_upload_id(), bucket, key, content_type, headers, time.time(), acl)
         path = self._dir(upload.upload_id)
         path.mkdir()
         (path / "upload.json").write_text(json.dumps(asdict(upload)), encoding="utf-8")

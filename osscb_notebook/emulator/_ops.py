@@ -24,6 +24,7 @@ from ._common import (
     iso,
     max_int_param,
     note_callback,
+    object_acl,
     receive,
     stored_headers,
 )
@@ -189,10 +190,33 @@ def PutObject(app: App, call: Call) -> Response:  # noqa: N802
                          var_header=req.header("x-oss-callback-var"), var_query=r.param("callback-var"))
     note_callback(call, spec)
     check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
+    acl = object_acl(req.header("x-oss-object-acl"))
     temp = receive(app, req)
     meta = app.storage.commit(bucket, key, temp, content_type=content_type(req),
-                              headers=stored_headers(req.headers))
+                              headers=stored_headers(req.headers), acl=acl)
     return finish(app, call, bucket, meta, spec, operation="PutObject", plain=Response(200))
+
+
+def PutObjectAcl(app: App, call: Call) -> Response:  # noqa: N802
+    """``PUT /key?acl`` with ``x-oss-object-acl``: the object's ACL. Stored and reported; the
+    emulator still refuses every anonymous request, so ``public-read`` opens nothing."""
+    bucket, key = bucket_and_key(app, call)
+    acl = object_acl(call.req.header("x-oss-object-acl"), required=True)
+    call.req.body.drain(MAX_XML_BODY)
+    if app.storage.set_acl(bucket, key, acl) is None:
+        raise no_such_key(key)
+    return Response(200)
+
+
+def GetObjectAcl(app: App, call: Call) -> Response:  # noqa: N802
+    """``GET /key?acl``: OSS's ``AccessControlPolicy`` (owner, then the one grant)."""
+    bucket, key = bucket_and_key(app, call)
+    meta = app.storage.get(bucket, key)
+    if meta is None:
+        raise no_such_key(key)
+    owner = f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+    grant = f"<AccessControlList>{element('Grant', meta.acl)}</AccessControlList>"
+    return Response(200, [("Content-Type", "application/xml")], document("AccessControlPolicy", [owner, grant]))
 
 
 def _object_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
@@ -364,6 +388,7 @@ def PostObject(app: App, call: Call) -> Response:  # noqa: N802
                              form_fields=custom)
         note_callback(call, spec)
         check_overwrite(app, bucket, key, fields.get("x-oss-forbid-overwrite"))
+        acl = object_acl(fields.get("x-oss-object-acl"))
         temp = app.storage.new_temp()
         try:
             for chunk in reader.stream():
@@ -374,7 +399,7 @@ def PostObject(app: App, call: Call) -> Response:  # noqa: N802
             raise
         ctype = (fields.get("content-type") or part.content_type or mimetypes.guess_type(key)[0]
                  or "application/octet-stream")
-        meta = app.storage.commit(bucket, key, temp, content_type=ctype, headers=meta_headers)
+        meta = app.storage.commit(bucket, key, temp, content_type=ctype, headers=meta_headers, acl=acl)
         return finish(app, call, bucket, meta, spec, operation="PostObject",
                       plain=_post_plain(call, fields.get("success_action_status"), bucket, key, meta))
     raise OssError(400, "InvalidArgument", "The file form field is missing or is not the last field.",
