@@ -44,11 +44,24 @@ if TYPE_CHECKING:
 MAX_DELETE_KEYS = 1000
 
 
+def _owner(app: App) -> str:
+    return f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+
+
+def _stored(app: App, call: Call) -> tuple[str, ObjectMeta]:
+    """The request's bucket and the object it names; 404 ``NoSuchKey`` if there is none."""
+    bucket, key = bucket_and_key(app, call)
+    meta = app.storage.get(bucket, key)
+    if meta is None:
+        raise no_such_key(key)
+    return bucket, meta
+
+
 # ------------------------------------------------------------------ service and buckets
 
 
 def ListBuckets(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operation names
-    owner = f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+    owner = _owner(app)
     buckets = "".join(
         "<Bucket>" + element("CreationDate", iso(app.storage.bucket_created(b))) + element("ExtranetEndpoint", call.req.host)
         + element("IntranetEndpoint", call.req.host) + element("Location", f"oss-{app.config.region}") + element("Name", b)
@@ -121,7 +134,7 @@ def _contents_xml(app: App, metas: list[ObjectMeta], encoded: bool, owner: bool)
                + element("ETag", m.quoted_etag) + element("Type", m.object_type) + element("Size", m.size)
                + element("StorageClass", "Standard"))
         if owner:
-            xml += f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+            xml += _owner(app)
         out.append(f"<Contents>{xml}</Contents>")
     return out
 
@@ -210,11 +223,8 @@ def PutObjectAcl(app: App, call: Call) -> Response:  # noqa: N802
 
 def GetObjectAcl(app: App, call: Call) -> Response:  # noqa: N802
     """``GET /key?acl``: OSS's ``AccessControlPolicy`` (owner, then the one grant)."""
-    bucket, key = bucket_and_key(app, call)
-    meta = app.storage.get(bucket, key)
-    if meta is None:
-        raise no_such_key(key)
-    owner = f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+    _, meta = _stored(app, call)
+    owner = _owner(app)
     grant = f"<AccessControlList>{element('Grant', meta.acl)}</AccessControlList>"
     return Response(200, [("Content-Type", "application/xml")], document("AccessControlPolicy", [owner, grant]))
 
@@ -264,10 +274,7 @@ def _stream(f: BinaryIO, start: int, length: int) -> Iterator[bytes]:
 
 
 def _get_or_head(app: App, call: Call, with_body: bool) -> Response:
-    bucket, key = bucket_and_key(app, call)
-    meta = app.storage.get(bucket, key)
-    if meta is None:
-        raise no_such_key(key)
+    bucket, meta = _stored(app, call)
     headers = _object_headers(meta)
     try:
         _conditions.check(meta, call.req.header)
@@ -309,10 +316,7 @@ def DeleteObject(app: App, call: Call) -> Response:  # noqa: N802
 
 def GetObjectMeta(app: App, call: Call) -> Response:  # noqa: N802
     """``HEAD ?objectMeta``: ETag, size, Last-Modified and CRC-64 only."""
-    bucket, key = bucket_and_key(app, call)
-    meta = app.storage.get(bucket, key)
-    if meta is None:
-        raise no_such_key(key)
+    _, meta = _stored(app, call)
     headers = [("ETag", meta.quoted_etag), ("Last-Modified", formatdate(meta.last_modified, usegmt=True)),
                ("x-oss-hash-crc64ecma", str(meta.crc64))]
     return Response(200, headers, b"", length=meta.size)
