@@ -9,6 +9,8 @@ import hashlib
 
 import oss2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from osscb_notebook.emulator._errors import OssError
 from osscb_notebook.emulator._xml import parse_xml_body
@@ -85,3 +87,12 @@ def test_what_stays_malformed(body: bytes) -> None:
     with pytest.raises(OssError) as info:
         parse_xml_body(body)
     assert (info.value.status, info.value.code) == (400, "MalformedXML")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff"), min_size=1)
+       .filter(lambda t: t.strip(" \t\r\n") != ""))
+def test_any_text_with_something_in_it_comes_back_as_sent(text: str) -> None:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\r\n<Delete>\r\n<Object><Key>{escaped}</Key></Object>\r\n</Delete>'
+    assert parse_xml_body(body.encode()).findtext("Object/Key") == text
