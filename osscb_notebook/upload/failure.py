@@ -77,7 +77,8 @@ def explain_callback_failure(message: str, ec: str = "") -> CallbackFailure:
         hint = _STATUS_HINTS.get(code // 100, "") if code is not None else ""
         return CallbackFailure("status", " ".join(filter(None, (
             f"Your server answered {said}, not 200. OSS wants exactly 200 (not 201 or 204).", hint,
-            _AFTER_REPLY))), code)
+            "Whatever answered at that URL got the callback; if that was your server, it may have acted on it."))),
+            code)
     if "too many callback requests" in low:
         return CallbackFailure("overloaded", (
             "OSS did not send the callback: it had too many callback requests to make. Notify your server "
