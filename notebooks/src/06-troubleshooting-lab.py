@@ -85,7 +85,8 @@ try_upload(receiver.url + "oss-callback")
 #
 # **Symptom:** 400 `Private address is forbidden to callback.` (EC 0007-00000008); nothing is stored.
 # **Cause:** real OSS refuses to call `127.0.0.1`, `localhost`, `10.x`, `172.16-31.x`, `192.168.x`. The kit's emulator
-# allows them by default so that you can learn on one machine; `allow_private_callbacks=False` behaves like OSS:
+# allows them by default so that you can learn on one machine; `allow_private_callbacks=False` refuses them as OSS
+# does (and also link-local, `100.64.0.0/10` and other non-public ranges, which is the kit's extrapolation):
 
 # %%
 strict = Emulator(allow_private_callbacks=False).start()
