@@ -74,7 +74,7 @@ SIGNATURE_VERSION_INVALID = OssMessage(
 #: Not OSS's words: OSS accepts "2.0" (an Alibaba article, known from blog copies [O], describes it),
 #: but its signing algorithm is unpublished, so the kit cannot emulate it and refuses it (kit's choice).
 SIGNATURE_VERSION_UNSUPPORTED = OssMessage(
-    "signatureVersion 2.0 is not supported by osscb-notebook (the kit's refusal, not OSS's: OSS accepts 2.0, "
+    "The kit cannot sign callbacks with signatureVersion 2.0 (the kit's refusal, not OSS's: OSS accepts 2.0, "
     "but its signing algorithm is unpublished).", None,
     "Leave signatureVersion out or set it to \"1.0\" to use the kit; real OSS would accept \"2.0\".",
 )

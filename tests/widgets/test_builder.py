@@ -80,7 +80,8 @@ def test_every_field_reaches_the_callback_json() -> None:
     b.signature_version.value = "2.0"
     # OSS accepts 2.0; the kit cannot sign it and says so in its own words, not OSS's
     assert "The callback signature version is invalid." not in b.error_message
-    assert "not supported by osscb-notebook" in b.error_message and "OSS accepts 2.0" in b.error_message
+    assert "The kit cannot sign callbacks with signatureVersion 2.0" in b.error_message
+    assert "not OSS's: OSS accepts 2.0" in b.error_message
     b.signature_version.value = "1.0"
     assert b.valid
 
