@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import cached_property
 
-from .._cliargs import check_http_url, check_port
+from .._cliargs import check_http_url, check_port, check_positive_seconds
 from ..callback import CallbackRequest, generate_private_key, public_key_pem
 from ..callback.oss_vectors import OSS_VECTORS
 from ..emulator import send_callback
@@ -272,8 +271,7 @@ def run_probe(url: str, *, trusted: bool = False, key_port: int = DEFAULT_KEY_PO
     base = parse_probe_url(url)
     check_port(key_port)
     base_url = normalize_key_url_base(key_url_base) if key_url_base else None
-    if isinstance(timeout, bool) or not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
-        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    timeout = check_positive_seconds(timeout)
     selected = _selection(checks)
     started = time.monotonic()
     _reachable(base, min(timeout, OSS_TIMEOUT))
