@@ -14,7 +14,11 @@ from urllib.parse import unquote_to_bytes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from osscb_notebook.callback import load_public_key, string_to_sign, verify
-from osscb_notebook.verification import OFFICIAL_KEY_URLS, OFFICIAL_PREFIXES, OFFICIAL_PUBLIC_KEY_PEM
+from osscb_notebook.verification import (
+    OFFICIAL_KEY_URLS,
+    OFFICIAL_PREFIXES,
+    OFFICIAL_PUBLIC_KEY_PEM,
+)
 from tests.support import LoopbackServer, QuietHandler
 
 BOM = b"\xef\xbb\xbf"
