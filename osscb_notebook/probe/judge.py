@@ -231,17 +231,19 @@ def latency(sent: Sequence[Sent], planned: int) -> CheckResult:
     return result("reply-latency", "pass", observed, sent=slowest)
 
 
-def burst(sent: Sequence[Sent]) -> CheckResult:
+def burst(sent: Sequence[Sent], planned: int) -> CheckResult:
+    if not sent:
+        return result("burst", "fail", f"none of {planned} concurrent callbacks came back within the probe's time limit")
     good = [s for s in sent if s.accepted and not s.slow]
     worst = max(sent, key=lambda s: s.attempt.elapsed_ms)
-    observed = (f"{len(good)} of {len(sent)} answered 2xx within 5 s; slowest {seconds(worst.attempt.elapsed_ms / 1000)}"
+    observed = (f"{len(good)} of {planned} answered 2xx within 5 s; slowest {seconds(worst.attempt.elapsed_ms / 1000)}"
                 f" ({answer(worst)})")
-    if len(good) == len(sent):
+    if len(good) == planned:
         return result("burst", "pass", observed, sent=worst)
     if all(s.clean_refusal for s in sent):
         return skip("burst", observed + ": every one was refused with a 4xx (see valid-form), so concurrency "
                     "cannot be judged")
-    bad = next(s for s in sent if s not in good)
+    bad = next((s for s in sent if s not in good), worst)
     return result("burst", "fail", observed, sent=bad)
 
 

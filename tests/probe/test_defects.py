@@ -100,3 +100,15 @@ def test_a_route_matching_only_the_exact_path_is_a_warning(probe: Probe, key_por
     assert report.check("valid-encoded-path").verdict == "warn"
     assert report.check("valid-encoded-path").severity == "low"
     assert report.exit_code == 0
+
+
+def test_the_rows_requests_verify_with_the_reports_key_so_a_stepper_can_replay_them(probe: Probe) -> None:
+    from osscb_notebook.verification import KeyResolver, parse_raw_request, verify_request
+
+    report = probe(s.ReserialisesJSON, checks=("valid-json", "tampered-body"))
+    resolver = KeyResolver(public_key=report.key_pem)
+    wrongly_refused = report.check("valid-json").request
+    tampered = report.check("tampered-body").request
+    assert wrongly_refused is not None and tampered is not None
+    assert verify_request(parse_raw_request(wrongly_refused.to_raw()), resolver).ok  # the server was wrong
+    assert not verify_request(parse_raw_request(tampered.to_raw()), resolver).ok
