@@ -79,3 +79,19 @@ def test_a_key_url_base_publishes_the_key_under_it(key_port: int) -> None:
     assert report.trusted_prefix == base + "/"
     assert [c.verdict for c in report.checks] == ["pass", "pass", "pass"], report.render_text()
     assert report.check("valid-form").fetched[0].startswith(base + "/")
+
+
+def test_the_key_server_binds_loopback_and_a_busy_port_names_the_option() -> None:
+    import pytest
+
+    from osscb_notebook.errors import ProbeError
+    from osscb_notebook.probe.keyserver import KeyServer
+    from tests.reliability.test_security import LOOPBACK_V4, _listening_addresses
+
+    with KeyServer(b"trusted", b"forged", port=0) as keys:
+        assert _listening_addresses(keys.port) == {LOOPBACK_V4}
+        assert _listening_addresses(keys.side_port) == {LOOPBACK_V4}
+        assert keys.prefix == f"http://127.0.0.1:{keys.port}/osscb-probe/"
+        with pytest.raises(ProbeError, match="in use") as caught:
+            KeyServer(b"trusted", b"forged", port=keys.port)
+        assert "--key-port" in caught.value.hint and caught.value.port == keys.port
