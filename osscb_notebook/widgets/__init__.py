@@ -4,6 +4,8 @@ Text, HTML, masking and error boxes come from :mod:`osscb_notebook.display`; rec
 definitions from :mod:`osscb_notebook.session` and the core.
 """
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 
 from ..display.definition import Definition

@@ -193,7 +193,7 @@ class ProbePanel(TextRepr, W.VBox):
         found = [c for c in ordered(report.checks) if c.verdict in ("fail", "warn")]
         if found:
             self.message.value = h.wrap(
-                f"<div class='osscb-title'>Findings, most severe first</div><div class='osscb-muted'>"
+                "<div class='osscb-title'>Findings, most severe first</div><div class='osscb-muted'>"
                 "<b>Step through</b> opens the exact request the server got wrong in the verification stepper.</div>")
         else:
             self.message.value = ""
