@@ -87,8 +87,8 @@ print(production_url)
 
 # %% [markdown]
 # Now trusted mode: valid callbacks accepted with exactly 200 and JSON, every tampered copy refused with a 4xx, fast
-# replies and a burst served. `replay` is information, not a verdict: OSS may deliver a callback twice, so make the
-# handler idempotent.
+# replies and a burst served. `replay` is information, not a verdict: anyone holding a captured callback can send it
+# again (the signature still verifies), so make the handler idempotent on the signed body's fields.
 
 # %%
 %osscb_probe {production_url} --trusted --key-port {KEY_PORT}
