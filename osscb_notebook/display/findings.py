@@ -44,7 +44,7 @@ def finding_html(c: CheckResult) -> str:
     client = f" <span class='osscb-muted'>client gets</span> <code>{h.esc(c.client_outcome)}</code>" if c.client_outcome else ""
     return mask(h.wrap(
         f"{h.badge(c.verdict, COLORS[c.verdict])} <b>{h.esc(c.severity)}</b> <code>{h.esc(c.id)}</code>{client}"
-        f"<div>{h.esc(c.observed)}</div><div class='osscb-muted'><b>fix:</b> {h.esc(c.fix)}</div>"))
+        f"<div>{h.esc(c.observed)}</div><div><b>fix:</b> {h.esc(c.fix)}</div>"))
 
 
 def answered_html(c: CheckResult) -> str:

@@ -98,6 +98,9 @@ class ProbePanel(TextRepr, W.VBox):
         self.answered = W.HTML()
         self.stepper_box = W.VBox()
         self.card = W.HTML()
+        # with findings on top the full card (every check) folds away, so the panel stays one screen high
+        self.card_box = W.Accordion([self.card], titles=("Report card: every check",), selected_index=None)
+        self.card_box.layout.display = "none"
         for w in (self.mode, self.key_port):
             w.observe(lambda _c: self._show_mode(), names="value")
         self.run_button.on_click(lambda _b: self.start())
@@ -107,7 +110,7 @@ class ProbePanel(TextRepr, W.VBox):
                           "redirects are never followed.</div>")),
             self.url, h.labeled("mode", self.mode, "104px"), self.key_port, self.mode_help,
             W.HBox([self.run_button, self.progress, self.status], layout=W.Layout(align_items="center")),
-            self.message, self.findings, self.stepper_box, self.card,
+            self.message, self.findings, self.stepper_box, self.card_box,
         ])
         self.add_class("osscb-probe")
         self._show_mode()
@@ -174,6 +177,7 @@ class ProbePanel(TextRepr, W.VBox):
         self.progress.value, self.progress.bar_style = 0, "info"
         self.status.value = h.wrap("<span class='osscb-muted'>&nbsp;starting…</span>")
         self.message.value = self.card.value = self.answered.value = ""
+        self.card_box.layout.display = "none"
         self.findings.children = ()
         self.stepper_box.children = ()
 
@@ -199,6 +203,8 @@ class ProbePanel(TextRepr, W.VBox):
             self.message.value = ""
         self.findings.children = tuple(_Finding(self, c) for c in found)
         self.card.value = probe_html(report)
+        self.card_box.selected_index = None if found else 0
+        self.card_box.layout.display = None
 
     def _show_error(self, exc: BaseException) -> None:
         self.progress.bar_style = "danger"

@@ -117,12 +117,14 @@ def _probe_step_through(page: Any) -> None:
     panel = page.locator(".osscb-probe")
     panel.scroll_into_view_if_needed()
     panel.get_by_text("Findings, most severe first").wait_for(state="visible")
-    findings = panel.locator(".osscb-probe-finding")
-    bom = findings.filter(has_text="reply-bom")
-    bom.get_by_role("button", name="Step through").click()
+
+    def step_through(check_id: str) -> None:
+        panel.locator(f"button[title='open the {check_id} request in the verification stepper']").click()
+
+    step_through("reply-bom")
     panel.get_by_text("\\xef\\xbb\\xbf", exact=False).first.wait_for(state="visible")
     panel.locator(".osscb-stepper").get_by_text("Step 1 of 7").wait_for(state="visible")
-    findings.filter(has_text="forged-key-url").get_by_role("button", name="Step through").click()
+    step_through("forged-key-url")
     stepper = panel.locator(".osscb-stepper")
     stepper.get_by_text("Step 2 of 7").wait_for(state="visible")
     stepper.get_by_text("untrusted: not fetched").first.wait_for(state="visible")

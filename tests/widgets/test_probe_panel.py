@@ -59,6 +59,7 @@ def test_naive_server_findings_open_the_stepper_on_the_request_it_got_wrong(sess
     # the card lists every check; the findings list the failures, critical first, each with its button
     for check_id in CHECK_IDS:
         assert f"<code>{check_id}</code>" in panel.card.value
+    assert panel.card_box.selected_index is None and panel.card_box.layout.display is None  # folded under the findings
     ids = [f.check.id for f in panel.findings.children]
     assert ids[0] == "forged-key-url" and {"untrusted-key-fetched", "reply-bom"} <= set(ids)
     severities = [f.check.severity for f in panel.findings.children]
@@ -108,6 +109,7 @@ def test_kit_receiver_passes_from_the_run_button_with_the_url_prefilled(session:
     assert report.trusted_prefix == panel.prefix
     assert panel.progress.value == panel.progress.max == len(CHECK_IDS) and panel.progress.bar_style == "success"
     assert panel.findings.children == () and panel.message.value == ""
+    assert panel.card_box.selected_index == 0 and "25 pass, 0 fail" in panel.card.value  # nothing to fold it under
     assert repr(panel).splitlines()[1] == "  25 pass, 0 fail, 0 warn, 0 skip, 1 info (exit 0)"
 
 
