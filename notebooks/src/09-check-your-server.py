@@ -73,7 +73,7 @@ print("the key-URL prefix to trust:", PREFIX)
 script = export_production_receiver(Path(tempfile.mkdtemp(prefix="osscb-probe-")) / "oss_callback_receiver.py")
 production = subprocess.Popen(
     [sys.executable, str(script), "--port", "0", "--trust-key-url", PREFIX],
-    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,  # stderr is its access log
 )
 production_url = production.stdout.readline().split()[-1] + "callback"
 print(production_url)
@@ -149,7 +149,8 @@ def serve(handler):
 naive, naive_url = serve(NaiveHandler)
 
 # %% [markdown]
-# This time with the **probe widget** (`%osscb_ui probe` opens an empty one; `probe(url)` fills it in and runs).
+# This time with the **probe widget** (`%osscb_ui probe` opens one on the notebook's receiver, if one runs;
+# `probe(url)` opens one on `url` and runs it).
 # Since the naive server takes any key, it takes the probe's too, so trusted mode runs every check. Press **Run** to
 # run it again and watch the progress bar.
 
@@ -258,7 +259,6 @@ for name, url in (("naive", naive_url), ("fixed", fixed_url)):
 production.terminate()
 production.wait(timeout=5)
 production.stdout.close()
-production.stderr.close()
 for server in (naive, fixed):
     server.shutdown()
     server.server_close()
