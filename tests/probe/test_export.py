@@ -90,3 +90,14 @@ def test_the_exported_receiver_trusting_a_prefix_without_its_slash_is_not_bypass
     with exported_receiver(tmp_path, f"http://127.0.0.1:{key_port}/osscb-probe") as url:
         report = run_probe(url, key_port=key_port, checks=("prefix-bypass",))
     assert report.check("prefix-bypass").verdict == "pass", report.render_text()
+
+
+def test_the_notebook_receiver_gets_no_fail_in_trusted_mode(key_port: int) -> None:
+    from osscb_notebook.receiver import start_receiver
+
+    receiver = start_receiver(mode="thread", trust_key_urls=[f"http://127.0.0.1:{key_port}/osscb-probe/"])
+    try:
+        report = run_probe(f"http://127.0.0.1:{receiver.port}/cb", trusted=True, key_port=key_port)
+    finally:
+        receiver.stop()
+    assert report.summary() == {"pass": 25, "fail": 0, "warn": 0, "skip": 0, "info": 1}, report.render_text()
