@@ -556,6 +556,16 @@ result = oss2.resumable_upload(bucket, "lab/large-fixed.bin", large, headers=cal
 print("HTTP", result.status, "| callbacks received:", len(receiver.history) - before, "|", result.resp.read().decode())
 
 # %% [markdown]
+# ## Is it my server? `osscb probe`
+#
+# Every case above was reproduced on purpose. For your own server, let the kit play OSS against it:
+# `osscb probe http://127.0.0.1:8080/callback` (or `%osscb_probe URL`, or the widget `%osscb_ui probe`) sends valid,
+# forged, tampered and malformed callbacks and judges each answer as OSS would. A non-200 status, a reply that is not
+# JSON or starts with a BOM, no Content-Length, over 1 MB or past 5 s (cases 3 to 8), a verifier that fails on
+# encoded paths, `+` or JSON bodies (9 to 11) and key-URL trust (12) each become a check with a verdict and the fix. Start your server trusting the probe's key-URL prefix and add `--trusted` to run
+# every check. **Notebook 9** walks through it on three servers.
+
+# %% [markdown]
 # ## Summary
 #
 # | # | Symptom at the client | OSS's message | Cause | Fix |

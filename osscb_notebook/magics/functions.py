@@ -185,7 +185,7 @@ def osscb_status() -> Report:
 
 
 def osscb_ui(name: str = "builder") -> Any:
-    """Open a widget wired to the session: builder, receiver, stepper, upload or timeline."""
+    """Open a widget wired to the session: builder, receiver, stepper, upload, timeline or probe."""
     from ..session.widgets import open_widget
 
     return open_widget(name, get_session())
