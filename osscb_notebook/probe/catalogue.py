@@ -90,8 +90,9 @@ CHECKS: tuple[Check, ...] = (
     Check("burst", True, "high", "20 concurrent valid callbacks each answered 2xx within 5 s",
           "Serve callbacks concurrently (a threaded or async server, enough workers) and reply before slow work."),
     Check("replay", True, "info", "(information) whether the same valid callback twice is accepted twice",
-          "OSS may deliver a callback more than once and does not sign x-oss-request-id: make the handler "
-          "idempotent on the signed body's fields (bucket + object + etag), e.g. an upsert."),
+          "OSS does not retry, but the signature covers no time or nonce (Date and x-oss-request-id are "
+          "unsigned), so a captured callback verifies again: make the handler idempotent on the signed "
+          "body's fields (bucket + object + etag), e.g. an upsert."),
     Check("real-oss-vectors", False, "high", "the real OSS-signed requests (G1, G2, G4; G3 was never found "
           "in public) get 2xx at the paths they were signed over",
           "Pin OSS's public key (callback_pub_key_v1.pem, as the kit's exports do) or let the server reach "
