@@ -77,7 +77,9 @@ def _ali_oss(script: Path, emu: Emulator, key: str, *flags: str) -> dict[str, ob
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
-ROUND_TRIP = {"put": 200, "get": "from ali-oss", "head": 200, "missing": [404, "NoSuchKey"]}
+def _round_trip(key: str) -> dict[str, object]:
+    """What roundtrip.js prints when everything worked for ``key``."""
+    return {"put": 200, "get": "from ali-oss", "head": 200, "list": [key], "missing": [404, "NoSuchKey"]}
 
 
 @pytest.mark.parametrize("domain", [None, "oss.example.test"])
@@ -86,10 +88,10 @@ def test_real_ali_oss_in_its_default_virtual_host_mode(ali_oss: Path, tmp_path: 
                                                        signing: str) -> None:
     flags = ([f"--domain={domain}"] if domain else []) + (["--v4"] if signing == "v4" else [])
     with Emulator(data_dir=tmp_path, virtual_host_domains=("localhost", "oss.example.test")) as emu:
-        assert _ali_oss(ali_oss, emu, "dir/k.txt", *flags) == ROUND_TRIP
+        assert _ali_oss(ali_oss, emu, "dir/k.txt", *flags) == _round_trip("dir/k.txt")
         assert _stored(emu, "dir/k.txt") == b"from ali-oss"
         # a key that starts with the bucket's name: /demo/k.txt under Host demo.* is key demo/k.txt
-        assert _ali_oss(ali_oss, emu, "demo/k.txt", *flags) == ROUND_TRIP
+        assert _ali_oss(ali_oss, emu, "demo/k.txt", *flags) == _round_trip("demo/k.txt")
         assert _stored(emu, "demo/k.txt") == b"from ali-oss" and _stored(emu, "k.txt") is None
 
 
@@ -99,10 +101,10 @@ def test_real_ali_oss_path_style_with_sld_enable(ali_oss: Path, tmp_path: Path, 
     with ``Host: demo.oss-cn-hangzhou.aliyuncs.com`` and signs ``/demo/KEY``: stored as ``KEY``."""
     flags = ["--path-style"] + (["--v4"] if signing == "v4" else [])
     with Emulator(data_dir=tmp_path) as emu:
-        assert _ali_oss(ali_oss, emu, "dir/k.txt", *flags) == ROUND_TRIP
+        assert _ali_oss(ali_oss, emu, "dir/k.txt", *flags) == _round_trip("dir/k.txt")
         assert _stored(emu, "dir/k.txt") == b"from ali-oss" and _stored(emu, "demo/dir/k.txt") is None
         # path /demo/demo/k.txt: the signature, not a guess, says the key is demo/k.txt
-        assert _ali_oss(ali_oss, emu, "demo/k.txt", *flags) == ROUND_TRIP
+        assert _ali_oss(ali_oss, emu, "demo/k.txt", *flags) == _round_trip("demo/k.txt")
         assert _stored(emu, "demo/k.txt") == b"from ali-oss" and _stored(emu, "demo/demo/k.txt") is None
 
 

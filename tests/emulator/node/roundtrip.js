@@ -1,4 +1,4 @@
-// The real ali-oss client against the emulator: put, get, head and a missing key.
+// The real ali-oss client against the emulator: put, get, head, a bucket listing and a missing key.
 // Usage: node roundtrip.js PORT ACCESS_KEY_ID ACCESS_KEY_SECRET KEY [--domain=DOMAIN] [--path-style] [--v4]
 //   default: virtual-host mode, Host BUCKET.oss-cn-hangzhou.aliyuncs.com:PORT (or BUCKET.DOMAIN:PORT)
 //            while every connection goes to 127.0.0.1 (a custom DNS lookup: nothing leaves the machine);
@@ -35,6 +35,7 @@ const client = new OSS({
     out.put = put.res.status;
     out.get = (await client.get(key)).content.toString();
     out.head = (await client.head(key)).status;
+    out.list = ((await client.list({ prefix: key, 'max-keys': 10 })).objects || []).map((o) => o.name);
     try {
       await client.head(`${key}-missing`);
     } catch (err) {
