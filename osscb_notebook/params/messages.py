@@ -39,10 +39,6 @@ PRIVATE_ADDRESS = OssMessage(
     "Private address is forbidden to callback.", "0007-00000008",
     "Real OSS cannot call loopback or private (RFC 1918) addresses: expose your server with a tunnel.",
 )
-HOST_UNRESOLVABLE = OssMessage(
-    "Can not get ip by this host.", None,
-    "OSS could not resolve the callbackUrl's host name: check its spelling and that it has a public DNS record.",
-)
 HOST_INVALID = OssMessage(
     "The callback host configuration is invalid.", "0007-00000009",
     "callbackHost must be a string holding a domain name or IP.",
