@@ -9,9 +9,11 @@ callbacks; see docs/callback-var-keys.md).
 
 Policies (``EmulatorConfig.callback_policy``, ``--callback-policy``):
 
-- ``oss-with-loopback`` (default): OSS's rule, except that loopback (127.0.0.0/8, ``localhost``)
+- ``oss-with-loopback`` (default): the ``oss`` rule, except that loopback (127.0.0.0/8, ``localhost``)
   is allowed so that a learner can run everything on one machine.
-- ``oss``: exactly OSS's rule: only globally routable unicast addresses.
+- ``oss``: only globally routable unicast addresses. OSS documents refusing loopback and RFC 1918
+  addresses; refusing link-local, 100.64/10, unspecified, reserved and multicast too is our
+  extrapolation.
 - ``any``: every address that resolves, private ones included (for a receiver on a LAN or in
   a container network).
 """

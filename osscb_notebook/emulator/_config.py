@@ -32,8 +32,8 @@ class EmulatorConfig:
     which ``<bucket>.<domain>`` Host headers select a bucket (virtual-host addressing). ``region``
     is the emulator's region: a V4 signature scoped to any other region is refused, as OSS does.
     ``callback_policy`` says which addresses callbacks may go to: ``oss-with-loopback`` (OSS's
-    rule plus loopback, the default), ``oss`` (exactly OSS: no private, loopback, link-local,
-    unspecified or multicast address) or ``any``.
+    rule plus loopback, the default), ``oss`` (no private or loopback address, as OSS documents, nor
+    link-local, unspecified or multicast, our extrapolation) or ``any``.
     """
 
     data_dir: Path | str | None = None

@@ -22,8 +22,8 @@ from ._config import (
 )
 
 _POLICY_NOTES = {
-    "oss-with-loopback": "oss-with-loopback (OSS's rule, loopback allowed)",
-    "oss": "oss (exactly real OSS: private and loopback addresses refused)",
+    "oss-with-loopback": "oss-with-loopback (OSS's documented rule, loopback allowed)",
+    "oss": "oss (OSS's documented rule: private and loopback addresses refused)",
     "any": "any (every address, private ones included)",
 }
 
@@ -33,7 +33,7 @@ DEFAULT_DATA_DIR = "./osscb-data"
 
 def _add_args(p: argparse.ArgumentParser) -> None:
     p.description = ("Run a local OSS-compatible endpoint (for oss2 and alibabacloud-oss-v2) that sends upload "
-                     "callbacks exactly as OSS does. Binds 127.0.0.1 by default.")
+                     "callbacks as OSS documents them. Binds 127.0.0.1 by default.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=arg(check_port), default=DEFAULT_PORT, help=f"port, 0 for any free one (default: {DEFAULT_PORT})")
     p.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
@@ -44,13 +44,13 @@ def _add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bucket", action="append", dest="buckets", metavar="NAME", type=arg(check_bucket_name, "bucket"),
                    help=f"bucket to create at start; repeat for more (default: {', '.join(DEFAULT_BUCKETS)})")
     p.add_argument("--callback-policy", choices=CALLBACK_POLICIES, default=DEFAULT_CALLBACK_POLICY,
-                   help="which addresses callbacks may go to. oss-with-loopback (default): OSS's rule, so private, "
-                        "link-local, unspecified and multicast addresses (any notation) get OSS's 400 'Private "
-                        "address is forbidden to callback.', but loopback is allowed; oss: exactly OSS, loopback "
-                        "refused too; any: every address that resolves. Hosts are resolved once, before storing, "
+                   help="which addresses callbacks may go to. oss-with-loopback (default): private (RFC 1918, as OSS "
+                        "documents) plus link-local, 100.64/10, unspecified and multicast addresses (our "
+                        "extrapolation; any notation) get OSS's 400 'Private address is forbidden to callback.', "
+                        "but loopback is allowed; oss: the same with loopback refused too; any: every address that resolves. Hosts are resolved once, before storing, "
                         "and the callback connects to that address")
     p.add_argument("--forbid-private-callbacks", dest="callback_policy", action="store_const", const="oss",
-                   help="alias of --callback-policy oss (exactly real OSS: loopback refused too)")
+                   help="alias of --callback-policy oss (loopback refused too, as OSS documents)")
     p.add_argument("--virtual-host-domain", action="append", dest="virtual_host_domains", metavar="DOMAIN",
                    help="route Host: BUCKET.DOMAIN as virtual-host style; repeat for more (always routed: "
                         "localhost and OSS's oss-*.aliyuncs.com style domains)")
