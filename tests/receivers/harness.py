@@ -41,7 +41,7 @@ STARTUP_TIMEOUT = 180.0  # a cold `go run` or a JDK's first compile on a busy 2-
 MAX_BODY = 1024 * 1024
 
 #: A statement that makes the template's slow-work hook block (inserted after the line holding
-#: SLOW_WORK_MARKER), used with QUEUE_SIZE patched to 1 to fill the work queue for the 503 test.
+#: SLOW_WORK_MARKER), used with the QUEUE_SIZE bound patched to 1 to fill the work queue for the 503 test.
 #: A language without an entry skips that test.
 SLOW_WORK_MARKER = "YOUR SLOW WORK GOES HERE"
 SLOW_WORK: dict[str, str] = {
@@ -51,6 +51,9 @@ SLOW_WORK: dict[str, str] = {
     "java": "try { Thread.sleep(120000); } catch (InterruptedException e) { }",
     "ruby": "sleep 120",
 }
+
+#: The template's queue bound (gofmt may align the '=').
+QUEUE_SIZE = re.compile(r"(QUEUE_SIZE\s*=\s*)1000\b")
 
 #: Executables the tests run instead of the documented ones (the venv's Python has `cryptography`).
 EXECUTABLES = {"python3": sys.executable}
@@ -131,8 +134,9 @@ def slowed_source(lang: ReceiverLanguage) -> str:
     if statement is None:
         pytest.skip(f"no SLOW_WORK statement for {lang.label} in tests/receivers/harness.py")
     source = production_receiver_source(lang.name)
-    assert "QUEUE_SIZE = 1000" in source, "each template names its queue bound QUEUE_SIZE = 1000"
-    lines = source.replace("QUEUE_SIZE = 1000", "QUEUE_SIZE = 1", 1).split("\n")
+    source, found = QUEUE_SIZE.subn(r"\g<1>1", source, count=1)
+    assert found, "each template names its queue bound QUEUE_SIZE = 1000"
+    lines = source.split("\n")
     (at,) = [i for i, line in enumerate(lines) if SLOW_WORK_MARKER in line]
     indent = re.match(r"\s*", lines[at]).group(0)  # type: ignore[union-attr]
     lines.insert(at + 1, indent + statement)
