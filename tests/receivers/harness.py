@@ -82,15 +82,20 @@ def _toolchain_problem(name: str) -> str:
     return ""
 
 
-def require(lang: ReceiverLanguage) -> None:
-    """The template ships and the toolchain runs, or skip / fail (CI)."""
+def problem(lang: ReceiverLanguage) -> str:
+    """Why ``lang`` cannot run here (no template yet, toolchain missing), or ''."""
     try:
         production_receiver_source(lang.name)
     except Exception as exc:  # noqa: BLE001 - ReceiverError: template not written yet
-        unavailable(f"no {lang.label} template yet: {exc}")
-    problem = _toolchain_problem(lang.name)
-    if problem:
-        unavailable(problem)
+        return f"no {lang.label} template yet: {exc}"
+    return _toolchain_problem(lang.name)
+
+
+def require(lang: ReceiverLanguage) -> None:
+    """The template ships and the toolchain runs, or skip / fail (CI)."""
+    reason = problem(lang)
+    if reason:
+        unavailable(reason)
 
 
 _SESSION_DIR: list[Path] = []
@@ -351,6 +356,6 @@ def replace_header(headers: list[tuple[str, str]], name: str, value: str) -> lis
 
 __all__ = [
     "CI", "ENV_HOST", "ENV_PORT", "ENV_TRUSTED", "LANGUAGES", "MAX_BODY", "Reply", "Running", "export", "launch",
-    "post", "post_oversized", "post_request", "replace_header", "require", "run_to_exit", "slowed_source", "start",
+    "post", "post_oversized", "post_request", "problem", "replace_header", "require", "run_to_exit", "slowed_source", "start",
     "tamper_signature",
 ]
