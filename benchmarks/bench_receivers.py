@@ -12,20 +12,11 @@ from __future__ import annotations
 from osscb_notebook.receiver.languages import LANGUAGES
 from tests.receivers import harness
 
+from .bench_receiver import _rate, _throughput_spec, noop_throughput
 from .harness import Context, Result
-from .load import LoadResult, LoadSpec
-from .servers import NoopHandler, NoopServer, Spawned, serve_in_thread, stop_server
+from .load import LoadResult
+from .servers import Spawned
 from .workload import SignedRequests, drive
-
-
-def _rate(r: LoadResult) -> float:
-    """Callbacks answered 200 per second (anything else does not count)."""
-    return r.statuses.get("200", 0) / r.elapsed if r.elapsed else 0.0
-
-
-def _spec(port: int, requests: list[bytes], quick: bool) -> LoadSpec:
-    return LoadSpec("127.0.0.1", port, requests, concurrency=8, count=300 if quick else 3000,
-                    duration=4.0 if quick else 15.0)
 
 
 def throughput(ctx: Context) -> list[Result]:
@@ -34,12 +25,7 @@ def throughput(ctx: Context) -> list[Result]:
     skipped: dict[str, str] = {}
     with Spawned("keyserver", "--pem-file", str(signed.pem_file)) as keys:
         requests = signed.build(keys.url + "/bench-pub.pem", 80)
-        noop = NoopServer(("127.0.0.1", 0), NoopHandler)
-        serve_in_thread(noop)
-        try:
-            r_noop = drive(_spec(noop.server_address[1], requests, ctx.quick), ctx.scratch)
-        finally:
-            stop_server(noop)
+        r_noop = noop_throughput(requests, ctx)
         for name, row in LANGUAGES.items():
             reason = harness.problem(row)
             if reason:
@@ -49,7 +35,7 @@ def throughput(ctx: Context) -> list[Result]:
             folder.mkdir(exist_ok=True)
             running = harness.start(row, harness.export(row, folder), trusted=keys.url + "/")
             try:
-                measured[name] = drive(_spec(running.port, requests, ctx.quick), ctx.scratch, f"load-{name}")
+                measured[name] = drive(_throughput_spec(running.port, requests, ctx.quick), ctx.scratch, f"load-{name}")
             finally:
                 running.stop()
     if "python" not in measured:

@@ -13,6 +13,13 @@ from osscb_notebook.receiver.languages import LANGUAGES, ReceiverLanguage
 from tests.receivers import harness
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _scratch() -> Iterator[None]:
+    """Removes the run's scratch folder (Go's build cache, built binaries) at the end."""
+    yield
+    harness.remove_session_dir()
+
+
 @pytest.fixture(params=list(LANGUAGES))
 def lang(request: pytest.FixtureRequest) -> ReceiverLanguage:
     """Each language of the table; skipped (failed with CI=true) without its template or toolchain."""

@@ -15,7 +15,6 @@ import queue
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ from osscb_notebook.receiver.languages import (
     LANGUAGES,
     ReceiverLanguage,
 )
+from tests.support import RawResponse, raw_http
 
 CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 STARTUP_TIMEOUT = 180.0  # a cold `go run` or a JDK's first compile on a busy 2-core machine
@@ -108,6 +108,12 @@ def session_dir() -> Path:
 
         _SESSION_DIR.append(Path(tempfile.mkdtemp(prefix="osscb-receivers-")))
     return _SESSION_DIR[0]
+
+
+def remove_session_dir() -> None:
+    if _SESSION_DIR:
+        shutil.rmtree(_SESSION_DIR.pop(), ignore_errors=True)
+        _BUILT.clear()
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -271,11 +277,7 @@ def run_to_exit(lang: ReceiverLanguage, script: Path, env: dict[str, str], timeo
     return running
 
 
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
+Reply = RawResponse  # status, headers (lower-case names), body
 
 
 def post(port: int, target: str, headers: list[tuple[str, str]] | dict[str, str], body: bytes,
@@ -297,7 +299,7 @@ def post(port: int, target: str, headers: list[tuple[str, str]] | dict[str, str]
             conn.putheader("Content-Length", str(len(body)))
         conn.endheaders(body or None)
         resp = conn.getresponse()
-        return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+        return RawResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
     finally:
         conn.close()
 
@@ -311,37 +313,15 @@ def post_request(port: int, req: object, **overrides: object) -> Reply:
 
 
 def post_oversized(port: int, size: int = MAX_BODY + 1, timeout: float = 30.0) -> Reply | None:
-    """POST ``size`` bytes. Sends the head first and gives the receiver a moment to refuse it
-    unread (most do); otherwise sends the body too. ``None`` if it closed without a reply."""
+    """POST ``size`` bytes. Sends the head alone first (most receivers refuse it unread, and a
+    server closing on an unread body may reset the reply away); a receiver that waits for the body
+    gets it on a second connection. ``None`` if it closed without a reply."""
     head = (f"POST /cb HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {size}\r\nConnection: close\r\n\r\n").encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(head)
-        sock.settimeout(2.0)
-        buf = b""
-        try:
-            buf = sock.recv(65536)
-        except TimeoutError:
-            sock.settimeout(timeout)
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                sock.sendall(b"x" * size)
-        except ConnectionResetError:
-            return None
-        sock.settimeout(timeout)
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            buf += chunk
-    if not buf.startswith(b"HTTP/"):
-        return None
-    head_bytes, _, body = buf.partition(b"\r\n\r\n")
-    lines = head_bytes.decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-    return Reply(int(lines[0].split()[1]), headers, body)
+    try:
+        return raw_http(port, head, timeout=3.0)
+    except TimeoutError:
+        return raw_http(port, head + b"x" * size, timeout=timeout)
 
 
 def tamper_signature(authorization: str) -> str:
