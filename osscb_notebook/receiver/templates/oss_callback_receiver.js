@@ -259,7 +259,7 @@ function reply(res, status, doc, extra) {
     'Content-Length': body.length,
     Connection: 'close',
   }, extra || {}));
-  res.end(status === 405 && res.req && res.req.method === 'HEAD' ? undefined : body);
+  res.end(body); // Node leaves the body out of a HEAD reply itself
 }
 
 async function handle(req, res) {
