@@ -42,8 +42,12 @@ def export_production_receiver(path: str | Path | None = None, *, lang: str = "p
         target = target / row.filename
     if target.exists() and not overwrite:
         raise ReceiverError(f"{target} already exists.", hint="Pass overwrite=True (osscb export-receiver --force) to replace it.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(source, encoding="utf-8")
-    if source.startswith("#!"):
-        target.chmod(0o755)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source, encoding="utf-8")
+        if source.startswith("#!"):
+            target.chmod(0o755)
+    except OSError as exc:
+        raise ReceiverError(f"Cannot write {target}: {exc.strerror or exc}.",
+                            hint="Choose a file in a folder you can write to (-o PATH).") from None
     return target

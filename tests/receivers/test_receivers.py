@@ -74,6 +74,9 @@ def test_export_receiver_usage_errors_are_one_line_exit_2(capsys: pytest.Capture
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "invalid choice" in err and "python" in err
+    assert main(["export-receiver", "-o", "/proc/osscb/oss_callback_receiver.py"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Cannot write" in err
 
 
 def test_python_api_keeps_its_signature_and_defaults_to_python(tmp_path: Path) -> None:
