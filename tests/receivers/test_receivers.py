@@ -290,3 +290,38 @@ def test_the_python_export_also_takes_flags(tmp_path: Path, key_server, signer) 
     finally:
         proc.kill()
         proc.wait(10)
+
+
+#: A program that loads the exported file as a library (no server started), calls its verify() on
+#: the callback in the JSON argument, and prints the reason as JSON ("" = verified).
+_CALL_VERIFY: dict[str, list[str]] = {
+    "python": [sys.executable, "-c", (
+        "import base64, json, sys; sys.path.insert(0, sys.argv[1]); import oss_callback_receiver as r; "
+        "c = json.loads(sys.argv[2]); print(json.dumps(r.verify(c['method'], c['path'], c['query'], c['headers'], "
+        "base64.b64decode(c['body']))))"), "{dir}", "{callback}"],
+    "node": ["node", "-e", (
+        "const r = require(process.argv[1] + '/oss_callback_receiver.js'); const c = JSON.parse(process.argv[2]); "
+        "r.verify(c.method, c.path, c.query, c.headers, Buffer.from(c.body, 'base64'))"
+        ".then((reason) => console.log(JSON.stringify(reason)));"), "{dir}", "{callback}"],
+}
+
+
+@pytest.mark.parametrize("name", list(_CALL_VERIFY))
+def test_verify_is_usable_as_a_library_without_the_server(name: str, tmp_path: Path) -> None:
+    import base64
+
+    row = LANGUAGES[name]
+    harness.require(row)
+    harness.export(row, tmp_path)
+    outcomes = []
+    for vector in OSS_VECTORS:
+        path, _, query = vector.target.partition("?")
+        for body in (vector.body, vector.body + b" "):
+            callback = json.dumps({"method": "POST", "path": path, "query": query, "body": base64.b64encode(body).decode(),
+                                   "headers": dict(vector.request().headers)})
+            argv = [part.format(dir=tmp_path, callback=callback) for part in _CALL_VERIFY[name]]
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=harness.child_env())
+            assert done.returncode == 0, done.stderr
+            outcomes.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert outcomes[0::2] == [""] * len(OSS_VECTORS)
+    assert outcomes[1::2] == ["signature does not match"] * len(OSS_VECTORS)

@@ -87,11 +87,13 @@ C0fTXv+nvlmklvkcolvpvXLTjaxUHR3W9LXxQ2EHXAJfCB+6H2YF1k8CAwEAAQ==
 
 var (
 	officialPrefixes = []string{"http://gosspublic.alicdn.com/", "https://gosspublic.alicdn.com/"}
-	trustedPrefixes  = officialPrefixes
-	keys             = map[string]*rsa.PublicKey{} // key URL -> key, kept forever (OSS: it never changes)
-	keysLock         sync.Mutex
-	hostPattern      = regexp.MustCompile(`^[A-Za-z0-9.\-:\[\]]+$`)
-	base64Pattern    = regexp.MustCompile(`^[A-Za-z0-9+/]*={0,2}$`)
+	// OSS's prefixes plus OSS_CALLBACK_TRUSTED_KEY_URLS, read when the program starts (also when
+	// verify is copied into your package): an invalid entry stops it there, before it serves.
+	trustedPrefixes = mustTrustedPrefixes()
+	keys            = map[string]*rsa.PublicKey{} // key URL -> key, kept forever (OSS: it never changes)
+	keysLock        sync.Mutex
+	hostPattern     = regexp.MustCompile(`^[A-Za-z0-9.\-:\[\]]+$`)
+	base64Pattern   = regexp.MustCompile(`^[A-Za-z0-9+/]*={0,2}$`)
 	// No redirects: one could leave the trusted prefix. A 3xx is then refused like any other non-200.
 	keyClient = &http.Client{
 		Timeout:       KEY_FETCH_TIMEOUT,
@@ -197,6 +199,15 @@ func parseTrusted(value string) ([]string, error) {
 		out = append(out, prefix)
 	}
 	return out, nil
+}
+
+func mustTrustedPrefixes() []string {
+	extra, err := parseTrusted(os.Getenv("OSS_CALLBACK_TRUSTED_KEY_URLS"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "OSS_CALLBACK_TRUSTED_KEY_URLS: %v\n", err)
+		os.Exit(2)
+	}
+	return append(append([]string{}, officialPrefixes...), extra...)
 }
 
 // keyURLProblem says why url may not be used (it is then never fetched), or "" when it is trusted.
@@ -405,12 +416,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "OSS_CALLBACK_PORT: not a port: %q\n", port)
 		os.Exit(2)
 	}
-	extra, err := parseTrusted(os.Getenv("OSS_CALLBACK_TRUSTED_KEY_URLS"))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "OSS_CALLBACK_TRUSTED_KEY_URLS: %v\n", err)
-		os.Exit(2)
-	}
-	trustedPrefixes = append(append([]string{}, officialPrefixes...), extra...)
 	listener, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cannot listen on %s:%s: %v\n", host, port, err)

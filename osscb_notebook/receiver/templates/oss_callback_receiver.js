@@ -55,7 +55,9 @@ C0fTXv+nvlmklvkcolvpvXLTjaxUHR3W9LXxQ2EHXAJfCB+6H2YF1k8CAwEAAQ==
 -----END PUBLIC KEY-----
 `;
 
-let trustedPrefixes = OFFICIAL_PREFIXES.slice();
+// OSS's prefixes plus OSS_CALLBACK_TRUSTED_KEY_URLS, read when this file is loaded (also when a
+// framework requires it): an invalid entry stops the program there, before it serves.
+const trustedPrefixes = loadTrusted();
 const keys = new Map(); // key URL -> KeyObject, kept forever (OSS: the key content never changes)
 for (const prefix of OFFICIAL_PREFIXES) {
   keys.set(prefix + 'callback_pub_key_v1.pem', crypto.createPublicKey(OFFICIAL_PUBLIC_KEY_PEM));
@@ -129,6 +131,15 @@ function parseTrusted(value) {
     if (!entry.trim()) throw new Error(`empty entry in ${JSON.stringify(value)}`);
     return normalizePrefix(entry);
   });
+}
+
+function loadTrusted() {
+  try {
+    return OFFICIAL_PREFIXES.concat(parseTrusted(process.env.OSS_CALLBACK_TRUSTED_KEY_URLS || ''));
+  } catch (err) {
+    console.error(`OSS_CALLBACK_TRUSTED_KEY_URLS: ${err.message}`);
+    process.exit(2);
+  }
 }
 
 // Why `url` may not be used (it is then never fetched), or '' when it is trusted.
@@ -305,12 +316,6 @@ function main() {
   const portText = process.env.OSS_CALLBACK_PORT || '8080';
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
     console.error(`OSS_CALLBACK_PORT: not a port: ${JSON.stringify(portText)}`);
-    process.exit(2);
-  }
-  try {
-    trustedPrefixes = OFFICIAL_PREFIXES.concat(parseTrusted(process.env.OSS_CALLBACK_TRUSTED_KEY_URLS || ''));
-  } catch (err) {
-    console.error(`OSS_CALLBACK_TRUSTED_KEY_URLS: ${err.message}`);
     process.exit(2);
   }
   const server = http.createServer((req, res) => {
