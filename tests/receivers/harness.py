@@ -55,6 +55,10 @@ SLOW_WORK: dict[str, str] = {
 #: The template's queue bound (gofmt may align the '=').
 QUEUE_SIZE = re.compile(r"(QUEUE_SIZE\s*=\s*)1000\b")
 
+#: Languages whose standard HTTP server answers 400 itself, before any handler, to a target with a
+#: malformed '%' escape (Go's net/http; Java's HttpServer parses the target as a java.net.URI).
+REFUSES_MALFORMED_ESCAPES = {"go", "java"}
+
 #: Executables the tests run instead of the documented ones (the venv's Python has `cryptography`).
 EXECUTABLES = {"python3": sys.executable}
 
