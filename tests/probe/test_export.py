@@ -45,8 +45,7 @@ def test_the_exported_receiver_gets_no_fail(tmp_path: Path, key_port: int, trust
     with exported_receiver(tmp_path, f"http://127.0.0.1:{key_port}/osscb-probe/") as url:
         report = run_probe(url, trusted=trusted, key_port=key_port)
     text = report.render_text()
-    # burst is judged on its own below (a known defect of the current export, marked xfail there)
-    assert [c.id for c in report.checks if c.verdict == "fail" and c.id != "burst"] == [], text
+    assert [c.id for c in report.checks if c.verdict == "fail"] == [], text
     assert report.check("real-oss-vectors").verdict == "pass"  # OSS's key is pinned in the export
     for check_id in ("forged-key-url", "untrusted-key-fetched", "prefix-bypass", "missing-headers",
                      "malformed-signature", "malformed-key-url"):
@@ -72,20 +71,12 @@ def _bursts(url: str, key_port: int) -> list[str]:
     return observed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the current Python export serves with ThreadingHTTPServer's default listen backlog (5): under 20 "
-    "concurrent callbacks the kernel resets some connections (OSS would answer those uploads 203); "
-    "server.socket.listen(128) fixes it; the export is being rewritten on branch 'receivers'"))
 def test_the_exported_receiver_answers_bursts_of_20_concurrent_callbacks(tmp_path: Path, key_port: int) -> None:
     with exported_receiver(tmp_path, f"http://127.0.0.1:{key_port}/osscb-probe/") as url:
         observed = _bursts(url, key_port)
     assert all(o.startswith("pass") for o in observed), observed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the current Python export's normalize_prefix adds '/' only to a prefix with no path, so trusting "
-    "http://127.0.0.1:PORT/osscb-probe (no trailing slash) also trusts /osscb-probe-evil/...; the export "
-    "is being rewritten on branch 'receivers'"))
 def test_the_exported_receiver_trusting_a_prefix_without_its_slash_is_not_bypassed(tmp_path: Path, key_port: int) -> None:
     with exported_receiver(tmp_path, f"http://127.0.0.1:{key_port}/osscb-probe") as url:
         report = run_probe(url, key_port=key_port, checks=("prefix-bypass",))
