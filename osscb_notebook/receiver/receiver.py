@@ -162,6 +162,11 @@ class Receiver:
         return f"http://{_url_host(_probe_host(self.host))}:{self.port}/"
 
     @property
+    def pid(self) -> int:
+        """The process listening on :attr:`port`: the child in process mode, this one in thread mode."""
+        return self._backend.pid
+
+    @property
     def running(self) -> bool:
         return not self._stopped and self._backend.alive()
 

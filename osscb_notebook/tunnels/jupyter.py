@@ -6,7 +6,12 @@ the capability opens this receiver and nothing else, and no Jupyter token travel
 fall back to jupyter-server-proxy's ``/proxy/absolute/PORT/``, which forwards the full path
 (percent-encoding kept) and the query unchanged, ``token`` included (checked in tests/tunnels). Every
 proxied request needs the server's token, so it goes in the callbackUrl's query: that token grants
-full access to the server. It is masked in every display, and a :class:`TokenExposureWarning` says so.
+full access to the server. It is masked in every display, and a :class:`TokenExposureWarning` says so,
+naming why the scoped endpoint was not used.
+
+The registration names the receiver itself (address, owning pid, socket, instance id:
+:mod:`osscb_notebook.serverext.registry`), found through ``/proc`` when the port belongs to a
+receiver of another process; the ping then checks the receiver's instance id.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from ..receiver.engine import DEFAULT_MAX_BODY, PING_SUFFIX
 from ..serverext import ROUTE, registry
 from .base import Tunnel
 from .jupyter_env import JupyterContext, detect_jupyter, require_server
-from .probe import ping_or_close
+from .probe import PING_REPLY, ping_or_close
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,12 @@ class TokenExposureWarning(UserWarning):
 
 def _base(ctx: JupyterContext) -> str:
     return ctx.server_url if ctx.server_url.endswith("/") else ctx.server_url + "/"
+
+
+def _probe_host(host: str) -> str:
+    from ..receiver.receiver import _probe_host as probe_host
+
+    return probe_host(host)
 
 
 def _receiver_on(port: int):  # type: ignore[no-untyped-def]
@@ -88,21 +99,56 @@ def open_jupyter(
         info = registry.find_server(ctx.runtime_dir, ctx.server_pid)
     if info is not None:
         return _open_scoped(port, ctx, info, check=check, timeout=timeout)
+    why = _not_active(ctx)
     if scoped:
         raise TunnelUnavailableError(
-            "The osscb server extension is not active in the Jupyter server hosting this kernel "
-            f"(no marker for server pid {ctx.server_pid} in {ctx.runtime_dir or 'the runtime directory'}).",
-            hint="Install osscb-notebook in the server's environment and restart the server "
-                 "(`jupyter server extension list` shows osscb_notebook.serverext), or pass scoped=None "
-                 "to fall back to jupyter-server-proxy with the token.")
-    return _open_proxy(port, ctx, route=route, check=check, timeout=timeout)
+            why, hint="Install osscb-notebook in the server's environment and restart the server "
+                      "(`jupyter server extension list` shows osscb_notebook.serverext), or pass scoped=None "
+                      "to fall back to jupyter-server-proxy with the token.")
+    return _open_proxy(port, ctx, route=route, check=check, timeout=timeout, why=why if scoped is None else "")
+
+
+def _not_active(ctx: JupyterContext) -> str:
+    why = ("The osscb server extension is not active in the Jupyter server hosting this kernel "
+           f"(no marker for server pid {ctx.server_pid} in {ctx.runtime_dir or 'the runtime directory'}).")
+    if ctx.runtime_dir and registry.shared_runtime(ctx.runtime_dir):
+        why += (f" The runtime directory {ctx.runtime_dir} is writable by other users, who can stop the "
+                "extension from loading: set JUPYTER_RUNTIME_DIR to a private directory (mode 0700) and "
+                "restart the server.")
+    return why
+
+
+def _foreign_instance(host: str, port: int, timeout: float) -> str:
+    """The instance id a receiver of another process answers its ping with ("" if none)."""
+    host_part = f"[{host}]" if ":" in host else host
+    try:
+        resp = httpx.get(f"http://{host_part}:{port}{PING_SUFFIX}", timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError:
+        return ""
+    text = resp.text.strip()
+    return text[len(PING_REPLY) + 1:] if resp.status_code == 200 and text.startswith(PING_REPLY + " ") else ""
+
+
+def _registration(port: int, receiver, timeout: float) -> registry.Registration:  # type: ignore[no-untyped-def]
+    try:
+        if receiver is not None:
+            host, pid, inode = registry.locate(port, _probe_host(receiver.host), receiver.pid)
+            if pid != receiver.pid:
+                raise LookupError(f"port {port} is held by pid {pid}, not by the receiver (pid {receiver.pid})")
+            return registry.Registration(port, receiver.config.max_body, host, pid, inode, receiver.config.instance)
+        host, pid, inode = registry.locate(port)
+    except LookupError as exc:
+        raise TunnelUnavailableError(f"Cannot register port {port} with the osscb endpoint: {exc}.",
+                                     hint="Start the receiver first (start_receiver(...)), then open the tunnel "
+                                          "to it.") from None
+    return registry.Registration(port, DEFAULT_MAX_BODY, host, pid, inode, _foreign_instance(host, port, timeout))
 
 
 def _open_scoped(port: int, ctx: JupyterContext, info: registry.ServerInfo, *, check: bool,
                  timeout: float) -> Tunnel:
     receiver = _receiver_on(port)
-    max_body = receiver.config.max_body if receiver is not None else DEFAULT_MAX_BODY
-    capability, path = registry.register(info, port, max_body)
+    reg = _registration(port, receiver, timeout)
+    capability, path = registry.register(info, reg)
     base = _base(ctx)
     tunnel = Tunnel("jupyter", f"{base}{ROUTE}/{capability}/", port, secrets=(capability,),
                     details={"kind": ctx.kind, "route": "scoped"}, _closer=lambda: registry.revoke(path))
@@ -113,24 +159,28 @@ def _open_scoped(port: int, ctx: JupyterContext, info: registry.ServerInfo, *, c
     if check:
         ping_or_close(tunnel, timeout=timeout, what=f"The osscb endpoint at {base}{ROUTE}/***/",
                       hint=("Is the server URL right (the address in your browser up to and including "
-                            f"/user/<name>/ on a hub)? Detected: {ctx!r}."))
+                            f"/user/<name>/ on a hub)? Detected: {ctx!r}."), instance=reg.instance)
     return tunnel
 
 
 def _open_proxy(port: int, ctx: JupyterContext, *, route: Literal["absolute", "prefix"], check: bool,
-                timeout: float) -> Tunnel:
+                timeout: float, why: str = "") -> Tunnel:
     base = _base(ctx)
     token = ctx.token
     route_path = f"proxy/absolute/{port}/" if route == "absolute" else f"proxy/{port}/"
     public = base + route_path + (f"?token={token}" if token else "")
-    tunnel = Tunnel("jupyter", public, port, warning=TOKEN_WARNING if token else "",
+    warning = (f"{why} Falling back to jupyter-server-proxy: {TOKEN_WARNING}" if why else TOKEN_WARNING) if token else ""
+    tunnel = Tunnel("jupyter", public, port, warning=warning,
                     secrets=(token,) if token else (), details={"kind": ctx.kind, "route": route})
     if token:
-        warnings.warn(TOKEN_WARNING, TokenExposureWarning, stacklevel=3)
+        log.warning("jupyter tunnel: %s", warning)
+        warnings.warn(warning, TokenExposureWarning, stacklevel=3)
     log.info("jupyter tunnel %s", tunnel.display_url)
+    receiver = _receiver_on(port)
     if check:
         try:
-            ping_or_close(tunnel, timeout=timeout, what=f"The Jupyter proxy at {base}{route_path}", hint=_hint(ctx))
+            ping_or_close(tunnel, timeout=timeout, what=f"The Jupyter proxy at {base}{route_path}", hint=_hint(ctx),
+                          instance=receiver.config.instance if receiver is not None else "")
         except TunnelError as exc:
             # The proxy answers 403 (POST) or a 302 to the login page without a valid token.
             message = exc.message.replace(token, "***") if token else exc.message
@@ -150,7 +200,7 @@ def _header_token_works(url: str, token: str, timeout: float) -> bool:
                          timeout=timeout, follow_redirects=False)
     except httpx.HTTPError:
         return False
-    return resp.status_code == 200 and resp.text.startswith("osscb-receiver")
+    return resp.status_code == 200 and resp.text.startswith(PING_REPLY)
 
 
 def _hint(ctx: JupyterContext) -> str:

@@ -41,7 +41,7 @@ class ScopedServer:
         return JupyterContext("server", self.url, self.token, "test", self.runtime_dir, self.pid)
 
 
-def _start_server(d: Path, *extra: str) -> ScopedServer:
+def _start_server(d: Path, *extra: str, executable: str | None = None) -> ScopedServer:
     port = free_port()
     token = "osscb-test-token-" + os.urandom(8).hex()
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(d / "runtime"), "JUPYTER_CONFIG_DIR": str(d / "config"),
@@ -50,7 +50,7 @@ def _start_server(d: Path, *extra: str) -> ScopedServer:
     log = d / "server.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "jupyter-server"), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+            [executable or str(Path(sys.executable).parent / "jupyter-server"), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
              "--port-retries=0", "--allow-root", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={d}",
              "--ServerApp.jpserver_extensions=osscb_notebook.serverext=True", *extra],
             stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -110,7 +110,9 @@ def test_the_receiver_sees_the_request_and_oss_sees_the_reply_unchanged(scoped_s
     assert first.header("authorization") == "abc" and first.header("content-type") == "application/x-y"
     assert (via.status_code, via.content) == (direct.status_code, direct.content) == (203, b"custom reply")
     drop = {"date", "connection"}  # hop-by-hop: each connection has its own
-    assert {k: v for k, v in via.headers.items() if k not in drop} == {k: v for k, v in direct.headers.items() if k not in drop}
+    added = {"content-security-policy": "sandbox", "x-content-type-options": "nosniff"}  # for the Jupyter origin
+    assert {k: v for k, v in via.headers.items() if k not in drop} == {
+        **{k: v for k, v in direct.headers.items() if k not in drop}, **added}
 
 
 def test_a_chunked_reply_stays_chunked(scoped_server, make_receiver):
@@ -171,13 +173,14 @@ def test_a_registration_anyone_else_could_write_is_ignored(scoped_server, make_r
     assert len(r.wait_for(1)) == 1
 
 
-def test_a_receiver_whose_kernel_died_is_revoked(scoped_server, make_receiver, tmp_path):
+def test_a_receiver_whose_process_died_is_revoked(scoped_server, make_receiver, tmp_path):
     r = make_receiver()
     info = registry.find_server(scoped_server.runtime_dir, scoped_server.pid)
     assert info is not None
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    capability, _ = registry.register(info, r.port, 1000, kernel_pid=dead.pid)
+    host, _, inode = registry.locate(r.port, "127.0.0.1", r.pid)
+    capability, _ = registry.register(info, registry.Registration(r.port, 1000, host, dead.pid, inode))
     assert httpx.post(f"{scoped_server.url}osscb/callback/{capability}/cb", content=b"x").status_code == 404
     assert r.history == []
 
