@@ -24,6 +24,7 @@ import httpx
 
 from ..errors import TunnelError, TunnelUnavailableError
 from ..receiver.engine import DEFAULT_MAX_BODY, PING_SUFFIX
+from ..receiver.receiver import Receiver, receiver_on
 from ..serverext import ROUTE, registry
 from .base import Tunnel
 from .jupyter_env import JupyterContext, detect_jupyter, require_server
@@ -55,16 +56,6 @@ def _base(ctx: JupyterContext) -> str:
     return ctx.server_url if ctx.server_url.endswith("/") else ctx.server_url + "/"
 
 
-def _probe_host(host: str) -> str:
-    from ..receiver.receiver import _probe_host as probe_host
-
-    return probe_host(host)
-
-
-def _receiver_on(port: int):  # type: ignore[no-untyped-def]
-    from ..receiver.receiver import running_receivers
-
-    return next((r for r in running_receivers() if r.port == port and r.running), None)
 
 
 def open_jupyter(
@@ -129,10 +120,12 @@ def _foreign_instance(host: str, port: int, timeout: float) -> str:
     return text[len(PING_REPLY) + 1:] if resp.status_code == 200 and text.startswith(PING_REPLY + " ") else ""
 
 
-def _registration(port: int, receiver, timeout: float) -> registry.Registration:  # type: ignore[no-untyped-def]
+def _registration(port: int, receiver: Receiver | None, timeout: float | None) -> registry.Registration:
+    """The receiver on ``port``: this process's, or another process's (whose instance id is asked
+    for, unless ``timeout`` is None: nothing will check it)."""
     try:
         if receiver is not None:
-            host, pid, inode = registry.locate(port, _probe_host(receiver.host), receiver.pid)
+            host, pid, inode = registry.locate(port, receiver.loopback_host, receiver.pid)
             if pid != receiver.pid:
                 raise LookupError(f"port {port} is held by pid {pid}, not by the receiver (pid {receiver.pid})")
             return registry.Registration(port, receiver.config.max_body, host, pid, inode, receiver.config.instance)
@@ -141,13 +134,14 @@ def _registration(port: int, receiver, timeout: float) -> registry.Registration:
         raise TunnelUnavailableError(f"Cannot register port {port} with the osscb endpoint: {exc}.",
                                      hint="Start the receiver first (start_receiver(...)), then open the tunnel "
                                           "to it.") from None
-    return registry.Registration(port, DEFAULT_MAX_BODY, host, pid, inode, _foreign_instance(host, port, timeout))
+    instance = _foreign_instance(host, port, timeout) if timeout is not None else ""
+    return registry.Registration(port, DEFAULT_MAX_BODY, host, pid, inode, instance)
 
 
 def _open_scoped(port: int, ctx: JupyterContext, info: registry.ServerInfo, *, check: bool,
                  timeout: float) -> Tunnel:
-    receiver = _receiver_on(port)
-    reg = _registration(port, receiver, timeout)
+    receiver = receiver_on(port)
+    reg = _registration(port, receiver, timeout if check else None)
     capability, path = registry.register(info, reg)
     base = _base(ctx)
     tunnel = Tunnel("jupyter", f"{base}{ROUTE}/{capability}/", port, secrets=(capability,),
@@ -176,11 +170,9 @@ def _open_proxy(port: int, ctx: JupyterContext, *, route: Literal["absolute", "p
         log.warning("jupyter tunnel: %s", warning)
         warnings.warn(warning, TokenExposureWarning, stacklevel=3)
     log.info("jupyter tunnel %s", tunnel.display_url)
-    receiver = _receiver_on(port)
     if check:
         try:
-            ping_or_close(tunnel, timeout=timeout, what=f"The Jupyter proxy at {base}{route_path}", hint=_hint(ctx),
-                          instance=receiver.config.instance if receiver is not None else "")
+            ping_or_close(tunnel, timeout=timeout, what=f"The Jupyter proxy at {base}{route_path}", hint=_hint(ctx))
         except TunnelError as exc:
             # The proxy answers 403 (POST) or a 302 to the login page without a valid token.
             message = exc.message.replace(token, "***") if token else exc.message

@@ -46,8 +46,14 @@ def ping_or_close(tunnel: Tunnel, *, timeout: float, what: str, hint: str,
                   log: Callable[[], Iterable[str]] | None = None, instance: str = "") -> None:
     """Ping the receiver through ``tunnel``; close the tunnel if that fails, then re-raise.
 
+    ``instance`` defaults to that of this process's receiver on the tunnel's port, if any.
     ``log`` returns the provider program's last lines (ssh's stderr, ngrok's log); a failure
     carries them, read before the close so they include why the forward did not work."""
+    if not instance:
+        from ..receiver.receiver import receiver_on
+
+        receiver = receiver_on(tunnel.local_port)
+        instance = receiver.config.instance if receiver is not None else ""
     try:
         ping(tunnel.callback_url(PING_SUFFIX), timeout=timeout, what=what, hint=hint, provider=tunnel.provider,
              instance=instance)
