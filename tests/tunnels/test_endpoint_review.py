@@ -374,3 +374,24 @@ def test_the_fallback_to_the_token_url_says_why(server, make_receiver, tmp_path)
             open_tunnel("jupyter", r, context=ctx) as tunnel:
         assert "not active" in tunnel.warning
     assert any("writable by other users" in str(w.message) for w in caught)
+
+
+def test_the_listeners_from_netlink_and_from_proc_agree():
+    from osscb_notebook.serverext import listeners
+
+    if not listeners.available():
+        pytest.skip("no /proc/net/tcp (not Linux)")
+    with socket.socket() as v4, socket.socket(socket.AF_INET6) as v6:
+        v4.bind(("127.0.0.1", 0))
+        v4.listen()
+        port = v4.getsockname()[1]
+        try:
+            v6.bind(("::1", port))
+            v6.listen()
+        except OSError:
+            pass
+        fast, slow = listeners.listening(port), listeners._proc_listening(port)
+        assert sorted(fast, key=repr) == sorted(slow, key=repr) and fast
+        found = listeners.listener_for("127.0.0.1", port)
+        assert found is not None and found.uid == os.getuid()
+        assert listeners.owner_pid(found.inode, os.getpid()) == os.getpid()
