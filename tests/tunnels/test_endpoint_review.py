@@ -28,7 +28,7 @@ from osscb_notebook.tunnels.probe import ping
 from tests.support import free_port
 from tests.support.processes import stop
 from tests.support.rawhttp import SocketServer, exchange, raw_http, read_request
-from tests.tunnels.test_jupyter_scoped import ScopedServer, _start_server
+from tests.tunnels.conftest import start_scoped_server
 
 SETPRIV = shutil.which("setpriv")
 needs_other_user = pytest.mark.skipif(
@@ -79,12 +79,8 @@ def impostor_saw(proc: subprocess.Popen) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[ScopedServer]:  # noqa: ANN001
-    s = _start_server(tmp_path_factory.mktemp("review"))
-    try:
-        yield s
-    finally:
-        stop(s.proc)
+def server(scoped_server):  # noqa: ANN001, ANN201
+    return scoped_server
 
 
 def _raw_target(cap: str, rest: str = "/cb") -> str:
@@ -353,7 +349,7 @@ def test_another_user_cannot_keep_the_extension_from_loading_in_a_shared_runtime
     shim = tmp_path / "jupyter-server"
     shim.write_text(f"#!/bin/sh\n{squat} && exec {real} \"$@\"\n")
     shim.chmod(0o755)
-    server = _start_server(tmp_path, executable=str(shim))
+    server = start_scoped_server(tmp_path, executable=str(shim))
     try:
         r = make_receiver()
         with open_tunnel("jupyter", r, context=server.context()) as tunnel:
