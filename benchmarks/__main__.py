@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "notebooks": ("bench_notebooks", "nbval"),
     "load-ext": ("bench_notebooks", "load_ext"),
     "quickstart-browser": ("bench_notebooks", "quickstart_browser"),
+    "probe": ("bench_probe", "probe"),
 }
 GROUPS = {
     "receiver": ["receiver-throughput", "receiver-latency"],

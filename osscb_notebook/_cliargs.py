@@ -1,4 +1,4 @@
-"""Checks for values a user types: ports, bucket names, sizes, URLs, log files and PEM keys.
+"""Checks for values a user types: ports, bucket names, sizes, seconds, URLs, log files and PEM keys.
 
 Each ``check_*`` function raises :class:`ValueError` with a message that says what is wrong and
 what would be right; the Python API calls them directly. ``arg(check_*)`` wraps one as an argparse
@@ -7,11 +7,14 @@ what would be right; the Python API calls them directly. ``arg(check_*)`` wraps 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
+
+from ._naming import valid_bucket_name
 
 T = TypeVar("T")
 
@@ -45,10 +48,21 @@ def check_positive_int(value: str | int, what: str = "the value") -> int:
     return number
 
 
+def check_positive_seconds(value: str | float, what: str = "the timeout") -> float:
+    """A finite number of seconds greater than 0 (``inf``, ``nan``, 0 and negatives refused)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a number of seconds, not {value!r}")
+    try:
+        seconds = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number of seconds, not {value!r}") from None
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{what} must be a finite number of seconds above 0, not {value!r}")
+    return seconds
+
+
 def check_bucket_name(value: str) -> str:
     """OSS's bucket naming rule (the emulator's and the SDKs'): 3-63 of a-z, 0-9 and '-'."""
-    from .emulator._config import valid_bucket_name
-
     if not valid_bucket_name(value):
         raise ValueError(f"{value!r} is not a valid bucket name: use 3-63 characters of a-z, 0-9 and '-', "
                          "starting and ending with a letter or digit")

@@ -16,6 +16,7 @@ from IPython.core.error import UsageError
 from traitlets import Bool, CaselessStrEnum, Dict, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
+from ._naming import valid_bucket_name
 from .receiver import MODES
 from .tunnels.registry import choices
 
@@ -103,9 +104,6 @@ class Osscb(Configurable):
 
     @validate("bucket")
     def _valid_bucket(self, proposal: dict[str, Any]) -> str:
-        # OSS's rule lives with the emulator; imported here so %load_ext does not load the emulator
-        from .emulator._config import valid_bucket_name
-
         value: str = proposal["value"]
         if not valid_bucket_name(value):
             raise ConfigValueError(

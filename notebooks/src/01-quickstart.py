@@ -2,9 +2,10 @@
 # # 1. Quickstart: an upload callback in under a minute
 #
 # With an **upload callback**, OSS stores your object, then POSTs a small signed request to *your* server, waits
-# for its answer (5 s at most) and hands that answer back to the uploading client as the upload's response. Your
-# server hears about each upload that **carries callback parameters**, and only when that callback succeeds: OSS
-# does not retry a failed one (the client gets a 203 instead, notebook 6).
+# for its answer (5 s at most) and hands that answer back to the uploading client as the upload's response. OSS calls
+# your server once for each upload that **carries callback parameters**. If that call fails (no answer, or an answer
+# that is late, not 200 or not JSON), OSS does not retry it and the client gets a **203** instead (notebook 6), even
+# though your server may already have received the callback and acted on it.
 #
 # ```
 # client ──PUT object + callback──▶ OSS ──POST callback (signed)──▶ your server
@@ -30,8 +31,9 @@
 #
 # *Where* OSS should call (`callbackUrl`, here the receiver) and *what* to send: a body template with OSS's
 # variables (`${object}`, `${size}`, ...) and your own (`${x:uid}`, from `callback-var`). `{receiver}` stands for
-# the running receiver's address. The kit checks the definition exactly as OSS would and shows the Base64 values
-# that travel with the upload.
+# the running receiver's address. The kit checks the definition against OSS's documented rules, with OSS's own 400
+# messages (where the documentation is silent, the kit chooses: the README lists those choices), and shows the Base64
+# values that travel with the upload.
 
 # %%
 %%osscb_callback --no-snippets
@@ -42,7 +44,8 @@ x:uid: 42
 # %% [markdown]
 # The same definition in the **callback builder**: every field is live. Change the body or a variable and the
 # verdict, the Base64 and the body preview (tabs on the right) follow at once; break it (clear `callbackBody`) and
-# you get OSS's 400 message and error code instead.
+# you get OSS's 400 message and its **EC** instead (OSS's error code, such as `0007-00000011`, sent in the `<EC>`
+# element of its error XML).
 
 # %%
 %osscb_ui builder

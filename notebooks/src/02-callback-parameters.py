@@ -8,13 +8,14 @@
 # * **`callback-var`** (optional): Base64 of a JSON object of custom variables, `{"x:uid": "42"}`.
 #
 # This notebook covers every field, the three ways to carry the parameters, the `x:` rules, form vs JSON
-# bodies, and the mistakes OSS rejects, each shown as the **callback builder's verdict** (OSS's 400 message and EC
-# code). No server, no credentials: everything here is the kit's pure core, the same code the emulator uses to judge
+# bodies, and the mistakes OSS rejects, each shown as the **callback builder's verdict** (OSS's 400 message and its
+# **EC**: OSS's error code, such as `0007-00000011`, sent in the `<EC>` element of its error XML). No server, no credentials: everything here is the kit's pure core, the same code the emulator uses to judge
 # your requests.
 #
 # **How sure is each statement?** Most rules and messages come from OSS's documentation. Where the documentation is
 # silent, the kit had to choose (the README's table *Choices where OSS's documentation is silent*); this notebook
-# marks each such behaviour with **(kit's choice)** where it shows it.
+# marks each such behaviour with **(kit's choice)** where it shows it, and what is seen in real callbacks but not
+# documented with **(observed)**.
 
 # %%
 import base64
@@ -39,18 +40,25 @@ from osscb_notebook.params import FORM, JSON, ignored_var_keys, is_private_addre
 #
 # | Field | Required | What it does |
 # |---|---|---|
-# | `callbackUrl` | yes | Where OSS POSTs. Up to 5 URLs split by `;`, tried in order until one answers 200. Scheme optional (`http` by default), port numeric, no IPv6, no private addresses on real OSS. Timeout 5 s, fixed; no retry. |
+# | `callbackUrl` | yes | Where OSS POSTs. Up to 5 URLs split by `;`, tried in order "until a success response is returned" (documented; that any failure, a refused connection included, moves on to the next URL is the **kit's choice**). Scheme optional (documented examples omit it; `http` when omitted is the **kit's choice**), port numeric, no IPv6, no private addresses on real OSS. Timeout 5 s, fixed; no retry. |
 # | `callbackBody` | yes | The body template: `${bucket}`, `${object}`, `${size}`, ... and your own `${x:name}`. Must not be empty. |
 # | `callbackBodyType` | no | `application/x-www-form-urlencoded` (default) or `application/json`. Becomes the request's `Content-Type`. |
 # | `callbackHost` | no | The `Host` header of the callback request (default: the host of the URL). |
-# | `callbackSNI` | no | A JSON **boolean**: send SNI on HTTPS. OSS's documentation recommends `true` for **every HTTPS** `callbackUrl` (without SNI a server that hosts several certificates may present the wrong one). |
+# | `callbackSNI` | no | A JSON **boolean**: send SNI on HTTPS (Server Name Indication: the host name the TLS client names in its handshake, so that a server with several certificates presents the right one). OSS's documentation recommends `true` for **every HTTPS** `callbackUrl` (without SNI a server that hosts several certificates may present the wrong one). |
 #
 # Three rarer fields pass through unchanged (`CallbackParams(extra=...)`): `additionalHeaders` (up to 10 extra headers
 # for the callback request: lowercase names, not `x-oss-*`, not reserved ones such as `Host`), `signatureVersion`
-# (OSS documents `"1.0"`, the default, and `"2.0"`; only other values get OSS's 400 *The callback signature version
-# is invalid.*; the kit accepts only `"1.0"` because the 2.0 signing algorithm is not published: **kit's choice**) and
-# `callbackPolicy` (the name of a policy stored on the bucket). An **empty**
-# `callbackUrl` means no callback at all.
+# and `callbackPolicy` (the name of a policy stored on the bucket).
+#
+# `signatureVersion`: an Alibaba article (which we know only from blog copies: **observed**) describes `"1.0"`, the
+# default, and `"2.0"`; OSS's documented 400 for a version it does not know is *The callback signature version is
+# invalid.* The kit gives that 400 for any other value, but it refuses `"2.0"` **in its own words** (the builder's
+# verdict says so), because the 2.0 signing algorithm is not published and the emulator could not sign with it
+# (**kit's choice**; real OSS accepts `"2.0"`).
+#
+# An **empty** `callbackUrl` means no callback at all: OSS's older API page says so, while its newer 400 list gives
+# *The callback url configuration is invalid.* for a missing one; the kit follows both (empty: no callback; missing:
+# that 400), which is the **kit's choice** where the two pages disagree.
 #
 # `CallbackParams` holds them with Python names; `to_json()` gives OSS's names:
 
@@ -91,8 +99,9 @@ print(decode_callback_var(docs_callback_var).to_json())
 # %% [markdown]
 # ## `callbackUrl`: several URLs, no scheme, query strings
 #
-# `targets` shows what OSS will call, in order. The request target (path and query) is sent exactly as
-# written; it is also what the signature covers (notebook 5).
+# `targets` shows what OSS will call, in order (the first URL has no scheme, so the kit calls it over `http`: **kit's
+# choice**). The request target (path and query) is sent exactly as written; it is also what the signature covers
+# (notebook 5).
 
 # %%
 multi = CallbackParams(url="121.43.113.8:23456/index.php?id=1&index=2;https://cb.example.com/oss;", body="a=${bucket}")
@@ -191,8 +200,9 @@ print(render_body(form_template, FORM, facts, custom).text)
 
 # %% [markdown]
 # **JSON** (`application/json`): write the placeholders **without quotes**. OSS writes strings as JSON strings and
-# `size`, `crc64`, `imageInfo.width`/`height` as bare numbers. Custom variables are always strings; an empty
-# `vpcId` is `null`.
+# `size`, `imageInfo.width`/`height` as bare numbers (verified on a real OSS-signed callback, golden vector G2).
+# `${crc64}` as a bare number and an empty `vpcId` as `null` are **observed**: one real callback body quoted in a
+# third-party README shows both; no Alibaba document says so. Custom variables are always strings.
 
 # %%
 json_template = (
@@ -237,7 +247,7 @@ from osscb_notebook.widgets import CallbackBuilder
 builder = CallbackBuilder(
     url="https://cb.example.com/oss", body="bucket=${bucket}&object=${object}&uid=${x:uid}", variables={"x:uid": "12345"},
 )
-builder.sni.value = "true"  # OSS's documentation recommends SNI for every HTTPS callbackUrl
+builder.sni.value = True  # the JSON boolean true (shown as "true"); OSS recommends SNI for every HTTPS callbackUrl
 builder
 
 # %% [markdown]
@@ -325,9 +335,12 @@ print(decode_callback(fixed))
 
 # %% [markdown]
 # One more check happens when OSS resolves the URL: **real OSS refuses loopback and private addresses**
-# (`Private address is forbidden to callback.`, EC 0007-00000008). The kit's emulator allows them by default so that
-# you can learn on one machine (`Emulator(allow_private_callbacks=False)` behaves like OSS; see notebook 6).
-# For real OSS, expose your receiver with a tunnel (notebook 3).
+# (`Private address is forbidden to callback.`, EC 0007-00000008; OSS's example is `127.0.0.1`, and it names RFC 1918
+# networks). The kit's emulator allows loopback by default so that you can learn on one machine;
+# `Emulator(allow_private_callbacks=False)` refuses it too (see notebook 6). It also refuses link-local
+# (`169.254.x`), shared (`100.64.0.0/10`), reserved and multicast addresses: OSS documents none of those, so refusing
+# them is the **kit's choice**, an extrapolation of "private". For real OSS, expose your receiver with a tunnel
+# (notebook 3).
 
 # %%
 for host in ("127.0.0.1", "localhost", "10.1.2.3", "192.168.1.20", "121.43.113.8", "cb.example.com"):

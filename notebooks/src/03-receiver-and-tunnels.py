@@ -42,7 +42,7 @@ def send(receiver, path="oss-callback", key="notes/a.txt"):
 #
 # `mode="thread"` runs it **in a thread of this kernel**. It starts in a millisecond instead of a tenth of a second,
 # but it shares the GIL with your cells: while a cell keeps Python busy, each reply waits for the interpreter's thread
-# switches (the benchmarks measured a p99 above one second), and a C call that holds the GIL for 8 s makes OSS give up
+# switches (the benchmarks measured a p99, the time 99 % of replies stay under, above one second), and a C call that holds the GIL for 8 s makes OSS give up
 # on the callback.
 
 # %%

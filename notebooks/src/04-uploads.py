@@ -79,7 +79,7 @@ print("callback body:", receiver.last.body.decode())
 #
 # **It does not pin the `x:` fields.** This policy (the kit's `post_policy`) has no condition on `x:uid`, so whoever
 # holds the form can send `x:uid=anything` and your server receives `${x:uid}` as they chose, under OSS's valid
-# signature. Either add one condition per variable (`["eq", "$x:uid", "1001"]`, printed below), or never trust an
+# signature. Either add one condition per variable (`["eq", "$x:uid", "1001"]`, tested below), or never trust an
 # `x:` value for authorization: derive the user from your own session when you issue the policy.
 
 # %%
@@ -92,6 +92,35 @@ for condition in policy["conditions"]:
     else:
         print(condition)
 print("to pin x:uid too, add:", ["eq", "$x:uid", variables.to_json()["x:uid"]])
+
+# %% [markdown]
+# **Does OSS check such a condition?** The emulator checks every condition, so here the pinned policy refuses a
+# swapped `x:uid` before storing anything (403 `AccessDenied`, no callback) and accepts the value it was issued for.
+# For real OSS the evidence is indirect, so treat it as **unconfirmed**:
+#
+# * OSS's PostObject page (*Appendix: Policy*) lists the fields a condition may name: `content-length-range`,
+#   `Cache-Control`, `Content-Type`, `Content-Disposition`, `Content-Encoding`, `Expires`, `key`,
+#   `success_action_redirect`, `success_action_status` and `x-oss-meta-*`. **`x:` fields are not in the list.**
+# * OSS's error-code pages 0006-00000226 and 0006-00000227 say that a field a condition names must be in the form and
+#   must match (`Invalid according to Policy: Policy Condition failed: ...`), and the PostObject example policy has a
+#   condition on an arbitrary field (`{"A": "a"}`): that suggests any form field can be pinned, but no document or
+#   test we found shows OSS enforcing a condition on an `x:` field.
+#
+# So pin it if you like, test it on your bucket (notebook 7), and still do not authorize on `x:` values.
+
+# %%
+import xml.etree.ElementTree as ET
+
+import httpx
+
+pinned = post_policy(target, "docs/pinned.txt", transports, conditions=[["eq", "$x:uid", "1001"]])
+for uid in ("9999", "1001"):
+    response = httpx.post(target.bucket_url + "/", data={**pinned, "x:uid": uid}, files={"file": ("f", b"pinned\n")})
+    if response.status_code == 200:
+        print(f"x:uid={uid}: HTTP 200, stored; callback body:", receiver.last.body.decode())
+    else:
+        error = {child.tag: child.text for child in ET.fromstring(response.content)}
+        print(f"x:uid={uid}: HTTP {response.status_code} {error['Code']}: {error['Message']}")
 
 # %% [markdown]
 # The HTML form the browser would submit (the file field must come last):
@@ -210,7 +239,8 @@ v2 = client.put_object(oss.PutObjectRequest(
 print(v2.status_code, v2.callback_result)
 
 # %% [markdown]
-# (The Go SDK V2 is the exception: it turns a 203 into an error with code `CallbackFailed`.)
+# (Not every SDK does this: the Go SDK V2 turns a 203 into an error with code `CallbackFailed`, and the Ruby SDK
+# raises `Aliyun::OSS::CallbackError`.)
 #
 # ## Clean up
 #

@@ -73,10 +73,12 @@ tampered_stepper
 # %% [markdown]
 # ## The same steps by hand
 #
-# ### Step 1: where is the key?
+# The stepper's seven steps, numbered as it numbers them (notebooks 1 and 6 cite these numbers too).
 #
-# `x-oss-pub-key-url` is Base64. Decode it and **check the prefix before fetching anything**: a forger can point
-# this header at their own key.
+# ### Steps 1 and 2: decode the key URL, check it against the allowlist
+#
+# `x-oss-pub-key-url` is Base64. Decode it (step 1) and **check the prefix before fetching anything** (step 2): a
+# forger can point this header at their own key.
 
 # %%
 key_url = base64.b64decode(request.header("x-oss-pub-key-url")).decode()
@@ -84,7 +86,7 @@ print(key_url)
 print("trusted:", key_url.startswith(("http://gosspublic.alicdn.com/", "https://gosspublic.alicdn.com/")))
 
 # %% [markdown]
-# ### Step 2: the key
+# ### Step 3: obtain the key
 #
 # The key at that URL never changes, so receivers cache it (or pin it). It is a 512-bit RSA key; the kit ships it:
 
@@ -94,7 +96,7 @@ public_key = serialization.load_pem_public_key(OFFICIAL_PUBLIC_KEY_PEM)
 print("RSA", public_key.key_size, "bits, e =", public_key.public_numbers().e)
 
 # %% [markdown]
-# ### Step 3: the signature
+# ### Step 4: decode the signature
 #
 # `authorization` holds the bare Base64 signature, no scheme in front. 512 bits = 64 bytes.
 
@@ -103,7 +105,7 @@ signature = base64.b64decode(request.header("authorization"))
 print(len(signature), "bytes:", signature.hex())
 
 # %% [markdown]
-# ### Step 4: the string to sign
+# ### Step 5: build the string to sign
 #
 # URL-decoded path + (`?` + raw query, **only when there is a query**) + LF + body. Most callback URLs have no query;
 # adding the `?` unconditionally breaks exactly that common case:
@@ -118,9 +120,10 @@ print("with a query:   ", string_to_sign)
 print("without a query:", string_to_sign_of("/oss-callback", "", b"bucket=demo&object=a.txt"))
 
 # %% [markdown]
-# ### Step 5: MD5 and RSA
+# ### Steps 6 and 7: MD5, then RSA verify
 #
-# The MD5 is what the RSA signature covers (`cryptography` hashes the message itself when given `hashes.MD5()`):
+# The MD5 of the string to sign (step 6) is what the RSA signature covers (step 7; `cryptography` hashes the message
+# itself when given `hashes.MD5()`):
 
 # %%
 print("MD5 hex:   ", hashlib.md5(string_to_sign).hexdigest())
@@ -227,7 +230,7 @@ print(outcome.status, captured.method, captured.target)
 print(captured.body)
 
 # %% [markdown]
-# Step 1: the key URL points at the emulator, not at `gosspublic.alicdn.com`, so a default verifier refuses it:
+# Steps 1 and 2: the key URL points at the emulator, not at `gosspublic.alicdn.com`, so a default verifier refuses it:
 
 # %%
 emulator_key_url = base64.b64decode(captured.header("x-oss-pub-key-url")).decode()
@@ -235,8 +238,9 @@ print(emulator_key_url == emulator.public_key_url, emulator_key_url.replace(emul
 print(verify_request(captured).summary)
 
 # %% [markdown]
-# Steps 2 and 3: trusted explicitly, the key is fetched (once, then cached). The emulator's key is RSA-2048, so its
-# signatures are 256 bytes, and both change every time an emulator with a fresh data directory starts:
+# Steps 3 and 4: trusted explicitly, the key is fetched (once, then cached), and the signature decoded. The
+# emulator's key is RSA-2048, so its signatures are 256 bytes, and both change every time an emulator with a fresh
+# data directory starts:
 
 # %%
 resolver = KeyResolver([emulator.public_key_url])
@@ -245,7 +249,7 @@ emulator_signature = base64.b64decode(captured.header("authorization"))
 print("RSA", emulator_key.key_size, "bits;", len(emulator_signature), "byte signature")
 
 # %% [markdown]
-# Steps 4 and 5: the same string to sign as G1 (path, `?`, raw query, LF, body), the same MD5, the same check.
+# Steps 5 to 7: the same string to sign as G1 (path, `?`, raw query, LF, body), the same MD5, the same check.
 # The emulator also sends `Content-MD5`, the Base64 MD5 of the body alone, which tells "body changed" apart from
 # "path or key wrong" when verification fails:
 
@@ -283,7 +287,7 @@ emulator.cleanup()
 #   `${reqId}` and `${etag}` (with `${bucket}` and `${object}`) in `callbackBody` and process each pair once. Treat
 #   saved callbacks (logs, the receiver's JSON Lines history, `as_curl()`) as sensitive: each one is a replayable
 #   credential for your endpoint.
-# * **OSS's callback key is RSA-512** (step 2 above: `RSA 512 bits`). 512-bit RSA keys have been factored publicly, so
+# * **OSS's callback key is RSA-512** (step 3 above: `RSA 512 bits`). 512-bit RSA keys have been factored publicly, so
 #   for anything that moves value (credit, payment, access), do not act on the callback alone: confirm with a
 #   **HeadObject** on the object, made with your own credentials, that it exists with the size and ETag claimed.
 # * **Confidentiality** is not part of it: the body travels in clear over `http://`. Use an HTTPS `callbackUrl` (with

@@ -14,7 +14,9 @@
 # Content-Length. One section (the 5 s timeout) waits 5 seconds on purpose.
 #
 # Where OSS's documentation is silent the kit had to choose a message or a code; those are marked **(kit's choice)**,
-# as in the README's table *Choices where OSS's documentation is silent*.
+# as in the README's table *Choices where OSS's documentation is silent*. For each 203 the client also gets the
+# kit's explanation of the cause (`outcome.callback_failure`, read from OSS's message and EC; the upload panel and
+# `%osscb_upload` show the same): printed below as *why*.
 
 # %%
 import base64
@@ -46,6 +48,8 @@ def try_upload(url=None, *, key="lab/report.txt", body=BODY, body_type="applicat
         print(f"HTTP {outcome.status} {outcome.error_code}  EC {outcome.ec or '-'}")
         print("OSS says:", outcome.error_message)
         print("object stored:", "yes (only the callback failed)" if outcome.stored else "no")
+        if outcome.callback_failure is not None:
+            print("why:", outcome.callback_failure.explanation)
 
 
 try_upload()
@@ -81,7 +85,8 @@ try_upload(receiver.url + "oss-callback")
 #
 # **Symptom:** 400 `Private address is forbidden to callback.` (EC 0007-00000008); nothing is stored.
 # **Cause:** real OSS refuses to call `127.0.0.1`, `localhost`, `10.x`, `172.16-31.x`, `192.168.x`. The kit's emulator
-# allows them by default so that you can learn on one machine; `allow_private_callbacks=False` behaves like OSS:
+# allows them by default so that you can learn on one machine; `allow_private_callbacks=False` refuses them as OSS
+# does (and also link-local, `100.64.0.0/10` and other non-public ranges, which is the kit's extrapolation):
 
 # %%
 strict = Emulator(allow_private_callbacks=False).start()
@@ -127,6 +132,18 @@ receiver.set_reply(None)
 try_upload()
 
 # %% [markdown]
+# JSON is not the only accepted answer: OSS's current callback page says the reply may also be **XML**, declared with
+# `Content-Type: application/xml` (the emulator also accepts `text/xml`: **kit's choice**). Same `<Status>OK</Status>`
+# body, two content types:
+
+# %%
+receiver.set_reply(status=200, body="<Status>OK</Status>", content_type="text/plain")
+try_upload()
+receiver.set_reply(status=200, body="<Status>OK</Status>", content_type="application/xml")
+try_upload()
+receiver.set_reply(None)
+
+# %% [markdown]
 # ## 5. A byte-order mark (BOM) before the JSON
 #
 # **Symptom:** the same `Response body is not valid json format.`, and the body *looks* fine in a browser.
@@ -148,7 +165,9 @@ print("reply began with:", receiver.last.reply_body[:6])
 # %% [markdown]
 # ## 6. No `Content-Length` in the reply
 #
-# **Symptom:** 203 `Error Status : 400.User server missing content-length.`
+# **Symptom:** 203 `Error Status : 400.User server missing content-length.` (OSS's documented message; OSS publishes
+# no EC for it, so the EC 0007-00000203 below is the **kit's choice**). Your server answered 200: the status in the
+# message is OSS's, not your server's.
 # **Cause:** the reply was streamed (`Transfer-Encoding: chunked`), as many frameworks do for generated bodies.
 
 # %%
@@ -198,7 +217,8 @@ print(panel)
 # %% [markdown]
 # ## 7. A reply body over 1 MB
 #
-# **Symptom:** 203 `Error Status : 400.User server return too long content-length value.`
+# **Symptom:** 203 `Error Status : 400.User server return too long content-length value.` (OSS's documented message;
+# OSS publishes no EC for it, so the EC 0007-00000203 below is the **kit's choice**). Again your server answered 200.
 # **Cause:** OSS relays your reply to the client and caps it at 1 MB.
 
 # %%
@@ -443,7 +463,9 @@ raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": BODY, "ca
 raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": "uid=${x:uid}"}), '{"x:UID":"42"}')
 
 # %% [markdown]
-# Lowercase keys are accepted, but a reference with the wrong case silently renders empty:
+# Lowercase keys are accepted, but a reference with the wrong case is an unknown variable, and the emulator renders it
+# empty (**kit's choice**: what OSS puts in place of an unknown variable is undocumented; expect it not to be your
+# value):
 
 # %%
 raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": "uid=${x:UID}"}), '{"x:uid":"42"}')
@@ -534,6 +556,16 @@ result = oss2.resumable_upload(bucket, "lab/large-fixed.bin", large, headers=cal
 print("HTTP", result.status, "| callbacks received:", len(receiver.history) - before, "|", result.resp.read().decode())
 
 # %% [markdown]
+# ## Is it my server? `osscb probe`
+#
+# Every case above was reproduced on purpose. For your own server, let the kit play OSS against it:
+# `osscb probe http://127.0.0.1:8080/callback` (or `%osscb_probe URL`, or the widget `%osscb_ui probe`) sends valid,
+# forged, tampered and malformed callbacks and judges each answer as OSS would. A non-200 status, a reply that is not
+# JSON or starts with a BOM, no Content-Length, over 1 MB or past 5 s (cases 3 to 8), a verifier that fails on
+# encoded paths, `+` or JSON bodies (9 to 11) and key-URL trust (12) each become a check with a verdict and the fix. Start your server trusting the probe's key-URL prefix and add `--trusted` to run
+# every check. **Notebook 9** walks through it on three servers.
+
+# %% [markdown]
 # ## Summary
 #
 # | # | Symptom at the client | OSS's message | Cause | Fix |
@@ -541,10 +573,10 @@ print("HTTP", result.status, "| callbacks received:", len(receiver.history) - be
 # | 1 | 203 | OSS documents `Error status : 502.` for a host with no web service; the kit shows `Error status : -1.OSS can not connect to your callbackUrl, please check it.`, EC 0007-00000203 (kit's choice) | server down or unreachable | run it; check from outside |
 # | 2 | 400, EC 0007-00000008 | `Private address is forbidden to callback.` | loopback or private URL | a public URL (tunnel) |
 # | 3 | 203, EC 0007-00000203 | `Error status : N.` | reply status not exactly 200 | answer 200 |
-# | 4 | 203, EC 0007-00000205 | `Response body is not valid json format.` | non-JSON reply | `{"Status":"OK"}` |
+# | 4 | 203, EC 0007-00000205 | `Response body is not valid json format.` | non-JSON reply | `{"Status":"OK"}`, or XML with `Content-Type: application/xml` |
 # | 5 | 203, EC 0007-00000205 | `Response body is not valid json format.` | BOM before the JSON | save without BOM |
-# | 6 | 203 | `Error Status : 400.User server missing content-length.` | chunked reply | send `Content-Length` |
-# | 7 | 203 | `Error Status : 400.User server return too long content-length value.` | reply over 1 MB | short reply |
+# | 6 | 203, EC 0007-00000203 (kit's choice: OSS publishes none) | `Error Status : 400.User server missing content-length.` | chunked reply (your server answered 200) | send `Content-Length` |
+# | 7 | 203, EC 0007-00000203 (kit's choice: OSS publishes none) | `Error Status : 400.User server return too long content-length value.` | reply over 1 MB (your server answered 200) | short reply |
 # | 8 | 203, EC 0007-00000202 | `Error status : -1 HOST:PORT reply timeout, cost:...ms, timeout:5000ms ...` | slower than 5 s | reply first, work later |
 # | 9 | 203, EC 0007-00000203 | `Error status : 400.` (your verifier refused) | proxy rewrote the path | keep the path / rebuild it |
 # | 10 | (your verifier fails) | none | body re-serialised | verify the raw bytes |

@@ -8,9 +8,11 @@
 # * a **public** callback URL: real OSS refuses `127.0.0.1` and private networks, so open a tunnel to the receiver
 #   (notebook 3) or use your own server.
 #
-# Credentials come from the environment (`OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET`, `OSS_ENDPOINT`, `OSS_BUCKET`, the
-# names Alibaba's SDKs read) or from a prompt; the secret is read with `getpass`, never echoed, never saved in the
-# notebook. **Without credentials** (as in the kit's tests) the real-OSS cells print a note and do nothing.
+# Settings come from the environment or from a prompt: `OSS_ACCESS_KEY_ID` and `OSS_ACCESS_KEY_SECRET` (the two names
+# the SDKs' environment credential providers read, in oss2 and the Python SDK V2 alike), plus `OSS_ENDPOINT` and
+# `OSS_BUCKET`, which are **the kit's own names** (no SDK reads them; this notebook and `UploadTarget.from_env()` do).
+# The secret is read with `getpass`, never echoed, never saved in the notebook. **Without credentials** (as in the
+# kit's tests) the real-OSS cells print a note and do nothing.
 
 # %%
 import os
@@ -67,7 +69,10 @@ for endpoint in ("https://oss-cn-hangzhou.aliyuncs.com", "oss-eu-west-1.aliyuncs
 # %% [markdown]
 # Other things that differ from the emulator:
 #
-# * **`-internal` endpoints** only work from ECS in the same region; callbacks still go out to the public URL.
+# * **`-internal` endpoints** (`oss-<region>-internal.aliyuncs.com`) are for clients running in Alibaba Cloud in the
+#   bucket's region: OSS's SDK pages say "if you want to access OSS from other Alibaba Cloud services in the same
+#   region as OSS, use an internal endpoint". Whether the callback behaves any differently when the upload came in
+#   through one is **not documented**; the kit assumes it does not (the same `callbackUrl` rules: a public address).
 # * Use an **HTTPS** callback URL with `"callbackSNI": true` when the server sits behind a shared front end (tunnels,
 #   CDNs, load balancers); otherwise the TLS handshake can pick the wrong certificate (`Error status : -1`, `502`).
 # * The callback comes from OSS's servers: your firewall must let them in, and the answer must come within 5 s

@@ -23,7 +23,8 @@ def outcome_html(outcome: Any) -> str:
     elif status == 203:
         html = (f'{h.badge("203 CallbackFailed", h.RED)} <b>The object IS stored, but the callback FAILED.</b>'
                 f'<div>OSS says: <code>{h.esc(outcome.error_message)}</code> <span class="osscb-muted">EC {h.esc(outcome.ec or "n/a")}</span></div>'
-                f'<div>{h.esc(outcome.explanation)}</div>')
+                f'<div><b>Why:</b> {h.esc(_why(outcome))}</div>'
+                '<div class="osscb-muted">oss2 and SDK V2 do not raise on 203: check status == 200.</div>')
         kind = "fail"
     elif status < 300:
         html = f'{h.badge(str(status), h.GREEN)} {h.esc(outcome.explanation)}'
@@ -34,6 +35,11 @@ def outcome_html(outcome: Any) -> str:
     meta = (f"<div class='osscb-muted'>{h.esc(outcome.operation)} {h.esc(outcome.key)} · request id "
             f"{h.esc(outcome.request_id or '-')} · {outcome.duration * 1000:.0f} ms</div>")
     return h.wrap(h.box(html + meta, kind))
+
+
+def _why(outcome: Any) -> str:
+    failure = getattr(outcome, "callback_failure", None)
+    return failure.explanation if failure is not None else str(outcome.explanation)
 
 
 def outcome_report(outcome: Any) -> Report:

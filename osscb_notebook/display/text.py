@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..redact import secrets_in_url
 from ..verification import Trace
 from .definition import Definition
 from .exchange import Exchange
@@ -60,3 +61,28 @@ def upload_panel_text(target: str, operation: str, key: str, outcome: Any, error
     if error is not None:
         return mask(f"{head}\n  error: {getattr(error, 'message', error)}")
     return head
+
+
+def probe_panel_text(url: str, mode: str, prefix: str, report: Any, error: BaseException | None,
+                     progress: tuple[int, int], stepper: tuple[str, Any] | None) -> str:
+    """The form, the run's progress, the summary and every finding, and the check open in the stepper."""
+    lines = [f"ProbePanel(url={url!r}, mode={mode}, key prefix {prefix})"]
+    done, total = progress
+    if error is not None:
+        lines.append(f"  error: {getattr(error, 'message', error)}")
+    elif report is not None:
+        s = report.summary()
+        lines.append("  " + ", ".join(f"{s[k]} {k}" for k in ("pass", "fail", "warn", "skip", "info"))
+                     + f" (exit {report.exit_code})")
+        for c in report.failures() + [c for c in report.checks if c.verdict == "warn"]:
+            lines.append(f"  {c.verdict.upper()} {c.severity} {c.id}: {c.observed}")
+    elif total:
+        lines.append(f"  running: {done}/{total} checks")
+    else:
+        lines.append("  not run yet")
+    if stepper is not None:
+        check_id, trace = stepper
+        failed = next((s for s in trace.steps if s.ok is False), None) if trace is not None else None
+        where = f"fails at {failed.title}" if failed is not None else "verifies: the answer was the mistake"
+        lines.append(f"  stepper: the {check_id} request, {where}")
+    return mask("\n".join(lines), secrets_in_url(url))

@@ -15,14 +15,14 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .._wire import split_target
-from ._auth import Credentials, authenticate
+from ._auth import Credentials, authenticate, signed_route
 from ._call import Call
 from ._config import HEALTH_PATH, PUBLIC_KEY_PATH, EmulatorConfig
 from ._errors import OssError, no_such_bucket
 from ._http import MAX_OBJECT_SIZE, Request, Response
 from ._multipart import Multipart
 from ._records import Record, RecordLog
-from ._routing import route
+from ._routing import path_style_alternative, route
 from ._storage import Storage
 from ._table import resolve
 from ._xml import error_xml
@@ -69,7 +69,9 @@ class App:
         call: Call | None = None
         try:
             r = route(req.target, req.host, self.config.virtual_host_domains)
-            host_id = f"{r.bucket}.{host}" if r.bucket and not r.virtual_host else host
+            r = signed_route(req.method, req.headers, r, path_style_alternative(r), self.credentials)
+            named = r.virtual_host or host.lower().startswith(f"{r.bucket}.")
+            host_id = f"{r.bucket}.{host}" if r.bucket and not named else host
             operation, handler = resolve(req.method, r, req.headers)
             call = Call(req, r, operation, host_id)
             if call.operation in UPLOAD_OPERATIONS:

@@ -247,6 +247,26 @@ def authenticate(method: str, headers_list: list[tuple[str, str]], route: Route,
     raise anonymous_denied()
 
 
+def signed_route(method: str, headers_list: list[tuple[str, str]], route: Route, alternative: Route | None,
+                 creds: Credentials, now: float | None = None) -> Route:
+    """``alternative`` if the request is signed for it and not for ``route``; else ``route``
+    (whose own check then reports any problem). For requests that read two ways
+    (:func:`._routing.path_style_alternative`): the resource the client signed says which it meant."""
+    if alternative is None:
+        return route
+    try:
+        authenticate(method, headers_list, route, creds, now)
+    except OssError as exc:
+        if exc.code != "SignatureDoesNotMatch":
+            return route
+        try:
+            authenticate(method, headers_list, alternative, creds, now)
+        except OssError:
+            return route
+        return alternative
+    return route
+
+
 def _check_v1_header(method: str, headers: dict[str, str], route: Route, creds: Credentials, auth: str) -> str:
     ak, _, sig = auth[4:].strip().rpartition(":")
     if ak != creds.access_key_id:

@@ -1,5 +1,11 @@
-"""Where a callback may go: the checks OSS makes before storing (the host must resolve, to an
-allowed address) and the address each attempt then connects to, so DNS cannot rebind it.
+"""Where a callback may go: the checks OSS makes before storing (an address the host resolves to
+must be allowed) and the address each attempt then connects to, so DNS cannot rebind it.
+
+A host that does not resolve is not refused: the object is stored and that callback attempt fails
+with OSS's 203 ``Error status : -1.OSS can not connect to your callbackUrl, please check it.``
+(oss2's live ``test_sign_url_with_callback`` gets 203 for ``cbsrv.oss.demo.com``; OSS's 400
+``Can not get ip by this host.`` is documented for an invalid request ``Host`` header, not for
+callbacks; see docs/callback-var-keys.md).
 
 Policies (``EmulatorConfig.callback_policy``, ``--callback-policy``):
 
@@ -7,7 +13,7 @@ Policies (``EmulatorConfig.callback_policy``, ``--callback-policy``):
   is allowed so that a learner can run everything on one machine.
 - ``oss``: exactly OSS's rule: only globally routable unicast addresses.
 - ``any``: every address that resolves, private ones included (for a receiver on a LAN or in
-  a container network). Hosts must still resolve.
+  a container network).
 """
 
 from __future__ import annotations
@@ -55,7 +61,11 @@ def valid_host_name(host: str) -> bool:
 
 def resolve(target: CallbackTarget) -> list[str]:
     """IPv4 addresses of the target's host (OSS calls IPv4 only); decimal, octal and hex
-    spellings resolve as the C library reads them. Empty when the name does not resolve."""
+    spellings resolve as the C library reads them. Empty when the name does not resolve; names
+    under ``.invalid`` never do and are not looked up (RFC 6761 §6.4: resolver APIs should answer
+    them negatively at once), so a lesson or a test using one sends no DNS query."""
+    if target.host.rstrip(".").lower().rpartition(".")[2] == "invalid":
+        return []
     try:
         infos = socket.getaddrinfo(target.host, target.port, socket.AF_INET, socket.SOCK_STREAM)
     except (OSError, UnicodeError):
@@ -79,17 +89,18 @@ def check_wire_fields(params: CallbackParams, shown: str) -> None:
 
 
 def pick_addresses(params: CallbackParams, policy: str, shown: str) -> list[str]:
-    """One address per target to connect to, checked against ``policy``.
+    """One address per target to connect to, checked against ``policy``; ``""`` for a host that
+    does not resolve (its attempt then fails as a connection failure, after storing).
 
-    Raises OSS's 400s: ``Can not get ip by this host.`` when a host does not resolve, and
-    ``Private address is forbidden to callback.`` (EC 0007-00000008) when any address a host
-    resolves to is refused. Nothing is sent to any address here.
+    Raises OSS's 400 ``Private address is forbidden to callback.`` (EC 0007-00000008) when any
+    address a host resolves to is refused. Nothing is sent to any address here.
     """
     chosen = []
     for target in params.targets:
         addresses = resolve(target)
         if not addresses:
-            raise _param_error(m.HOST_UNRESOLVABLE, shown)
+            chosen.append("")
+            continue
         if any(forbidden(a, policy) for a in addresses):
             raise _param_error(m.PRIVATE_ADDRESS, shown)
         chosen.append(addresses[0])

@@ -60,6 +60,26 @@ def receive(app: App, req: Request) -> TempFile:
     return temp
 
 
+#: OSS's object ACLs; ``default`` means the bucket's ACL.
+OBJECT_ACLS = ("default", "private", "public-read", "public-read-write")
+
+
+def object_acl(raw: str | None, fallback: str = "default", *, required: bool = False) -> str:
+    """An ``x-oss-object-acl`` header (or PostObject field), checked: absent is ``fallback``; an
+    unknown value is OSS's 400
+    (``no such object access control exists``, EC 0017-00000104, from the Swift SDK V2's
+    integration test), and with ``required`` (PutObjectAcl) so is an absent or empty one
+    (EC 0017-00000105, OSS's error-code page)."""
+    if raw is None and not required:
+        return fallback
+    value = (raw or "").strip()
+    if value not in OBJECT_ACLS:
+        raise OssError(400, "InvalidArgument", "no such object access control exists",
+                       extra=[("ArgumentName", "x-oss-object-acl"), ("ArgumentValue", truncate_echo(raw or ""))],
+                       ec="0017-00000104" if value else "0017-00000105")
+    return value
+
+
 def check_overwrite(app: App, bucket: str, key: str, forbid: str | None) -> None:
     """``x-oss-forbid-overwrite: true`` refuses to replace an existing object (409)."""
     if (forbid or "").strip().lower() == "true" and app.storage.get(bucket, key) is not None:

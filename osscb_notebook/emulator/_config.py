@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._cliargs import check_http_url, check_port
+from .._naming import valid_bucket_name
 from ._callback_policy import POLICIES as CALLBACK_POLICIES
 
 DEFAULT_ACCESS_KEY_ID = "osscb-local-id"
@@ -20,14 +21,6 @@ PUBLIC_KEY_PATH = "/_osscb/callback_pub_key.pem"
 HEALTH_PATH = "/_osscb/health"
 #: The region V4 signatures must be scoped to unless the emulator is given another one.
 DEFAULT_REGION = "cn-hangzhou"
-
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-
-
-def valid_bucket_name(name: str) -> bool:
-    """OSS's rule: 3-63 characters, lowercase letters, digits and '-', not starting/ending with '-'."""
-    return bool(_BUCKET_NAME.match(name))
-
 
 @dataclass(frozen=True)
 class EmulatorConfig:

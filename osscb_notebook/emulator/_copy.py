@@ -14,6 +14,7 @@ from ._common import (
     check_overwrite,
     content_type,
     iso,
+    object_acl,
     stored_headers,
 )
 from ._errors import OssError, no_such_bucket, no_such_key
@@ -96,6 +97,7 @@ def CopyObject(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operatio
     if not_modified is not None:
         return not_modified
     check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
+    acl = object_acl(req.header("x-oss-object-acl"))  # the copy's own, never the source's [I]
     req.body.drain(MAX_XML_BODY)  # a copy has no body of its own
     if directive == "REPLACE":
         ctype, headers = content_type(req), stored_headers(req.headers)
@@ -106,7 +108,7 @@ def CopyObject(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operatio
     except FileNotFoundError:  # the source was replaced meanwhile: copy what is there now
         return CopyObject(app, call)
     meta = app.storage.commit(bucket, key, temp, content_type=ctype, headers=headers, object_type=src.object_type,
-                              etag=src.etag, content_md5=src.content_md5)
+                              etag=src.etag, content_md5=src.content_md5, acl=acl)
     body = document("CopyObjectResult", [element("ETag", meta.quoted_etag), element("LastModified", iso(meta.last_modified))])
     return Response(200, [("Content-Type", "application/xml"), ("ETag", meta.quoted_etag),
                           ("x-oss-hash-crc64ecma", str(meta.crc64))], body)

@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +21,21 @@ from ._xml import truncate_echo
 MAX_PART_NUMBER = 10000
 MIN_PART_SIZE = 100 * 1024  # OSS's minimum for every part but the last
 _UPLOAD_ID = re.compile(r"^[0-9A-F]{32}$")
+_id_lock = threading.Lock()
+_last_stamp = 0
+
+
+def new_upload_id() -> str:
+    """32 uppercase hex digits whose order is the order of initiation: a strictly increasing
+    nanosecond stamp, then 64 random bits. OSS pages one key's uploads with ``upload-id-marker``
+    ("Upload ID greater than", ListMultipartUploads API page), and oss2's live tests
+    (``test_iterator.py``) expect them listed in sorted upload-id order, which is also the order
+    they were started in."""
+    global _last_stamp
+    with _id_lock:
+        _last_stamp = max(time.time_ns(), _last_stamp + 1)
+        stamp = _last_stamp
+    return f"{stamp:016X}{secrets.token_hex(8).upper()}"
 
 
 @dataclass
@@ -30,6 +46,7 @@ class Upload:
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
     initiated: float = 0.0
+    acl: str = "default"  # x-oss-object-acl at initiation; CompleteMultipartUpload's own wins
 
 
 @dataclass
@@ -54,8 +71,9 @@ class Multipart:
             raise no_such_upload(upload_id)
         return self.root / upload_id
 
-    def initiate(self, bucket: str, key: str, content_type: str, headers: dict[str, str]) -> Upload:
-        upload = Upload(secrets.token_hex(16).upper(), bucket, key, content_type, headers, time.time())
+    def initiate(self, bucket: str, key: str, content_type: str, headers: dict[str, str],
+                 acl: str = "default") -> Upload:
+        upload = Upload(new_upload_id(), bucket, key, content_type, headers, time.time(), acl)
         path = self._dir(upload.upload_id)
         path.mkdir()
         (path / "upload.json").write_text(json.dumps(asdict(upload)), encoding="utf-8")
@@ -108,7 +126,8 @@ class Multipart:
         return out
 
     def uploads(self, bucket: str) -> list[Upload]:
-        """The bucket's uploads in progress, in OSS's order: by key (UTF-8 bytes), then by start time."""
+        """The bucket's uploads in progress, in OSS's order: by key (UTF-8 bytes), then by upload id,
+        which for the emulator's ids is the order they were started in."""
         found = []
         for path in self.root.glob("*/upload.json"):
             try:
@@ -117,7 +136,7 @@ class Multipart:
                 continue  # being created or removed right now
             if upload.bucket == bucket:
                 found.append(upload)
-        return sorted(found, key=lambda u: (u.key.encode("utf-8"), u.initiated, u.upload_id))
+        return sorted(found, key=lambda u: (u.key.encode("utf-8"), u.upload_id))
 
     def check(self, upload: Upload, wanted: list[tuple[int, str]]) -> list[Part]:
         """The parts to join, checked as OSS checks them (existence, ETag, order, minimum size)."""

@@ -24,6 +24,7 @@ from ._common import (
     iso,
     max_int_param,
     note_callback,
+    object_acl,
     receive,
     stored_headers,
 )
@@ -43,11 +44,24 @@ if TYPE_CHECKING:
 MAX_DELETE_KEYS = 1000
 
 
+def _owner(app: App) -> str:
+    return f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+
+
+def _stored(app: App, call: Call) -> tuple[str, ObjectMeta]:
+    """The request's bucket and the object it names; 404 ``NoSuchKey`` if there is none."""
+    bucket, key = bucket_and_key(app, call)
+    meta = app.storage.get(bucket, key)
+    if meta is None:
+        raise no_such_key(key)
+    return bucket, meta
+
+
 # ------------------------------------------------------------------ service and buckets
 
 
 def ListBuckets(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operation names
-    owner = f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+    owner = _owner(app)
     buckets = "".join(
         "<Bucket>" + element("CreationDate", iso(app.storage.bucket_created(b))) + element("ExtranetEndpoint", call.req.host)
         + element("IntranetEndpoint", call.req.host) + element("Location", f"oss-{app.config.region}") + element("Name", b)
@@ -120,7 +134,7 @@ def _contents_xml(app: App, metas: list[ObjectMeta], encoded: bool, owner: bool)
                + element("ETag", m.quoted_etag) + element("Type", m.object_type) + element("Size", m.size)
                + element("StorageClass", "Standard"))
         if owner:
-            xml += f"<Owner>{element('ID', app.config.owner_id)}{element('DisplayName', app.config.owner_id)}</Owner>"
+            xml += _owner(app)
         out.append(f"<Contents>{xml}</Contents>")
     return out
 
@@ -189,10 +203,30 @@ def PutObject(app: App, call: Call) -> Response:  # noqa: N802
                          var_header=req.header("x-oss-callback-var"), var_query=r.param("callback-var"))
     note_callback(call, spec)
     check_overwrite(app, bucket, key, req.header("x-oss-forbid-overwrite"))
+    acl = object_acl(req.header("x-oss-object-acl"))
     temp = receive(app, req)
     meta = app.storage.commit(bucket, key, temp, content_type=content_type(req),
-                              headers=stored_headers(req.headers))
+                              headers=stored_headers(req.headers), acl=acl)
     return finish(app, call, bucket, meta, spec, operation="PutObject", plain=Response(200))
+
+
+def PutObjectAcl(app: App, call: Call) -> Response:  # noqa: N802
+    """``PUT /key?acl`` with ``x-oss-object-acl``: the object's ACL. Stored and reported; the
+    emulator still refuses every anonymous request, so ``public-read`` opens nothing."""
+    bucket, key = bucket_and_key(app, call)
+    acl = object_acl(call.req.header("x-oss-object-acl"), required=True)
+    call.req.body.drain(MAX_XML_BODY)
+    if app.storage.set_acl(bucket, key, acl) is None:
+        raise no_such_key(key)
+    return Response(200)
+
+
+def GetObjectAcl(app: App, call: Call) -> Response:  # noqa: N802
+    """``GET /key?acl``: OSS's ``AccessControlPolicy`` (owner, then the one grant)."""
+    _, meta = _stored(app, call)
+    owner = _owner(app)
+    grant = f"<AccessControlList>{element('Grant', meta.acl)}</AccessControlList>"
+    return Response(200, [("Content-Type", "application/xml")], document("AccessControlPolicy", [owner, grant]))
 
 
 def _object_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
@@ -240,10 +274,7 @@ def _stream(f: BinaryIO, start: int, length: int) -> Iterator[bytes]:
 
 
 def _get_or_head(app: App, call: Call, with_body: bool) -> Response:
-    bucket, key = bucket_and_key(app, call)
-    meta = app.storage.get(bucket, key)
-    if meta is None:
-        raise no_such_key(key)
+    bucket, meta = _stored(app, call)
     headers = _object_headers(meta)
     try:
         _conditions.check(meta, call.req.header)
@@ -285,10 +316,7 @@ def DeleteObject(app: App, call: Call) -> Response:  # noqa: N802
 
 def GetObjectMeta(app: App, call: Call) -> Response:  # noqa: N802
     """``HEAD ?objectMeta``: ETag, size, Last-Modified and CRC-64 only."""
-    bucket, key = bucket_and_key(app, call)
-    meta = app.storage.get(bucket, key)
-    if meta is None:
-        raise no_such_key(key)
+    _, meta = _stored(app, call)
     headers = [("ETag", meta.quoted_etag), ("Last-Modified", formatdate(meta.last_modified, usegmt=True)),
                ("x-oss-hash-crc64ecma", str(meta.crc64))]
     return Response(200, headers, b"", length=meta.size)
@@ -364,6 +392,7 @@ def PostObject(app: App, call: Call) -> Response:  # noqa: N802
                              form_fields=custom)
         note_callback(call, spec)
         check_overwrite(app, bucket, key, fields.get("x-oss-forbid-overwrite"))
+        acl = object_acl(fields.get("x-oss-object-acl"))
         temp = app.storage.new_temp()
         try:
             for chunk in reader.stream():
@@ -374,7 +403,7 @@ def PostObject(app: App, call: Call) -> Response:  # noqa: N802
             raise
         ctype = (fields.get("content-type") or part.content_type or mimetypes.guess_type(key)[0]
                  or "application/octet-stream")
-        meta = app.storage.commit(bucket, key, temp, content_type=ctype, headers=meta_headers)
+        meta = app.storage.commit(bucket, key, temp, content_type=ctype, headers=meta_headers, acl=acl)
         return finish(app, call, bucket, meta, spec, operation="PostObject",
                       plain=_post_plain(call, fields.get("success_action_status"), bucket, key, meta))
     raise OssError(400, "InvalidArgument", "The file form field is missing or is not the last field.",

@@ -89,6 +89,22 @@ def route(target: str, host_header: str, virtual_host_domains: tuple[str, ...]) 
     return Route(bucket, key, query, raw_query, False, path)
 
 
+def path_style_alternative(r: Route) -> Route | None:
+    """The path-style reading of a virtual-host request whose path starts with its own bucket.
+
+    ``Host: demo.oss-cn-hangzhou.aliyuncs.com`` with ``/demo/k`` is key ``demo/k`` in virtual-host
+    style, but ali-oss with an IP endpoint and ``sldEnable`` sends exactly that for key ``k``
+    (it sets Host to ``BUCKET.oss-<region>.aliyuncs.com`` whenever the endpoint is an IP). Only
+    the signature can tell them apart; ``None`` when the request is not ambiguous.
+    """
+    if not r.virtual_host or r.bucket is None:
+        return None
+    first, sep, rest = r.path[1:].partition("/")
+    if _decode(first) != r.bucket:
+        return None
+    return Route(r.bucket, _decode(rest) if sep and rest else None, r.query, r.raw_query, False, r.path)
+
+
 def check_key(key: str) -> None:
     """OSS's naming rule, plus NUL: 1-1023 UTF-8 bytes, not starting with ``/`` or ``\\``.
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .._crc64 import combine, crc64
-from ._config import valid_bucket_name
+from .._naming import valid_bucket_name
 
 
 class Digests:
@@ -76,6 +76,8 @@ class ObjectMeta:
     blob: str
     object_type: str = "Normal"
     headers: dict[str, str] = field(default_factory=dict)
+    #: the object's ACL (``default``: the bucket's); metadata written before ACLs read as default
+    acl: str = "default"
 
     @property
     def quoted_etag(self) -> str:
@@ -221,7 +223,8 @@ class Storage:
         return self._bucket_dir(bucket) / "meta" / kid[:2] / f"{kid}.json"
 
     def commit(self, bucket: str, key: str, temp: TempFile, *, content_type: str, headers: dict[str, str],
-               object_type: str = "Normal", etag: str | None = None, content_md5: str | None = None) -> ObjectMeta:
+               object_type: str = "Normal", etag: str | None = None, content_md5: str | None = None,
+               acl: str = "default") -> ObjectMeta:
         """Make ``temp`` the object ``key``; the rename of its metadata is the moment it appears."""
         d = temp.digests
         blob = secrets.token_hex(16)
@@ -232,7 +235,7 @@ class Storage:
             meta = ObjectMeta(
                 key=key, size=d.size, etag=etag or d.etag, crc64=d.crc64,
                 content_md5=d.content_md5 if content_md5 is None else content_md5, content_type=content_type,
-                last_modified=time.time(), blob=blob, object_type=object_type, headers=dict(headers),
+                last_modified=time.time(), blob=blob, object_type=object_type, headers=dict(headers), acl=acl,
             )
             path = self._meta_path(bucket, key)
             path.parent.mkdir(exist_ok=True)
@@ -248,6 +251,17 @@ class Storage:
         if old is not None and old.blob != blob:
             with contextlib.suppress(FileNotFoundError):
                 (self._bucket_dir(bucket) / "blobs" / old.blob).unlink()
+        return meta
+
+    def set_acl(self, bucket: str, key: str, acl: str) -> ObjectMeta | None:
+        """Change an object's ACL (its bytes and Last-Modified stay); None if there is no such object."""
+        path = self._meta_path(bucket, key)
+        with self._lock:
+            meta = self.get(bucket, key)
+            if meta is None:
+                return None
+            meta.acl = acl
+            _write_json_atomic(path, asdict(meta), self.tmp_dir)
         return meta
 
     def get(self, bucket: str, key: str) -> ObjectMeta | None:

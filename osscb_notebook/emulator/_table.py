@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .._naming import valid_bucket_name
 from . import _copy, _multipart_ops, _ops
-from ._config import valid_bucket_name
 from ._errors import OssError, not_implemented
 from ._http import Response
 from ._routing import Route
@@ -58,6 +58,8 @@ RULES: tuple[Rule, ...] = (
     _rule("PUT", "bucket", "", "PutBucket", _ops.PutBucket),
     _rule("DELETE", "bucket", "", "DeleteBucket", _ops.DeleteBucket),
     _rule("POST", "bucket", "", "PostObject", _ops.PostObject),
+    _rule("PUT", "object", "acl", "PutObjectAcl", _ops.PutObjectAcl),
+    _rule("GET", "object", "acl", "GetObjectAcl", _ops.GetObjectAcl),
     _rule("PUT", "object", "partNumber uploadId", "UploadPartCopy", _multipart_ops.UploadPartCopy,
           header="x-oss-copy-source"),
     _rule("PUT", "object", "partNumber uploadId", "UploadPart", _multipart_ops.UploadPart),
@@ -83,7 +85,6 @@ NOT_IMPLEMENTED_PARAMS: dict[str, str] = {
     "append": "AppendObject (?append)",
     "symlink": "symlinks (?symlink)",
     "tagging": "object and bucket tagging (?tagging)",
-    "acl": "ACLs (?acl)",
     "restore": "RestoreObject (?restore)",
     "versionId": "versioning (?versionId)",
     "versions": "versioning (?versions)",
@@ -107,10 +108,14 @@ NOT_IMPLEMENTED_PARAMS: dict[str, str] = {
     "stat": "GetBucketStat (?stat)",
 }
 
+#: The same for sub-resources the emulator implements on objects only.
+NOT_IMPLEMENTED_BUCKET_PARAMS: dict[str, str] = {
+    "acl": "bucket ACLs (?acl on a bucket)",
+}
+
 #: Request headers that change what a request means, with the values that mean "as if absent".
 NOT_IMPLEMENTED_HEADERS: dict[str, tuple[str, frozenset[str]]] = {
     "x-oss-tagging": ("object tagging (x-oss-tagging)", frozenset()),
-    "x-oss-object-acl": ("object ACLs (x-oss-object-acl)", frozenset({"default"})),
     "x-oss-acl": ("bucket ACLs (x-oss-acl)", frozenset({"private"})),
     "x-oss-server-side-encryption": ("server-side encryption (x-oss-server-side-encryption)", frozenset()),
     "x-oss-server-side-data-encryption": ("server-side encryption (x-oss-server-side-data-encryption)",
@@ -126,6 +131,10 @@ def _refuse_unimplemented(method: str, r: Route, headers: list[tuple[str, str]])
     for name in NOT_IMPLEMENTED_PARAMS:
         if r.has(name):
             raise not_implemented(NOT_IMPLEMENTED_PARAMS[name])
+    if r.key is None:
+        for name in NOT_IMPLEMENTED_BUCKET_PARAMS:
+            if r.has(name):
+                raise not_implemented(NOT_IMPLEMENTED_BUCKET_PARAMS[name])
     for name, value in headers:
         entry = NOT_IMPLEMENTED_HEADERS.get(name.lower())
         if entry is not None and value.strip().lower() not in entry[1]:
@@ -150,8 +159,8 @@ def resolve(method: str, r: Route, headers: list[tuple[str, str]]) -> tuple[str,
             continue
         if scope == "bucket" and params - rule.params - TUNING_PARAMS:
             break  # a bucket request with a sub-resource nobody handles
-        if scope == "object" and not rule.params and params & {"uploadId", "uploads"}:
-            break  # e.g. GET ?uploads on an object: not a plain GetObject
+        if scope == "object" and not rule.params and params & {"uploadId", "uploads", "acl"}:
+            break  # e.g. GET ?uploads or DELETE ?acl on an object: not a plain GetObject / DeleteObject
         return rule.operation, rule.handler
     query = f" with ?{r.raw_query}" if r.raw_query else ""
     raise not_implemented(f"{method} on {'the service' if scope == 'service' else 'a ' + scope}{query}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
@@ -51,10 +52,63 @@ def malformed_xml() -> OssError:
                     "The XML you provided was not well-formed or did not validate against our published schema.")
 
 
+#: Characters XML 1.0 cannot hold but object names can: C0 controls other than tab and LF, and CR,
+#: which a parser would turn into LF. oss2 writes them raw into its XML bodies (its own live
+#: test ``test_chinese.py::test_batch_delete_objects`` deletes ``中文...文件\x0C-2.txt``).
+_RAW_CONTROLS = frozenset(chr(c) for c in range(0x20) if c not in (0x09, 0x0A))
+_RAW_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f]")
+#: a tag (or declaration); what lies between two of them is text
+_TAG = re.compile(r"(<[^>]*>)")
+#: Where their stand-ins are looked for: 32-character blocks of the supplementary private-use planes.
+_STAND_IN_BLOCKS = range(0xF0000, 0x10FFE0, 0x20)
+
+
+def _stand_ins(text: str) -> dict[str, str] | None:
+    """A private-use stand-in for each raw control character, from a block ``text`` does not use
+    (so putting the originals back cannot touch anything else); None if every block is used."""
+    used = {ord(c) >> 5 for c in text if ord(c) >= 0xF0000}
+    for base in _STAND_IN_BLOCKS:
+        if base >> 5 not in used:
+            return {c: chr(base + ord(c)) for c in _RAW_CONTROLS}
+    return None
+
+
+def _swap_in_text(text: str, table: dict[int, str]) -> str:
+    """``text`` with control characters swapped inside element text only: the whitespace of a
+    layout (a CRLF after the declaration or between elements) stays whitespace."""
+    pieces = _TAG.split(text)
+    for i in range(0, len(pieces), 2):
+        if pieces[i].strip(" \t\r\n"):
+            pieces[i] = pieces[i].translate(table)
+    return "".join(pieces)
+
+
+def _restore(root: ElementTree.Element, back: dict[str, str]) -> None:
+    table = str.maketrans(back)
+    for node in root.iter():
+        if node.text:
+            node.text = node.text.translate(table)
+        if node.tail:
+            node.tail = node.tail.translate(table)
+        for name, value in node.attrib.items():
+            node.attrib[name] = value.translate(table)
+
+
 def parse_xml_body(data: bytes) -> ElementTree.Element:
     """Parse a request's XML body, refusing any DTD (so no entity expansion, no external
-    entities); every emulator parser goes through here. Raises 400 ``MalformedXML``."""
+    entities); every emulator parser goes through here. Raises 400 ``MalformedXML``.
+
+    Bodies are UTF-8. Control characters inside text (a key with ``\\x0C``) are kept as sent: XML
+    1.0 parsers refuse them, OSS does not, so they cross the parser as private-use stand-ins."""
     try:
-        return defused.fromstring(data, forbid_dtd=True)
+        if not _RAW_CONTROL_BYTES.search(data):
+            return defused.fromstring(data, forbid_dtd=True)
+        text = data.decode("utf-8")
+        mapping = _stand_ins(text)
+        if mapping is None:
+            raise malformed_xml()
+        root = defused.fromstring(_swap_in_text(text, str.maketrans(mapping)).encode("utf-8"), forbid_dtd=True)
     except (ElementTree.ParseError, DefusedXmlException, ValueError):
         raise malformed_xml() from None
+    _restore(root, {v: k for k, v in mapping.items()})
+    return root

@@ -1,4 +1,5 @@
-"""OSS's own 400 messages and EC codes for bad callback parameters (spec §4.3, §4.4).
+"""OSS's own 400 messages and EC codes for bad callback parameters (spec §4.3, §4.4), plus the one
+refusal that is the kit's own (``SIGNATURE_VERSION_UNSUPPORTED``).
 
 Spelling is OSS's, typos included ("expecten"). ``None`` marks an EC code OSS does not publish.
 """
@@ -38,10 +39,6 @@ PRIVATE_ADDRESS = OssMessage(
     "Private address is forbidden to callback.", "0007-00000008",
     "Real OSS cannot call loopback or private (RFC 1918) addresses: expose your server with a tunnel.",
 )
-HOST_UNRESOLVABLE = OssMessage(
-    "Can not get ip by this host.", None,
-    "OSS could not resolve the callbackUrl's host name: check its spelling and that it has a public DNS record.",
-)
 HOST_INVALID = OssMessage(
     "The callback host configuration is invalid.", "0007-00000009",
     "callbackHost must be a string holding a domain name or IP.",
@@ -69,6 +66,13 @@ SNI_INVALID = OssMessage(
 SIGNATURE_VERSION_INVALID = OssMessage(
     "The callback signature version is invalid.", None,
     "Leave signatureVersion out or set it to \"1.0\".",
+)
+#: Not OSS's words: OSS accepts "2.0" (an Alibaba article, known from blog copies [O], describes it),
+#: but its signing algorithm is unpublished, so the kit cannot emulate it and refuses it (kit's choice).
+SIGNATURE_VERSION_UNSUPPORTED = OssMessage(
+    "The kit cannot sign callbacks with signatureVersion 2.0 (the kit's refusal, not OSS's: OSS accepts 2.0, "
+    "but its signing algorithm is unpublished).", None,
+    "Leave signatureVersion out or set it to \"1.0\" to use the kit; real OSS would accept \"2.0\".",
 )
 ADDITIONAL_HEADERS_INVALID = OssMessage(
     "The callback additional headers is invalid.", "0007-00000026",

@@ -97,6 +97,8 @@ class CallbackParams:
         if sni is not None and not isinstance(sni, bool):
             raise _fail(m.SNI_INVALID, text)
         version = obj.get("signatureVersion")
+        if version == "2.0":
+            raise _fail(m.SIGNATURE_VERSION_UNSUPPORTED, text)
         if version is not None and version != "1.0":
             raise _fail(m.SIGNATURE_VERSION_INVALID, text)
         headers = obj.get("additionalHeaders")

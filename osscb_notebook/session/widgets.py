@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import OsscbError
 
 #: ``%osscb_ui`` names, in the order the help lists them.
-WIDGET_NAMES = ("builder", "receiver", "stepper", "upload", "timeline")
+WIDGET_NAMES = ("builder", "receiver", "stepper", "upload", "timeline", "probe")
 
 
 def open_widget(name: str, session: Any) -> Any:

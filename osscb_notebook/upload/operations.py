@@ -11,7 +11,7 @@ import io
 import itertools
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -269,13 +269,18 @@ def _size(stream: BinaryIO) -> int:
     return end - here
 
 
-def post_policy(target: UploadTarget, key: str, transports: Any, expires_in: int = 600) -> dict[str, str]:
-    """The form fields of a browser-style PostObject (V1 policy signature), callback included."""
+def post_policy(target: UploadTarget, key: str, transports: Any, expires_in: int = 600,
+                conditions: Sequence[Any] = ()) -> dict[str, str]:
+    """The form fields of a browser-style PostObject (V1 policy signature), callback included.
+
+    ``conditions`` are added to the policy as given, e.g. ``[["eq", "$x:uid", "42"]]`` to pin a
+    custom variable's form field."""
     expiration = (datetime.now(timezone.utc) + timedelta(seconds=expires_in)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    conditions: list[Any] = [{"bucket": target.bucket}, ["eq", "$key", key]]
+    policy_conditions: list[Any] = [{"bucket": target.bucket}, ["eq", "$key", key]]
     if transports:
-        conditions.append(transports.policy_condition)
-    policy = base64.b64encode(json.dumps({"expiration": expiration, "conditions": conditions}).encode()).decode()
+        policy_conditions.append(transports.policy_condition)
+    policy_conditions.extend(conditions)
+    policy = base64.b64encode(json.dumps({"expiration": expiration, "conditions": policy_conditions}).encode()).decode()
     signature = base64.b64encode(
         hmac.new(target.access_key_secret.encode(), policy.encode(), hashlib.sha1).digest()
     ).decode()

@@ -8,17 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CallbackFailedError, UploadError
-from ..params.messages import (
-    CALLBACK_FAILED_EC_NOT_JSON,
-    CALLBACK_FAILED_EC_STATUS,
-    CALLBACK_FAILED_EC_TIMEOUT,
-)
+from .failure import CallbackFailure, explain_callback_failure
 
-_EXPLAIN = {
-    CALLBACK_FAILED_EC_TIMEOUT: "Your server did not answer within OSS's fixed 5 s budget: reply first, work later.",
-    CALLBACK_FAILED_EC_STATUS: "Your server answered, but not with 200. OSS wants exactly 200 (not 201/204, no redirects).",
-    CALLBACK_FAILED_EC_NOT_JSON: "Your server's reply body is not JSON (or starts with a UTF-8 BOM). Reply {\"Status\":\"OK\"}.",
-}
 #: What to do about the OSS errors a learner meets first; the rest get a generic hint.
 _ERROR_HINTS = {
     "NoSuchBucket": "Check the bucket name (and that it exists in this endpoint's region).",
@@ -93,9 +84,17 @@ class UploadOutcome:
             return self.body.decode("utf-8", "replace")
 
     @property
+    def callback_failure(self) -> CallbackFailure | None:
+        """Why the callback failed (a 203), from OSS's message and EC; ``None`` otherwise."""
+        if self.status != 203:
+            return None
+        return explain_callback_failure(self.error_message, self.ec)
+
+    @property
     def explanation(self) -> str:
-        if self.status == 203:
-            why = _EXPLAIN.get(self.ec, "OSS could not deliver the callback or did not like the answer.")
+        failure = self.callback_failure
+        if failure is not None:
+            why = failure.explanation
             return (
                 f"203 CallbackFailed: the object IS stored, but the callback failed. OSS says: "
                 f"'{self.error_message}' (EC {self.ec or 'n/a'}). {why} oss2 and SDK V2 do not raise on 203: "

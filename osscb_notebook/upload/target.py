@@ -49,8 +49,9 @@ class UploadTarget:
 
     @classmethod
     def from_env(cls) -> UploadTarget:
-        """Real OSS from ``OSS_ACCESS_KEY_ID``, ``OSS_ACCESS_KEY_SECRET``, ``OSS_ENDPOINT``, ``OSS_BUCKET``
-        and optionally ``OSS_REGION`` (the names the Alibaba SDKs read)."""
+        """Real OSS from ``OSS_ACCESS_KEY_ID``, ``OSS_ACCESS_KEY_SECRET`` (the two names the SDKs'
+        environment credential providers read), ``OSS_ENDPOINT``, ``OSS_BUCKET`` and optionally
+        ``OSS_REGION`` (the kit's own names: no SDK reads them)."""
         names = ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_ENDPOINT", "OSS_BUCKET")
         missing = [n for n in names if not os.environ.get(n)]
         if missing:

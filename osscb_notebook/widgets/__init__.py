@@ -4,7 +4,9 @@ Text, HTML, masking and error boxes come from :mod:`osscb_notebook.display`; rec
 definitions from :mod:`osscb_notebook.session` and the core.
 """
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ..display.definition import Definition
 from ..display.exchange import Exchange
@@ -14,17 +16,34 @@ from .stepper import VerificationStepper
 from .timeline import Timeline
 
 if TYPE_CHECKING:  # loaded lazily at run time (below); named here for the type checker
+    from .probe_panel import ProbePanel
     from .receiver_panel import ReceiverPanel
     from .upload_panel import UploadPanel
 
 __all__ = [
-    "CallbackBuilder", "Definition", "Exchange", "ReceiverPanel", "Timeline", "UploadPanel",
-    "VerificationStepper", "parse_definition", "sample_facts",
+    "CallbackBuilder", "Definition", "Exchange", "ProbePanel", "ReceiverPanel", "Timeline", "UploadPanel",
+    "VerificationStepper", "parse_definition", "probe", "sample_facts",
 ]
 
 
+def probe(url: str | None = None, *, trusted: bool = False, **options: Any) -> ProbePanel:
+    """The probe panel (``%osscb_ui probe``); with a ``url`` it probes at once, on the calling thread,
+    and returns the panel with its report card. ``options``: the panel's (``key_port``,
+    ``key_url_base``, ``timeout``, ``session``)."""
+    from .probe_panel import ProbePanel
+
+    panel = ProbePanel(url, trusted=trusted, **options)
+    if url is not None:
+        panel.run()
+    return panel
+
+
 def __getattr__(name: str) -> object:
-    # The panels import the receiver/upload packages; load them only when asked for.
+    # The panels import the receiver/upload/probe packages; load them only when asked for.
+    if name == "ProbePanel":
+        from .probe_panel import ProbePanel
+
+        return ProbePanel
     if name == "ReceiverPanel":
         from .receiver_panel import ReceiverPanel
 

@@ -17,7 +17,9 @@ from ..params.definition import sample_facts
 from . import _html as h
 from ._text import TextRepr
 
-_SNI = {"(not set)": None, "true": True, "false": False}
+_NOT_SET = "(not set)"
+#: callbackSNI's choices: the labels read true/false, the values are the JSON booleans OSS wants
+_SNI = ((_NOT_SET, _NOT_SET), ("true", True), ("false", False))
 _SIGNATURE_VERSIONS = {"(not set)": None, "1.0": "1.0", "2.0": "2.0"}
 _TABS = ("Base64", "Preview", "Header", "Query", "Form", "oss2", "SDK V2")
 _DEFAULT_BODY = "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}&uid=${x:uid}"
@@ -60,7 +62,7 @@ class CallbackBuilder(TextRepr, W.VBox):
         self.host = W.Text("", description="callbackHost", placeholder="(optional) Host header; defaults to the URL's host", layout=_full())
         self.body_type = W.ToggleButtons(options=[("form-urlencoded", FORM), ("JSON", JSON)], value=body_type, style={"button_width": "130px"})
         self.body = W.Textarea(body, description="callbackBody", rows=3, layout=_full())
-        self.sni = W.Dropdown(options=list(_SNI), value="(not set)", description="callbackSNI", layout=W.Layout(width="260px"))
+        self.sni = W.Dropdown(options=_SNI, value=_NOT_SET, description="callbackSNI", layout=W.Layout(width="260px"))
         self.signature_version = W.Dropdown(options=list(_SIGNATURE_VERSIONS), value="(not set)", description="signatureVersion", style={"description_width": "initial"}, layout=W.Layout(width="260px"))
         self.additional_headers = W.Textarea("", description="extra headers", tooltip="additionalHeaders", placeholder="(optional) one 'name: value' per line", rows=2, layout=_full())
         self.sample_key = W.Text(sample_key, description="sample key", layout=_full())
@@ -149,8 +151,8 @@ class CallbackBuilder(TextRepr, W.VBox):
             obj["callbackHost"] = self.host.value.strip()
         obj["callbackBody"] = self.body.value
         obj["callbackBodyType"] = self.body_type.value
-        if _SNI[self.sni.value] is not None:
-            obj["callbackSNI"] = _SNI[self.sni.value]
+        if isinstance(self.sni.value, bool):
+            obj["callbackSNI"] = self.sni.value
         if _SIGNATURE_VERSIONS[self.signature_version.value] is not None:
             obj["signatureVersion"] = _SIGNATURE_VERSIONS[self.signature_version.value]
         headers: dict[str, Any] = {}
@@ -176,7 +178,7 @@ class CallbackBuilder(TextRepr, W.VBox):
             self.body.value = str(obj.get("callbackBody", ""))
             self.body_type.value = JSON if str(obj.get("callbackBodyType", FORM)).lower() == JSON else FORM
             sni = obj.get("callbackSNI")
-            self.sni.value = "(not set)" if sni is None else ("true" if sni is True else "false")
+            self.sni.value = sni if isinstance(sni, bool) else _NOT_SET
             self.signature_version.value = obj.get("signatureVersion") if obj.get("signatureVersion") in ("1.0", "2.0") else "(not set)"
             self.additional_headers.value = "\n".join(f"{k}: {v}" for k, v in (obj.get("additionalHeaders") or {}).items())
             self._rows = []

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .builder import CallbackBuilder
+from .probe_panel import ProbePanel
 from .receiver_panel import ReceiverPanel
 from .stepper import VerificationStepper
 from .timeline import Timeline
@@ -42,4 +43,5 @@ WIDGET_FACTORIES: dict[str, Callable[[Any], Any]] = {
     "stepper": _stepper,
     "upload": lambda s: UploadPanel(session=s),
     "timeline": _timeline,
+    "probe": lambda s: ProbePanel(session=s),
 }

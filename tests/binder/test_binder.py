@@ -37,7 +37,7 @@ def test_binder_folder_is_all_repo2docker_needs() -> None:
     # a local reference: repo2docker then copies the repo in before pip runs, and installs the package
     assert any(r == "." or r.startswith(".[") for r in requirements), requirements
     assert "jupyter-proxy" in requirements[0], "the Jupyter-proxy tunnel is the one that works on Binder"
-    assert (ROOT / QUICKSTART).exists(), "the Binder badge opens this notebook"
+    assert (ROOT / QUICKSTART).exists(), "the Binder launch link opens this notebook"
 
 
 def _repo_files() -> list[str]:
@@ -94,7 +94,7 @@ def test_fresh_environment_installs_like_binder(tmp_path: Path) -> None:
         assert "enabled" in line, f"{ext} is not enabled:\n{extensions}"
         assert f"{ext} " in extensions and "OK" in extensions
 
-    # what the badge opens: the quickstart runs top to bottom with no credentials in that environment
+    # what the launch link opens: the quickstart runs top to bottom with no credentials in that environment
     out = tmp_path / "quickstart-run.ipynb"
     env_no_creds = {k: v for k, v in env.items() if not k.startswith(("OSS_", "ALIBABA_CLOUD_", "NGROK_"))}
     _run(

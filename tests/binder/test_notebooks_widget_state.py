@@ -28,6 +28,7 @@ EXPECTED = {
     "04-uploads.ipynb": {"osscb-upload-panel"},
     "05-verify-signature.ipynb": {"osscb-stepper"},
     "06-troubleshooting-lab.ipynb": {"osscb-receiver-panel", "osscb-timeline", "osscb-stepper"},
+    "09-check-your-server.ipynb": {"osscb-probe"},
 }
 
 
@@ -98,3 +99,11 @@ def test_tampered_g1_static_view_stops_at_the_failing_step() -> None:
     state, views = _render("05-verify-signature.ipynb")
     steppers = [_text_of(state, v) for v in _roots(state, views, "osscb-stepper")]
     assert any("Step 7 of 7" in t and "FAIL" in t and "Likely cause" in t for t in steppers), steppers
+
+
+def test_probe_static_view_shows_the_findings_and_the_stepper_on_the_forged_request() -> None:
+    state, views = _render("09-check-your-server.ipynb")
+    (panel,) = _roots(state, views, "osscb-probe")
+    text = _text_of(state, panel)
+    assert "Findings, most severe first" in text and "forged-key-url" in text and "reply-bom" in text
+    assert "Check the key URL against the allowlist" in text and "untrusted: not fetched" in text

@@ -1,6 +1,7 @@
-"""The eight teaching notebooks, run as a learner runs them: JupyterLab in Debian's Chromium, Run All
+"""The nine teaching notebooks, run as a learner runs them: JupyterLab in Debian's Chromium, Run All
 Cells (07's credential prompt answered with Enter), no error output, the kit's widgets rendered; on 01
-the stepper clicked through to RSA verify, on 03 the receiver panel's reply broken to get a 203.
+the stepper clicked through to RSA verify, on 03 the receiver panel's reply broken to get a 203, on 09 the
+probe panel's Step through buttons.
 Screenshots of every widget go to test-artifacts/screenshots/ in the light and the dark theme."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ WIDGETS = {
     "04-uploads.ipynb": ("osscb-upload-panel",),
     "05-verify-signature.ipynb": ("osscb-stepper",),
     "06-troubleshooting-lab.ipynb": ("osscb-receiver-panel", "osscb-timeline", "osscb-stepper"),
+    "09-check-your-server.ipynb": ("osscb-probe",),
 }
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 ALL_RAN = f"""() => {{
@@ -109,6 +111,25 @@ def _receiver_panel_reply_500_gives_203(page: Any) -> None:
     assert "500" in rows.nth(before + 1).inner_text()
 
 
+def _probe_step_through(page: Any) -> None:
+    """The naive server's findings: Step through on reply-bom shows a request that verifies and the BOM it
+    got back; on forged-key-url the stepper stops at the allowlist (the state the screenshots show)."""
+    panel = page.locator(".osscb-probe")
+    panel.scroll_into_view_if_needed()
+    panel.get_by_text("Findings, most severe first").wait_for(state="visible")
+
+    def step_through(check_id: str) -> None:
+        panel.locator(f"button[title='open the {check_id} request in the verification stepper']").click()
+
+    step_through("reply-bom")
+    panel.get_by_text("\\xef\\xbb\\xbf", exact=False).first.wait_for(state="visible")
+    panel.locator(".osscb-stepper").get_by_text("Step 1 of 7").wait_for(state="visible")
+    step_through("forged-key-url")
+    stepper = panel.locator(".osscb-stepper")
+    stepper.get_by_text("Step 2 of 7").wait_for(state="visible")
+    stepper.get_by_text("untrusted: not fetched").first.wait_for(state="visible")
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS, ids=[n[:2] for n in NOTEBOOKS])
 def test_teaching_notebook_runs_in_jupyterlab(lab, page, name: str) -> None:  # type: ignore[no-untyped-def]
     try:
@@ -124,6 +145,8 @@ def test_teaching_notebook_runs_in_jupyterlab(lab, page, name: str) -> None:  # 
             _quickstart_stepper_to_rsa_verify(page)
         if name.startswith("03"):
             _receiver_panel_reply_500_gives_203(page)
+        if name.startswith("09"):
+            _probe_step_through(page)
 
         stem = Path(name).stem
         for theme in ("JupyterLab Light", "JupyterLab Dark"):
@@ -143,6 +166,6 @@ def test_teaching_notebook_runs_in_jupyterlab(lab, page, name: str) -> None:  # 
 
 
 def test_every_teaching_notebook_is_listed() -> None:
-    assert len(NOTEBOOKS) == 8, NOTEBOOKS
+    assert len(NOTEBOOKS) == 9, NOTEBOOKS
     assert set(WIDGETS) <= set(NOTEBOOKS)
     assert json.loads((REPO / "notebooks" / NOTEBOOKS[0]).read_text())["metadata"].get("widgets"), "01 has no saved widget state"

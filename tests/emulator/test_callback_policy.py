@@ -133,3 +133,39 @@ def test_send_never_raises_on_a_header_http_client_refuses(callback_server: Call
                                      bucket="demo", request_id="R", requester="1", host="bad\r\nhost")
     attempt = send(request, target, 5.0, "127.0.0.1")
     assert attempt.outcome == "connect" and attempt.ec is not None
+
+
+# -- issue #20 item 2: a host that does not resolve is a failed attempt after storing, not a 400 --------------
+
+def test_names_under_invalid_are_never_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from osscb_notebook.emulator._callback_policy import resolve
+
+    looked_up: list[str] = []
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: looked_up.append(host) or real(host, *a, **k))
+    assert resolve(parse_callback_url("http://no-such-host.invalid/cb")) == []
+    assert resolve(parse_callback_url("http://a.b.INVALID./cb")) == []
+    assert resolve(parse_callback_url("http://localhost/cb")) == ["127.0.0.1"]
+    assert looked_up == ["localhost"]
+
+
+def test_an_unresolvable_url_fails_and_the_next_url_is_tried(bucket: oss2.Bucket, emulator: Emulator,
+                                                              callback_server: CallbackServer) -> None:
+    n = callback_server.count()
+    key = unique("unresolved-then-ok")
+    result = _put(bucket, key, {"callbackUrl": f"http://nowhere.invalid/cb;{callback_server.url('/ok')}",
+                                "callbackBody": "o=${object}"})
+    assert result.status == 200 and len(callback_server.since(n)) == 1
+    first, second = emulator.last_record.attempts
+    assert (first.outcome, first.message, first.status) == ("connect", m.MSG_CANNOT_CONNECT, None)
+    assert second.ok
+
+
+def test_an_unresolvable_only_url_is_a_203_and_the_object_is_stored(bucket: oss2.Bucket) -> None:
+    key = unique("unresolved")
+    result = _put(bucket, key, {"callbackUrl": "http://nowhere.invalid:8080/cb", "callbackBody": "o=${object}"})
+    assert result.status == 203
+    assert f"<Message>{m.MSG_CANNOT_CONNECT}</Message>".encode() in result.resp.read()
+    assert bucket.get_object(key).read() == b"hello"

@@ -68,6 +68,24 @@ def test_list_multipart_uploads_paging_prefix_delimiter(emulator):
     assert bucket.list_multipart_uploads(prefix=f"{base}/").upload_list == []
 
 
+def test_one_keys_uploads_are_in_initiation_order_and_page_by_upload_id(bucket):
+    """Issue #20 item 2: ids sort in the order the uploads started, and ``upload-id-marker`` means
+    "ids greater than this one" (OSS's ListMultipartUploads page), even once that upload is gone."""
+    key = unique("lmu/order")
+    started = [bucket.init_multipart_upload(key).upload_id for _ in range(5)]
+    assert started == sorted(started)
+    listed = bucket.list_multipart_uploads(prefix=key)
+    assert [u.upload_id for u in listed.upload_list] == started
+    bucket.abort_multipart_upload(key, started[1])
+    after = bucket.list_multipart_uploads(prefix=key, key_marker=key, upload_id_marker=started[1])
+    assert [u.upload_id for u in after.upload_list] == started[2:]
+    page = bucket.list_multipart_uploads(prefix=key, max_uploads=2)
+    assert page.is_truncated and (page.next_key_marker, page.next_upload_id_marker) == (key, started[2])
+    rest = bucket.list_multipart_uploads(prefix=key, key_marker=key, upload_id_marker=started[2])
+    assert [u.upload_id for u in rest.upload_list] == started[3:] and not rest.is_truncated
+    assert bucket.list_multipart_uploads(prefix=key, key_marker=key).upload_list == []
+
+
 def test_v2_sdk_list_parts_and_uploads(client_v2):
     key = unique("v2lp")
     init = client_v2.initiate_multipart_upload(ossv2.InitiateMultipartUploadRequest(bucket="demo", key=key))

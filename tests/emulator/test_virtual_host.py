@@ -69,13 +69,50 @@ def ali_oss() -> Path:
     return NODE_DIR / "roundtrip.js"
 
 
+def _ali_oss(script: Path, emu: Emulator, key: str, *flags: str) -> dict[str, object]:
+    port = emu.endpoint.rsplit(":", 1)[1]
+    args = ["node", str(script), port, emu.access_key_id, emu.access_key_secret, key, *flags]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def _round_trip(key: str) -> dict[str, object]:
+    """What roundtrip.js prints when everything worked for ``key``."""
+    return {"put": 200, "get": "from ali-oss", "head": 200, "list": [key], "missing": [404, "NoSuchKey"]}
+
+
 @pytest.mark.parametrize("domain", [None, "oss.example.test"])
-def test_real_ali_oss_in_its_default_virtual_host_mode(ali_oss: Path, tmp_path: Path, domain: str | None) -> None:
+@pytest.mark.parametrize("signing", ["v1", "v4"])
+def test_real_ali_oss_in_its_default_virtual_host_mode(ali_oss: Path, tmp_path: Path, domain: str | None,
+                                                       signing: str) -> None:
+    flags = ([f"--domain={domain}"] if domain else []) + (["--v4"] if signing == "v4" else [])
     with Emulator(data_dir=tmp_path, virtual_host_domains=("localhost", "oss.example.test")) as emu:
-        port = emu.endpoint.rsplit(":", 1)[1]
-        args = ["node", str(ali_oss), port, emu.access_key_id, emu.access_key_secret, "dir/k.txt"]
-        out = subprocess.run(args + ([domain] if domain else []), capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        result = json.loads(out.stdout)
-        assert result == {"put": 200, "get": "from ali-oss", "head": 200, "missing": [404, "NoSuchKey"]}
+        assert _ali_oss(ali_oss, emu, "dir/k.txt", *flags) == _round_trip("dir/k.txt")
         assert _stored(emu, "dir/k.txt") == b"from ali-oss"
+        # a key that starts with the bucket's name: /demo/k.txt under Host demo.* is key demo/k.txt
+        assert _ali_oss(ali_oss, emu, "demo/k.txt", *flags) == _round_trip("demo/k.txt")
+        assert _stored(emu, "demo/k.txt") == b"from ali-oss" and _stored(emu, "k.txt") is None
+
+
+@pytest.mark.parametrize("signing", ["v1", "v4"])
+def test_real_ali_oss_path_style_with_sld_enable(ali_oss: Path, tmp_path: Path, signing: str) -> None:
+    """Issue #20 item 1: ``endpoint: 'http://127.0.0.1:PORT', sldEnable: true`` sends ``PUT /demo/KEY``
+    with ``Host: demo.oss-cn-hangzhou.aliyuncs.com`` and signs ``/demo/KEY``: stored as ``KEY``."""
+    flags = ["--path-style"] + (["--v4"] if signing == "v4" else [])
+    with Emulator(data_dir=tmp_path) as emu:
+        assert _ali_oss(ali_oss, emu, "dir/k.txt", *flags) == _round_trip("dir/k.txt")
+        assert _stored(emu, "dir/k.txt") == b"from ali-oss" and _stored(emu, "demo/dir/k.txt") is None
+        # path /demo/demo/k.txt: the signature, not a guess, says the key is demo/k.txt
+        assert _ali_oss(ali_oss, emu, "demo/k.txt", *flags) == _round_trip("demo/k.txt")
+        assert _stored(emu, "demo/k.txt") == b"from ali-oss" and _stored(emu, "demo/demo/k.txt") is None
+
+
+def test_a_path_under_a_bucket_host_is_still_refused_when_signed_for_neither_reading(emulator: Emulator) -> None:
+    port = emulator.endpoint.rsplit(":", 1)[1]
+    key = unique("neither")
+    r = _v1_put(emulator, f"demo.oss-cn-hangzhou.aliyuncs.com:{port}", f"/demo/{key}", f"/other/{key}", b"x")
+    assert r.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in r.text
+    # the error shows the virtual-host reading's string to sign (the SDK default), not the other one
+    assert f"/demo/demo/{key}" in r.text
+    assert _stored(emulator, key) is None and _stored(emulator, f"demo/{key}") is None

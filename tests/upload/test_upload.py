@@ -99,6 +99,28 @@ def test_post_policy_carries_callback_condition(emulator: Emulator) -> None:
     assert fields["callback"] == t.callback
 
 
+def test_a_policy_condition_pins_an_x_field(emulator: Emulator, app) -> None:  # type: ignore[no-untyped-def]
+    """Notebook 4's advice, tested: ``["eq", "$x:uid", ...]`` in the policy refuses a swapped x:uid
+    (the emulator checks every condition; whether OSS checks x: fields is undocumented)."""
+    import httpx
+
+    from osscb_notebook.params import CallbackParams, CallbackVars, render_transports
+
+    target = UploadTarget.for_emulator(emulator)
+    t = render_transports(CallbackParams.from_json(callback(app.url)), CallbackVars({"x:uid": "1001"}))
+    fields = post_policy(target, "pinned.txt", t, conditions=[["eq", "$x:uid", "1001"]])
+
+    def post(uid: str) -> httpx.Response:
+        return httpx.post(target.bucket_url + "/", data={**fields, "x:uid": uid}, files={"file": ("f", b"pinned")})
+
+    swapped = post("9999")
+    assert swapped.status_code == 403 and b"AccessDenied" in swapped.content
+    assert b'Policy Condition failed: ["eq", "$x:uid", "1001"]' in swapped.content
+    assert not app.received  # refused before storing: no callback
+    kept = post("1001")
+    assert kept.status_code == 200 and json.loads(kept.content)["got"].endswith("uid=1001")
+
+
 def test_from_env_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_ENDPOINT", "OSS_BUCKET"):
         monkeypatch.delenv(name, raising=False)

@@ -66,7 +66,7 @@ def test_custom_variable_rows_and_their_palette() -> None:
 def test_every_field_reaches_the_callback_json() -> None:
     b = CallbackBuilder(url="https://example.com/cb", body="a=${object}", variables={})
     b.host.value = "cb.example.com"
-    b.sni.value = "true"
+    b.sni.value = True  # the JSON boolean, shown as "true"
     b.signature_version.value = "1.0"
     b.additional_headers.value = "x-trace: 1"
     decoded = decode_callback(b.callback_b64).to_json()
@@ -78,14 +78,19 @@ def test_every_field_reaches_the_callback_json() -> None:
     assert "0007-00000026" in b.error_message
     b.additional_headers.value = ""
     b.signature_version.value = "2.0"
-    assert "The callback signature version is invalid." in b.error_message
+    # OSS accepts 2.0; the kit cannot sign it and says so in its own words, not OSS's
+    assert "The callback signature version is invalid." not in b.error_message
+    assert "The kit cannot sign callbacks with signatureVersion 2.0" in b.error_message
+    assert "not OSS's: OSS accepts 2.0" in b.error_message
+    b.signature_version.value = "1.0"
+    assert b.valid
 
 
 def test_load_fills_the_fields() -> None:
     b = CallbackBuilder()
     b.load({"callbackUrl": "http://h/cb", "callbackBody": '{"k":${etag}}', "callbackBodyType": JSON, "callbackSNI": False},
            {"x:a": "1"})
-    assert (b.url.value, b.body_type.value, b.sni.value) == ("http://h/cb", JSON, "false")
+    assert (b.url.value, b.body_type.value, b.sni.value, b.sni.label) == ("http://h/cb", JSON, False, "false")
     assert b.vars_object() == {"x:a": "1"}
     assert b.valid
     assert '"k":"' in b.definition.preview.text  # type: ignore[union-attr]  # etag is a JSON string

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from jupyter_client.manager import KernelManager
 
+from tests.support.loopback import free_port
+
 pytestmark = pytest.mark.slow
 
 
@@ -88,5 +90,28 @@ def test_panels_follow_magics_in_a_kernel(kernel: Any) -> None:
     assert streams == [] and data[0]["text/plain"] == "(True, True, deque([], maxlen=50), deque([], maxlen=50))"
     _, data, _ = run(kernel, "up")
     assert "magic/k.txt" in data[0]["text/plain"] and "application/vnd.jupyter.widget-view+json" in data[0]
+    streams, _, _ = run(kernel, "%unload_ext osscb_notebook")
+    assert streams == []
+
+
+def test_probe_panel_runs_in_the_background_silently(kernel: Any) -> None:
+    streams, _, status = run(kernel, (
+        "%load_ext osscb_notebook\n"
+        "%osscb_receiver start\n"
+        f"panel = %osscb_ui probe\npanel.key_port.value = {free_port()}\n"
+        "thread = panel.start()"
+    ))
+    assert status == "ok" and streams == []
+    streams, _, _ = run(kernel, "report = panel.wait(120)")
+    assert streams == []  # the probe thread printed nothing into this cell
+    # its progress and the card reached the widgets through the kernel loop, between cells
+    streams, data, _ = run(kernel, (
+        "panel.url.value.endswith('/callback'), panel.progress.value == panel.progress.max == len(report.checks), "
+        "report.summary()['fail'], 'osscb probe' in panel.card.value, panel._ui.errors"
+    ))
+    assert streams == [] and data[0]["text/plain"] == "(True, True, 0, True, deque([], maxlen=50))"
+    _, data, _ = run(kernel, "panel")
+    assert data[0]["text/plain"].startswith("ProbePanel(url='http://127.0.0.1:") and "(exit 0)" in data[0]["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" in data[0]
     streams, _, _ = run(kernel, "%unload_ext osscb_notebook")
     assert streams == []

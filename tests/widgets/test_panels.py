@@ -154,3 +154,21 @@ def test_process_mode_and_local_tunnel_through_the_magic_functions(session: Sess
     panel.refresh()
     assert "VERIFIED" in panel.table.value
     assert osscb_receiver("stop").ok and session.tunnel is None and session.receiver is None
+
+
+def test_the_upload_panel_explains_each_203_by_its_cause(session: Session) -> None:
+    receiver = ReceiverPanel(session)
+    receiver.start_button.click()
+    upload = UploadPanel(session)
+    shown = {}
+    for label, setting in (("no_length", receiver.reply_no_length), ("too_long", receiver.reply_oversize)):
+        setting.value = True
+        receiver.apply_button.click()
+        upload.upload_button.click()
+        outcome = upload.wait(30)
+        assert outcome is not None and outcome.status == 203 and outcome.callback_failure.cause == label
+        shown[label] = upload.result.value
+        assert "not with 200" not in upload.result.value and outcome.callback_failure.explanation in repr(upload)
+        setting.value = False
+    assert "without a Content-Length header" in shown["no_length"] and "over OSS&#x27;s 1 MB limit" in shown["too_long"]
+    receiver.stop_button.click()
