@@ -167,7 +167,6 @@ def _open_proxy(port: int, ctx: JupyterContext, *, route: Literal["absolute", "p
     tunnel = Tunnel("jupyter", public, port, warning=warning,
                     secrets=(token,) if token else (), details={"kind": ctx.kind, "route": route})
     if token:
-        log.warning("jupyter tunnel: %s", warning)
         warnings.warn(warning, TokenExposureWarning, stacklevel=3)
     log.info("jupyter tunnel %s", tunnel.display_url)
     if check:
