@@ -6,6 +6,8 @@ import base64
 import binascii
 import copy
 import json
+import logging
+import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus
 
@@ -43,6 +45,19 @@ def secrets_in_url(url: str, names: Iterable[str] = DEFAULT_SECRET_PARAMS) -> se
         capability = path.split(CAPABILITY_ROUTE, 1)[1].split("/", 1)[0]
         if capability:
             found |= {capability, unquote(capability)}
+    return found
+
+
+def secrets_in_cookies(headers: Iterable[tuple[str, str]]) -> set[str]:
+    """Every cookie value of the ``Cookie`` headers (a browser sends its Jupyter session and
+    ``_xsrf`` cookies to the server's origin, and so to a receiver behind it)."""
+    found: set[str] = set()
+    for name, value in headers:
+        if name.lower() == "cookie":
+            for item in value.split(";"):
+                cookie_value = item.partition("=")[2].strip().strip('"')
+                if cookie_value:
+                    found.add(cookie_value)
     return found
 
 
@@ -113,3 +128,58 @@ def redact_query_base64(query: str, name: str, secrets: Iterable[str]) -> str:
             item = key + "=" + quote(redact_base64(unquote_plus(value), secrets), safe="")
         parts.append(item)
     return redact("&".join(parts), secrets)
+
+
+# -- logs ---------------------------------------------------------------------------------------
+_ROUTE_IN_TEXT = re.compile(r"(osscb/+callback/+)([^/?#\s\"']+)", re.IGNORECASE)
+_SECRET_PARAM_IN_TEXT = re.compile(r"([?&](?:{})=)[^&#\s\"']+".format("|".join(DEFAULT_SECRET_PARAMS)), re.IGNORECASE)
+
+
+def _escape_controls(text: str) -> str:
+    return "".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in text)
+
+
+def mask_log_text(text: str) -> str:
+    """``text`` with every scoped-endpoint capability and ``?token=`` value masked, however the
+    route is written: ``//osscb/callback/``, ``%2F`` for a slash, a percent-encoded capability,
+    ``%00`` after it. When a capability is found in the percent-decoded text, the decoded text is
+    what comes back (control characters escaped)."""
+    out = _SECRET_PARAM_IN_TEXT.sub(lambda m: m.group(1) + MASK, text)
+    decoded = out
+    for _ in range(3):  # double-encoded too
+        step = unquote(decoded, errors="replace")
+        if step == decoded:
+            break
+        decoded = step
+    if "callback" not in decoded.lower() or not _ROUTE_IN_TEXT.search(decoded):
+        return out
+    masked = _ROUTE_IN_TEXT.sub(lambda m: m.group(1) + MASK, decoded)
+    return _escape_controls(_SECRET_PARAM_IN_TEXT.sub(lambda m: m.group(1) + MASK, masked))
+
+
+class LogMasker(logging.Filter):
+    """A logging filter that applies :func:`mask_log_text` to every record's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is the logging module's to report
+            return True
+        masked = mask_log_text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+LOG_MASKER = LogMasker()
+
+
+def mask_logs(*targets: logging.Logger | logging.Handler) -> None:
+    """Add :data:`LOG_MASKER` to each logger or handler (once); a logger's own handlers too."""
+    for target in targets:
+        items: list[logging.Filterer] = [target]
+        if isinstance(target, logging.Logger):
+            items += target.handlers
+        for item in items:
+            if LOG_MASKER not in item.filters:
+                item.addFilter(LOG_MASKER)

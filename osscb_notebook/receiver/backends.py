@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -27,6 +28,7 @@ class Backend(Protocol):
 
     mode: str
     port: int
+    pid: int  # the process that owns the listening socket
 
     def alive(self) -> bool: ...
     def exit_info(self) -> str: ...
@@ -47,6 +49,7 @@ class ThreadBackend:
         self._on_error = on_error
         self.server = CallbackServer(config, sink, on_error)
         self.port = self.server.port
+        self.pid = os.getpid()
         self._stopped = False
         self._thread = threading.Thread(target=self._serve, name=f"osscb-receiver-{self.port}", daemon=True)
         self._thread.start()
@@ -154,6 +157,7 @@ class ProcessBackend:
             self._records.close()
             raise
         self.port = int(msg[1])  # type: ignore[call-overload]
+        self.pid = self.process.pid
         self._reader = threading.Thread(target=self._read, name=f"osscb-records-{self.port}", daemon=True)
         self._reader.start()
 

@@ -27,7 +27,7 @@ from .._wire import (
     split_target,
 )
 from ..errors import ReceiverError
-from ..redact import DEFAULT_SECRET_PARAMS, redact, redact_trace, secrets_in_query
+from ..redact import DEFAULT_SECRET_PARAMS, redact, redact_trace, secrets_in_cookies, secrets_in_url
 from ..verification import CapturedRequest, KeyResolver, ResolvedKey, Trace, verify_request
 from .record import REPLY_PREVIEW, CallbackRecord
 from .reply import Reply, ReplySettings, build_reply
@@ -133,8 +133,11 @@ class CallbackServer(QuietHTTPServer):
                 return self._path_replies[max(suffixes, key=len)]
             return self._default_reply
 
-    def secrets_for(self, query: str, headers: list[tuple[str, str]]) -> set[str]:
-        found = secrets_in_query(query, self.config.secret_params)
+    def secrets_for(self, target: str, headers: list[tuple[str, str]]) -> set[str]:
+        """What to mask in this request's record: ``?token=``, a scoped-endpoint capability in the
+        path (known or not: the CLI receiver never opened the tunnel), cookie values, the secrets
+        registered with :meth:`add_secret`."""
+        found = secrets_in_url(target, self.config.secret_params) | secrets_in_cookies(headers)
         # Jupyter also takes its token as "Authorization: token ..." (OSS's own authorization is a bare signature).
         found |= {v.split(None, 1)[1] for k, v in headers if k.lower() == "authorization" and v.lower().startswith("token ")
                   and len(v.split(None, 1)) == 2}
@@ -256,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(Reply(200, "text/plain", f"osscb-receiver {self.server.config.instance}".encode()))
             return
         headers = list(self.headers.items())
-        secrets = self.server.secrets_for(query, headers)
+        secrets = self.server.secrets_for(self.path, headers)
         body, note = b"", ""
         trace: Trace | None = None
         error = ""

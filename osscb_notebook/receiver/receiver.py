@@ -159,7 +159,17 @@ class Receiver:
     @property
     def url(self) -> str:
         """The loopback URL callbacks can be sent to (``http://127.0.0.1:PORT/``)."""
-        return f"http://{_url_host(_probe_host(self.host))}:{self.port}/"
+        return f"http://{_url_host(self.loopback_host)}:{self.port}/"
+
+    @property
+    def loopback_host(self) -> str:
+        """The address this machine reaches it on (``127.0.0.1`` or ``::1`` for a wildcard bind)."""
+        return _probe_host(self.host)
+
+    @property
+    def pid(self) -> int:
+        """The process listening on :attr:`port`: the child in process mode, this one in thread mode."""
+        return self._backend.pid
 
     @property
     def running(self) -> bool:
@@ -309,3 +319,8 @@ def stop_receiver(port: int | Receiver | None = None) -> int:
 def running_receivers() -> list[Receiver]:
     with _REGISTRY_LOCK:
         return list(_REGISTRY.values())
+
+
+def receiver_on(port: int) -> Receiver | None:
+    """This process's running receiver on ``port``, if any."""
+    return next((r for r in running_receivers() if r.port == port and r.running), None)

@@ -8,6 +8,8 @@ receiver through the server, with no Jupyter token in the callback URL.
 from __future__ import annotations
 
 import atexit
+import logging
+import secrets
 from typing import Any
 
 from . import registry
@@ -22,13 +24,22 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     from jupyter_server.utils import url_path_join
 
+    from ..redact import mask_logs
     from .handler import CallbackHandler
 
+    # Capabilities are masked in every log line, including near-miss routes and 405s that never
+    # reach the handler (on the loggers tornado and Jupyter use, and on the handlers they reach).
+    mask_logs(*(logging.getLogger(name) for name in ("tornado.access", "tornado.general", "tornado.application")),
+              serverapp.log, *serverapp.log.handlers, *logging.getLogger().handlers)
     base_url = serverapp.base_url
+    if registry.shared_runtime(serverapp.runtime_dir):
+        serverapp.log.warning("osscb: the runtime directory %s is writable by other users; set "
+                              "JUPYTER_RUNTIME_DIR to a private directory (mode 0700)", serverapp.runtime_dir)
     info = registry.publish_server(serverapp.runtime_dir, base_url)
     atexit.register(registry.retract_server, info)  # revoke every capability when the server stops
     pattern = url_path_join(base_url, ROUTE, r"([^/?]+)(?:/.*)?")
-    serverapp.web_app.add_handlers(".*$", [(pattern, CallbackHandler, {"registry_dir": info.registry})])
+    serverapp.web_app.add_handlers(".*$", [(pattern, CallbackHandler, {"registry_dir": info.registry,
+                                                                       "relay_id": secrets.token_hex(8)})])
     serverapp.log.info("osscb: scoped callback endpoint at %s%s/<capability>/ (registry %s)",
                        base_url, ROUTE, info.registry)
 

@@ -1,57 +1,172 @@
 """``{base_url}osscb/callback/<capability>/...``: relay OSS's callback to the registered receiver.
 
 No Jupyter login and no XSRF check: OSS cannot log in. The capability grants exactly one receiver
-on loopback; anything else gets a bare 404 before the body is read. The request goes on unchanged
-(method, full path with this prefix, query, headers, body): the signature covers the path OSS
-requested. The reply comes back unchanged. The capability is masked in the server's logs.
+on loopback (its registered address, ``127.0.0.1`` or ``::1``); anything else gets a bare 404
+before the body is read. Only ``POST`` (what OSS sends) is relayed, plus the tunnels' ``GET`` of
+the ping path; other methods get 405. The request goes on with its method, full path (this prefix
+included: the signature covers the path OSS requested), query, headers and body; the browser's
+``Cookie`` (the Jupyter session, ``_xsrf``) is not passed on, and an ``X-Osscb-Relay`` hop header
+is added so a request that comes back to a relay (a loop) is refused with 508.
+
+Each relay is one asyncio connection with one total deadline (4.5 s, inside OSS's 5 s): no thread
+pool, so a slow receiver delays only its own callers. The body is capped while it is read (a
+declared length over the receiver's cap is a 413 before any of it is read) and must arrive within
+:data:`BODY_DEADLINE`. After connecting, and before sending a byte, the relay checks that the
+socket it reached is still the registered receiver's (:mod:`.registry`).
+
+The reply comes back as the receiver sent it (status, body, headers, chunked stays chunked) except
+what would act on the Jupyter origin: ``Set-Cookie`` and ``Access-Control-*`` are dropped, and
+``Content-Security-Policy: sandbox`` and ``X-Content-Type-Options: nosniff`` are added (OSS ignores
+all of them). The capability is masked in the server's logs by :class:`~osscb_notebook.redact.
+LogMasker`, which also covers near-miss routes and 405s that never reach this handler.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.client
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tornado import httputil, web
+from tornado.ioloop import IOLoop
 
+from .._wire import PING_SUFFIX, FramingError, framing_of
 from ..redact import MASK
 from . import registry
 
-UPSTREAM_TIMEOUT = 4.5  # inside OSS's 5 s for the whole callback
+UPSTREAM_TIMEOUT = 4.5  # the whole relay, connect to last byte: inside OSS's 5 s for the callback
+BODY_DEADLINE = 3.0  # seconds a caller has to send the whole request body (as the receiver's own)
 MAX_REPLY = 8 * 1024 * 1024  # OSS refuses replies over 1 MB; relay an oversized one so OSS can refuse it
+RELAY_HEADER = "X-Osscb-Relay"
+_HEAD_LIMIT = 64 * 1024
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
                "proxy-connection", "proxy-authenticate", "proxy-authorization"}
+_NOT_FORWARDED = _HOP_BY_HOP | {"cookie", "content-length"}
+#: Reply headers that would act on the Jupyter origin (cookies, CORS) or that the relay sets itself.
+_NOT_RETURNED = _HOP_BY_HOP | {"content-length", "set-cookie", "set-cookie2", "content-security-policy",
+                               "x-content-type-options"}
+_SAFETY = (("Content-Security-Policy", "sandbox"), ("X-Content-Type-Options", "nosniff"))
+_CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?\r\n")
 
 
-def _forward(port: int, method: str, target: str, headers: list[tuple[str, str]],
-             body: bytes | None) -> tuple[int, str, list[tuple[str, str]], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=UPSTREAM_TIMEOUT)
+class UpstreamError(Exception):
+    """The receiver's reply could not be relayed (502)."""
+
+
+@dataclass
+class Upstream:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    chunked: bool
+
+
+async def _read_head(reader: asyncio.StreamReader) -> tuple[int, str, list[tuple[str, str]]]:
+    while True:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.LimitOverrunError, asyncio.IncompleteReadError):
+            raise UpstreamError("no complete status line and headers") from None
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            raise UpstreamError("not an HTTP/1.x reply")
+        headers = []
+        for line in lines[1:]:
+            if line:
+                name, sep, value = line.partition(":")
+                if not sep or not name or name != name.strip() or "\n" in line or "\r" in line:
+                    raise UpstreamError("a malformed header line")
+                headers.append((name, value.strip(" \t")))
+        status = int(parts[1])
+        if 100 <= status < 200:
+            continue  # an interim reply (100 Continue): the real one follows
+        return status, parts[2] if len(parts) > 2 else "", headers
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    body = bytearray()
+    while True:
+        line = await reader.readuntil(b"\r\n")
+        match = _CHUNK_LINE.fullmatch(line)
+        if match is None:
+            raise UpstreamError("a malformed chunked reply")
+        size = int(match.group(1), 16)
+        if size == 0:
+            while await reader.readuntil(b"\r\n") != b"\r\n":
+                pass  # trailers
+            return bytes(body)
+        if len(body) + size > MAX_REPLY:
+            raise UpstreamError("reply too large")
+        body += await reader.readexactly(size)
+        if await reader.readexactly(2) != b"\r\n":
+            raise UpstreamError("a malformed chunked reply")
+
+
+async def _read_reply(reader: asyncio.StreamReader) -> Upstream:
+    status, reason, headers = await _read_head(reader)
+    has_body = status not in (204, 304)
+    names = {k.lower() for k, _ in headers}
+    chunked = False
+    if not has_body:
+        body = b""
+    elif "transfer-encoding" in names or "content-length" in names:
+        try:
+            framing = framing_of(headers)  # disagreeing Content-Lengths, CL with TE: refused
+        except FramingError as exc:
+            raise UpstreamError(exc.message) from None
+        chunked = framing.chunked
+        if chunked:
+            body = await _read_chunked(reader)
+        else:
+            assert framing.length is not None
+            if framing.length > MAX_REPLY:
+                raise UpstreamError("reply too large")
+            body = await reader.readexactly(framing.length)
+    else:
+        body = await reader.read(MAX_REPLY + 1)
+        while len(body) <= MAX_REPLY and (more := await reader.read(MAX_REPLY + 1 - len(body))):
+            body += more
+        if len(body) > MAX_REPLY:
+            raise UpstreamError("reply too large")
+    return Upstream(status, reason, headers, body, chunked)
+
+
+async def forward(reg: registry.Registration, method: str, target: str, headers: list[tuple[str, str]],
+                  body: bytes) -> Upstream:
+    """Send the request to the registered receiver and read its whole reply (no deadline here)."""
+    reader, writer = await asyncio.open_connection(reg.host, reg.port, limit=_HEAD_LIMIT)
     try:
-        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-        for name, value in headers:
-            conn.putheader(name, value)
-        conn.endheaders(body)
-        resp = conn.getresponse()
-        data = b"" if method == "HEAD" else resp.read(MAX_REPLY + 1)
-        if len(data) > MAX_REPLY:
-            raise ConnectionError("reply too large")
-        return resp.status, resp.reason, resp.getheaders(), data
+        # After connect, before a byte is sent: is the socket we reached still the receiver's?
+        if not reg.listener_ok():
+            raise ConnectionRefusedError("the registered receiver no longer listens there")
+        lines = [f"{method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in headers), "Connection: close"]
+        # latin-1 gives back the request line's raw bytes as tornado read them (a raw UTF-8 target too)
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        await writer.drain()
+        return await _read_reply(reader)
     finally:
-        conn.close()
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
 
 @web.stream_request_body
 class CallbackHandler(web.RequestHandler):
-    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("GET", "POST")  # type: ignore[assignment]
 
-    def initialize(self, registry_dir: Path) -> None:
+    def initialize(self, registry_dir: Path, relay_id: str = "1") -> None:
         self._registry_dir = registry_dir
+        self._relay_id = relay_id
         self._registration: registry.Registration | None = None
         self._chunks: list[bytes] = []
         self._size = 0
         self._target = ""
+        self._body_timer: object | None = None
 
     def check_xsrf_cookie(self) -> None:
         return None  # OSS cannot send an XSRF token; the capability and the signature protect
@@ -63,58 +178,108 @@ class CallbackHandler(web.RequestHandler):
         for attr in ("uri", "path"):
             value = getattr(self.request, attr) or ""
             setattr(self.request, attr, value.replace(f"/{capability}", f"/{MASK}", 1) if capability else value)
-        self._registration = registry.lookup(self._registry_dir, capability)
-        if self._registration is None:
+        reg = registry.lookup(self._registry_dir, capability)
+        if reg is None:
             self._bare(404, b"Not Found\n")
+            return
+        if RELAY_HEADER in self.request.headers:
+            self._bare(508, b"this request already went through an osscb relay: a forwarding loop\n")
+            return
+        path = self._target.partition("?")[0]
+        if self.request.method != "POST" and not (self.request.method == "GET" and path.endswith(PING_SUFFIX)):
+            self.set_header("Allow", "POST")
+            self._bare(405, b"only POST is relayed to the receiver\n")
+            return
+        try:
+            declared = framing_of(self.request.headers.get_all())
+        except FramingError as exc:
+            self._bare(400, exc.message.encode() + b"\n")
+            return
+        if declared.length is not None and declared.length > reg.max_body:
+            self._too_large(declared.length, reg.max_body)  # before reading any of it
+            return
+        self._registration = reg
+        connection = self.request.connection
+        if connection is not None:
+            # tornado's own limits as a backstop; ours below answer first, with a status
+            connection.set_max_body_size(reg.max_body + 64 * 1024)  # type: ignore[attr-defined]
+            connection.set_body_timeout(BODY_DEADLINE + 1)  # type: ignore[attr-defined]
+        self._body_timer = IOLoop.current().call_later(BODY_DEADLINE, self._stalled)
+
+    def _stalled(self) -> None:
+        if not self._finished:
+            self._bare(408, b"the request body did not arrive in time\n")
+
+    def on_finish(self) -> None:
+        if self._body_timer is not None:
+            IOLoop.current().remove_timeout(self._body_timer)  # type: ignore[arg-type]
+            self._body_timer = None
+
+    def _too_large(self, size: int, cap: int) -> None:
+        self._bare(413, f"body of {size} bytes is over the receiver's {cap}-byte cap\n".encode())
 
     def data_received(self, chunk: bytes) -> None:
+        reg = self._registration
+        if reg is None or self._finished:
+            return
         self._size += len(chunk)
-        if self._registration is not None and self._size <= self._registration.max_body:
-            self._chunks.append(chunk)
+        if self._size > reg.max_body:
+            self._chunks.clear()
+            self._too_large(self._size, reg.max_body)
+            return
+        self._chunks.append(chunk)
 
     def _bare(self, status: int, body: bytes) -> None:
+        if self._finished:
+            return
+        allow = self._headers.get("Allow")
         self.clear()
+        if allow:
+            self.set_header("Allow", allow)
         self.set_status(status)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
+        for name, value in _SAFETY:
+            self.set_header(name, value)
         self.finish(body)
 
     async def _relay(self, *args: Any) -> None:
         reg = self._registration
+        if self._body_timer is not None:
+            IOLoop.current().remove_timeout(self._body_timer)  # type: ignore[arg-type]
+            self._body_timer = None
         if reg is None or self._finished:
             return
-        if self._size > reg.max_body:
-            self._bare(413, f"body of {self._size} bytes is over the receiver's {reg.max_body}-byte cap\n".encode())
-            return
-        headers = [(k, v) for k, v in self.request.headers.get_all() if k.lower() not in _HOP_BY_HOP]
         body = b"".join(self._chunks)
-        if "Transfer-Encoding" in self.request.headers or (body and "Content-Length" not in self.request.headers):
-            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers = [(k, v) for k, v in self.request.headers.get_all() if k.lower() not in _NOT_FORWARDED]
+        if body or self.request.method == "POST":
             headers.append(("Content-Length", str(len(body))))
-        loop = asyncio.get_running_loop()
+        headers.append((RELAY_HEADER, self._relay_id))
         try:
-            status, reason, reply_headers, data = await loop.run_in_executor(
-                None, _forward, reg.port, self.request.method or "GET", self._target, headers,
-                body if body or "Content-Length" in self.request.headers else None)
+            up = await asyncio.wait_for(forward(reg, self.request.method or "POST", self._target, headers, body),
+                                        UPSTREAM_TIMEOUT)
         except TimeoutError:
             self._bare(504, b"the receiver did not answer in time\n")
             return
-        except OSError:
+        except (OSError, UpstreamError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             self._bare(502, b"the receiver behind this address is not answering\n")
             return
         self.clear()
         self._headers = httputil.HTTPHeaders()  # no tornado defaults: relay the receiver's own headers
-        self.set_status(status, reason)
-        for name, value in reply_headers:
-            if name.lower() not in _HOP_BY_HOP:
-                # Surrounding whitespace is not part of a field value (RFC 9110), and tornado refuses it.
-                with contextlib.suppress(httputil.HTTPInputError):
-                    self._headers.add(name, value.strip())
-        if "Content-Length" not in self._headers and self.request.method != "HEAD":
-            # The receiver answered without Content-Length (chunked), which OSS rejects: keep it so.
-            self.write(data)
+        self.set_status(up.status, up.reason or None)
+        for name, value in up.headers:
+            lower = name.lower()
+            if lower in _NOT_RETURNED or lower.startswith("access-control-"):
+                continue
+            with contextlib.suppress(httputil.HTTPInputError, ValueError):
+                self._headers.add(name, value)
+        for name, value in _SAFETY:
+            self._headers.add(name, value)
+        if up.chunked:
+            # The receiver answered chunked (no Content-Length), which OSS rejects: keep it so.
+            self.write(up.body)
             await self.flush()
             self.finish()
             return
-        self.finish(data)
+        self.finish(up.body)
 
-    get = head = post = put = delete = patch = options = _relay  # type: ignore[assignment]
+    get = post = _relay  # type: ignore[assignment]

@@ -6,7 +6,12 @@ the capability opens this receiver and nothing else, and no Jupyter token travel
 fall back to jupyter-server-proxy's ``/proxy/absolute/PORT/``, which forwards the full path
 (percent-encoding kept) and the query unchanged, ``token`` included (checked in tests/tunnels). Every
 proxied request needs the server's token, so it goes in the callbackUrl's query: that token grants
-full access to the server. It is masked in every display, and a :class:`TokenExposureWarning` says so.
+full access to the server. It is masked in every display, and a :class:`TokenExposureWarning` says so,
+naming why the scoped endpoint was not used.
+
+The registration names the receiver itself (address, owning pid, socket, instance id:
+:mod:`osscb_notebook.serverext.registry`), found through ``/proc`` when the port belongs to a
+receiver of another process; the ping then checks the receiver's instance id.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import httpx
 
 from ..errors import TunnelError, TunnelUnavailableError
 from ..receiver.engine import DEFAULT_MAX_BODY, PING_SUFFIX
+from ..receiver.receiver import Receiver, receiver_on
 from ..serverext import ROUTE, registry
 from .base import Tunnel
 from .jupyter_env import JupyterContext, detect_jupyter, require_server
-from .probe import ping_or_close
+from .probe import PING_REPLY, ping_or_close
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +56,6 @@ def _base(ctx: JupyterContext) -> str:
     return ctx.server_url if ctx.server_url.endswith("/") else ctx.server_url + "/"
 
 
-def _receiver_on(port: int):  # type: ignore[no-untyped-def]
-    from ..receiver.receiver import running_receivers
-
-    return next((r for r in running_receivers() if r.port == port and r.running), None)
 
 
 def open_jupyter(
@@ -88,21 +90,59 @@ def open_jupyter(
         info = registry.find_server(ctx.runtime_dir, ctx.server_pid)
     if info is not None:
         return _open_scoped(port, ctx, info, check=check, timeout=timeout)
+    why = _not_active(ctx)
     if scoped:
         raise TunnelUnavailableError(
-            "The osscb server extension is not active in the Jupyter server hosting this kernel "
-            f"(no marker for server pid {ctx.server_pid} in {ctx.runtime_dir or 'the runtime directory'}).",
-            hint="Install osscb-notebook in the server's environment and restart the server "
-                 "(`jupyter server extension list` shows osscb_notebook.serverext), or pass scoped=None "
-                 "to fall back to jupyter-server-proxy with the token.")
-    return _open_proxy(port, ctx, route=route, check=check, timeout=timeout)
+            why, hint="Install osscb-notebook in the server's environment and restart the server "
+                      "(`jupyter server extension list` shows osscb_notebook.serverext), or pass scoped=None "
+                      "to fall back to jupyter-server-proxy with the token.")
+    return _open_proxy(port, ctx, route=route, check=check, timeout=timeout, why=why if scoped is None else "")
+
+
+def _not_active(ctx: JupyterContext) -> str:
+    why = ("The osscb server extension is not active in the Jupyter server hosting this kernel "
+           f"(no marker for server pid {ctx.server_pid} in {ctx.runtime_dir or 'the runtime directory'}).")
+    if ctx.runtime_dir and registry.shared_runtime(ctx.runtime_dir):
+        why += (f" The runtime directory {ctx.runtime_dir} is writable by other users, who can stop the "
+                "extension from loading: set JUPYTER_RUNTIME_DIR to a private directory (mode 0700) and "
+                "restart the server.")
+    return why
+
+
+def _foreign_instance(host: str, port: int, timeout: float) -> str:
+    """The instance id a receiver of another process answers its ping with ("" if none)."""
+    host_part = f"[{host}]" if ":" in host else host
+    try:
+        resp = httpx.get(f"http://{host_part}:{port}{PING_SUFFIX}", timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError:
+        return ""
+    text = resp.text.strip()
+    return text[len(PING_REPLY) + 1:] if resp.status_code == 200 and text.startswith(PING_REPLY + " ") else ""
+
+
+def _registration(port: int, receiver: Receiver | None, timeout: float | None) -> registry.Registration:
+    """The receiver on ``port``: this process's, or another process's (whose instance id is asked
+    for, unless ``timeout`` is None: nothing will check it)."""
+    try:
+        if receiver is not None:
+            host, pid, inode = registry.locate(port, receiver.loopback_host, receiver.pid)
+            if pid != receiver.pid:
+                raise LookupError(f"port {port} is held by pid {pid}, not by the receiver (pid {receiver.pid})")
+            return registry.Registration(port, receiver.config.max_body, host, pid, inode, receiver.config.instance)
+        host, pid, inode = registry.locate(port)
+    except LookupError as exc:
+        raise TunnelUnavailableError(f"Cannot register port {port} with the osscb endpoint: {exc}.",
+                                     hint="Start the receiver first (start_receiver(...)), then open the tunnel "
+                                          "to it.") from None
+    instance = _foreign_instance(host, port, timeout) if timeout is not None else ""
+    return registry.Registration(port, DEFAULT_MAX_BODY, host, pid, inode, instance)
 
 
 def _open_scoped(port: int, ctx: JupyterContext, info: registry.ServerInfo, *, check: bool,
                  timeout: float) -> Tunnel:
-    receiver = _receiver_on(port)
-    max_body = receiver.config.max_body if receiver is not None else DEFAULT_MAX_BODY
-    capability, path = registry.register(info, port, max_body)
+    receiver = receiver_on(port)
+    reg = _registration(port, receiver, timeout if check else None)
+    capability, path = registry.register(info, reg)
     base = _base(ctx)
     tunnel = Tunnel("jupyter", f"{base}{ROUTE}/{capability}/", port, secrets=(capability,),
                     details={"kind": ctx.kind, "route": "scoped"}, _closer=lambda: registry.revoke(path))
@@ -113,20 +153,21 @@ def _open_scoped(port: int, ctx: JupyterContext, info: registry.ServerInfo, *, c
     if check:
         ping_or_close(tunnel, timeout=timeout, what=f"The osscb endpoint at {base}{ROUTE}/***/",
                       hint=("Is the server URL right (the address in your browser up to and including "
-                            f"/user/<name>/ on a hub)? Detected: {ctx!r}."))
+                            f"/user/<name>/ on a hub)? Detected: {ctx!r}."), instance=reg.instance)
     return tunnel
 
 
 def _open_proxy(port: int, ctx: JupyterContext, *, route: Literal["absolute", "prefix"], check: bool,
-                timeout: float) -> Tunnel:
+                timeout: float, why: str = "") -> Tunnel:
     base = _base(ctx)
     token = ctx.token
     route_path = f"proxy/absolute/{port}/" if route == "absolute" else f"proxy/{port}/"
     public = base + route_path + (f"?token={token}" if token else "")
-    tunnel = Tunnel("jupyter", public, port, warning=TOKEN_WARNING if token else "",
+    warning = (f"{why} Falling back to jupyter-server-proxy: {TOKEN_WARNING}" if why else TOKEN_WARNING) if token else ""
+    tunnel = Tunnel("jupyter", public, port, warning=warning,
                     secrets=(token,) if token else (), details={"kind": ctx.kind, "route": route})
     if token:
-        warnings.warn(TOKEN_WARNING, TokenExposureWarning, stacklevel=3)
+        warnings.warn(warning, TokenExposureWarning, stacklevel=3)
     log.info("jupyter tunnel %s", tunnel.display_url)
     if check:
         try:
@@ -150,7 +191,7 @@ def _header_token_works(url: str, token: str, timeout: float) -> bool:
                          timeout=timeout, follow_redirects=False)
     except httpx.HTTPError:
         return False
-    return resp.status_code == 200 and resp.text.startswith("osscb-receiver")
+    return resp.status_code == 200 and resp.text.startswith(PING_REPLY)
 
 
 def _hint(ctx: JupyterContext) -> str:

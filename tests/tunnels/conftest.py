@@ -1,4 +1,5 @@
-"""Real peers on loopback: an OpenSSH server and a Jupyter Server with jupyter-server-proxy."""
+"""Real peers on loopback: an OpenSSH server, a Jupyter Server with jupyter-server-proxy, and one
+with the osscb server extension (the scoped endpoint) too."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from osscb_notebook.tunnels import JupyterContext
 from tests.support import free_port
 from tests.support.processes import stop, wait_port
 
@@ -109,3 +111,47 @@ def jupyter_server(tmp_path_factory) -> Iterator[JupyterServer]:  # noqa: ANN001
         yield JupyterServer(url, token, proc.pid, str(d / "runtime"))
     finally:
         stop(proc)
+
+
+@dataclass
+class ScopedServer:
+    url: str
+    token: str
+    pid: int
+    runtime_dir: str
+    proc: subprocess.Popen
+    log: Path
+
+    def context(self) -> JupyterContext:
+        return JupyterContext("server", self.url, self.token, "test", self.runtime_dir, self.pid)
+
+
+def start_scoped_server(d: Path, *extra: str, executable: str | None = None) -> ScopedServer:
+    port = free_port()
+    token = "osscb-test-token-" + os.urandom(8).hex()
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(d / "runtime"), "JUPYTER_CONFIG_DIR": str(d / "config"),
+           "JUPYTER_DATA_DIR": str(d / "data")}
+    env.pop("JUPYTER_TOKEN", None)
+    log = d / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [executable or str(Path(sys.executable).parent / "jupyter-server"), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+             "--port-retries=0", "--allow-root", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={d}",
+             "--ServerApp.jpserver_extensions=osscb_notebook.serverext=True", *extra],
+            stdout=out, stderr=subprocess.STDOUT, env=env)
+    wait_port(port, proc, "jupyter server")
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while httpx.get(url + "api/status", params={"token": token}).status_code != 200:
+        assert time.monotonic() < deadline, "jupyter server not ready"
+        time.sleep(0.1)
+    return ScopedServer(url, token, proc.pid, str(d / "runtime"), proc, log)
+
+
+@pytest.fixture(scope="module")
+def scoped_server(tmp_path_factory) -> Iterator[ScopedServer]:  # noqa: ANN001
+    server = start_scoped_server(tmp_path_factory.mktemp("scoped"))
+    try:
+        yield server
+    finally:
+        stop(server.proc)

@@ -8,9 +8,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,55 +18,11 @@ from osscb_notebook.receiver import start_receiver
 from osscb_notebook.serverext import registry
 from osscb_notebook.tunnels import JupyterContext, detect_jupyter, open_tunnel
 from tests.support import free_port, send
-from tests.support.processes import stop, wait_port
+from tests.tunnels.conftest import start_scoped_server
 
 TRICKY_PATH = "/oss/%E5%9B%9E%E8%B0%83%20cb/a+c.php"
 
 
-
-
-@dataclass
-class ScopedServer:
-    url: str
-    token: str
-    pid: int
-    runtime_dir: str
-    proc: subprocess.Popen
-    log: Path
-
-    def context(self) -> JupyterContext:
-        return JupyterContext("server", self.url, self.token, "test", self.runtime_dir, self.pid)
-
-
-def _start_server(d: Path, *extra: str) -> ScopedServer:
-    port = free_port()
-    token = "osscb-test-token-" + os.urandom(8).hex()
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(d / "runtime"), "JUPYTER_CONFIG_DIR": str(d / "config"),
-           "JUPYTER_DATA_DIR": str(d / "data")}
-    env.pop("JUPYTER_TOKEN", None)
-    log = d / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "jupyter-server"), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-             "--port-retries=0", "--allow-root", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={d}",
-             "--ServerApp.jpserver_extensions=osscb_notebook.serverext=True", *extra],
-            stdout=out, stderr=subprocess.STDOUT, env=env)
-    wait_port(port, proc, "jupyter server")
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while httpx.get(url + "api/status", params={"token": token}).status_code != 200:
-        assert time.monotonic() < deadline, "jupyter server not ready"
-        time.sleep(0.1)
-    return ScopedServer(url, token, proc.pid, str(d / "runtime"), proc, log)
-
-
-@pytest.fixture(scope="module")
-def scoped_server(tmp_path_factory) -> Iterator[ScopedServer]:  # noqa: ANN001
-    server = _start_server(tmp_path_factory.mktemp("scoped"))
-    try:
-        yield server
-    finally:
-        stop(server.proc)
 
 
 @pytest.mark.parametrize("mode", ["thread", "process"])
@@ -110,7 +63,9 @@ def test_the_receiver_sees_the_request_and_oss_sees_the_reply_unchanged(scoped_s
     assert first.header("authorization") == "abc" and first.header("content-type") == "application/x-y"
     assert (via.status_code, via.content) == (direct.status_code, direct.content) == (203, b"custom reply")
     drop = {"date", "connection"}  # hop-by-hop: each connection has its own
-    assert {k: v for k, v in via.headers.items() if k not in drop} == {k: v for k, v in direct.headers.items() if k not in drop}
+    added = {"content-security-policy": "sandbox", "x-content-type-options": "nosniff"}  # for the Jupyter origin
+    assert {k: v for k, v in via.headers.items() if k not in drop} == {
+        **{k: v for k, v in direct.headers.items() if k not in drop}, **added}
 
 
 def test_a_chunked_reply_stays_chunked(scoped_server, make_receiver):
@@ -171,19 +126,20 @@ def test_a_registration_anyone_else_could_write_is_ignored(scoped_server, make_r
     assert len(r.wait_for(1)) == 1
 
 
-def test_a_receiver_whose_kernel_died_is_revoked(scoped_server, make_receiver, tmp_path):
+def test_a_receiver_whose_process_died_is_revoked(scoped_server, make_receiver, tmp_path):
     r = make_receiver()
     info = registry.find_server(scoped_server.runtime_dir, scoped_server.pid)
     assert info is not None
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    capability, _ = registry.register(info, r.port, 1000, kernel_pid=dead.pid)
+    host, _, inode = registry.locate(r.port, "127.0.0.1", r.pid)
+    capability, _ = registry.register(info, registry.Registration(r.port, 1000, host, dead.pid, inode))
     assert httpx.post(f"{scoped_server.url}osscb/callback/{capability}/cb", content=b"x").status_code == 404
     assert r.history == []
 
 
 def test_server_shutdown_revokes_everything(tmp_path, make_receiver):
-    server = _start_server(tmp_path)
+    server = start_scoped_server(tmp_path)
     r = make_receiver()
     try:
         tunnel = open_tunnel("jupyter", r, context=server.context())
