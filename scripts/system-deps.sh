@@ -14,7 +14,6 @@ command -v java >/dev/null 2>&1 || need+=(default-jdk-headless)
 command -v php >/dev/null 2>&1 || need+=(php-cli)
 command -v ruby >/dev/null 2>&1 || need+=(ruby)
 if command -v ruby >/dev/null 2>&1 && ! ruby -e 'require "webrick"' >/dev/null 2>&1; then need+=(ruby-webrick); fi
-command -v ruby >/dev/null 2>&1 || need+=(ruby-webrick)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

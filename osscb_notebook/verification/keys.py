@@ -51,6 +51,14 @@ def normalize_prefix(prefix: str) -> str:
     return prefix if parts.path else prefix + "/"
 
 
+def _ambiguous(url: str) -> bool:
+    """A URL whose fetch could leave its prefix: ``..``/``.`` segments (also encoded), a
+    backslash, userinfo or a fragment."""
+    lowered = url.lower().replace("%2e", ".")
+    segments = urlsplit(lowered).path.split("/")
+    return "\\" in url or "#" in url or "@" in url or any(seg in (".", "..") for seg in segments)
+
+
 def _bad_url(url: str) -> str | None:
     """Why ``url`` cannot be fetched as given, or ``None``: control characters, spaces or
     non-ASCII would make the HTTP client raise (or a request line unsafe)."""
@@ -185,7 +193,13 @@ class KeyResolver:
         self.trusted_prefixes = self.trusted_prefixes + (normalize_prefix(prefix),)
 
     def is_trusted(self, url: str) -> bool:
-        return any(url.startswith(p) for p in self.trusted_prefixes)
+        """Under a prefix that ends with ``/``; a prefix naming a file (``.../key.pem``) trusts that
+        URL and what lies below it, never ``.../key.pem-evil``. URLs a fetch could resolve
+        elsewhere (dot segments, ``\\``, userinfo, a fragment) are never trusted."""
+        if _ambiguous(url):
+            return False
+        return any(url.startswith(p) if p.endswith("/") else url == p or url.startswith(p + "/")
+                   for p in self.trusted_prefixes)
 
     def resolve(self, url: str) -> ResolvedKey:
         if self.given is not None and self.given_pem is not None:

@@ -76,3 +76,19 @@ def test_a_broken_chunked_capture_exits_2_saying_why(tmp_path: Path) -> None:
     r = osscb("verify", str(path))
     assert r.returncode == 2
     assert "chunk-size" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9870/osscb-probe-evil/key.pem",            # last '/' of the prefix replaced
+    "http://127.0.0.1:9870/osscb-probe/../evil/key.pem",         # dot segments leave the prefix
+    "http://127.0.0.1:9870/osscb-probe/%2E%2E/evil/key.pem",
+    "http://127.0.0.1:9870/osscb-probe/a\\..\\..\\evil.pem",
+    "http://127.0.0.1:9870@127.0.0.1:1/osscb-probe/key.pem",     # userinfo: another host
+    "http://127.0.0.1:9870/osscb-probe/key.pem#frag",
+    "http://127.0.0.1:9870/keys/k.pem-evil",                      # a prefix naming a file
+])
+def test_prefixes_without_their_slash_or_with_dot_segments_are_not_bypassed(url: str) -> None:
+    resolver = KeyResolver(["http://127.0.0.1:9870/osscb-probe", "http://127.0.0.1:9870/keys/k.pem"])
+    assert not resolver.is_trusted(url)
+    assert resolver.is_trusted("http://127.0.0.1:9870/osscb-probe/key.pem")
+    assert resolver.is_trusted("http://127.0.0.1:9870/keys/k.pem")
