@@ -13,7 +13,8 @@ command -v go >/dev/null 2>&1 || need+=(golang-go)
 command -v java >/dev/null 2>&1 || need+=(default-jdk-headless)
 command -v php >/dev/null 2>&1 || need+=(php-cli)
 command -v ruby >/dev/null 2>&1 || need+=(ruby)
-if command -v ruby >/dev/null 2>&1 && ! ruby -e 'require "webrick"' >/dev/null 2>&1; then need+=(ruby-webrick); fi
+# Ruby 3 no longer bundles webrick: add it with a new ruby, or to a ruby that lacks it.
+if ! command -v ruby >/dev/null 2>&1 || ! ruby -e 'require "webrick"' >/dev/null 2>&1; then need+=(ruby-webrick); fi
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
