@@ -47,15 +47,14 @@ preview = widgets.Output()
 
 def show_language(change=None):
     row = LANGUAGES[picker.value]
-    preview.clear_output()
-    with preview:
-        print(f"osscb export-receiver --lang {row.name}   ->  {row.filename}")
-        print(f"run it with:  {row.command_line()}\n")
-        try:
-            header = production_receiver_source(row.name).split("\n\n\n")[0]
-        except ReceiverError as exc:
-            header = str(exc)
-        print(header[:2500])
+    try:
+        header = production_receiver_source(row.name).split("\n\n\n")[0]
+    except ReceiverError as exc:
+        header = str(exc)
+    # set the Output's contents (not `with preview: print`), so the text lives in the widget only
+    preview.outputs = ({"output_type": "stream", "name": "stdout",
+                        "text": f"osscb export-receiver --lang {row.name}   ->  {row.filename}\n"
+                                f"run it with:  {row.command_line()}\n\n{header[:2500]}\n"},)
 
 
 picker.observe(show_language, names="value")
