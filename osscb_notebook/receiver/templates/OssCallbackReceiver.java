@@ -20,8 +20,9 @@
  *  - string to sign = percent-decoded path (percent-decoding only, to bytes: '+' stays '+',
  *    a malformed '%' escape is kept literally) + '?' + raw query (only if there is a query)
  *    + '\n' + raw body bytes; the signature is RSA PKCS#1 v1.5 with MD5 (Base64 in authorization);
- *  - replies 200 {"Status":"OK"} with Content-Length, 400 JSON when verification fails, 413 when
- *    the body exceeds 1 MiB, 405 for anything but POST, 503 when the work queue is full.
+ *  - replies 200 {"Status":"OK"} with Content-Length; {"Status":"verify not ok"} with 400 when
+ *    verification fails; 405 for anything but POST, 411 without Content-Length, 413 for a body
+ *    over 1 MiB, 503 {"Status":"busy"} when the work queue is full (all JSON).
  *
  * Answer fast, work later: OSS waits at most 5 seconds for the reply, holds the client's upload
  * open meanwhile, and never retries a failed callback (the client gets 203 CallbackFailed). So the
@@ -130,6 +131,7 @@ public final class OssCallbackReceiver {
 
     /** Your slow work for a verified callback; runs on the worker thread after the reply. */
     static void slowWork(Job job) {
+        // YOUR SLOW WORK GOES HERE (database, thumbnails, messages...)
     }
 
     // ---------------------------------------------------------------- verification
@@ -357,7 +359,7 @@ public final class OssCallbackReceiver {
             String method = exchange.getRequestMethod();
             if (!"POST".equalsIgnoreCase(method)) {
                 exchange.getResponseHeaders().set("Allow", "POST");
-                reply(exchange, 405, "{\"Status\":\"Unsupported method\"}");
+                reply(exchange, 405, "{\"Status\":\"method not allowed\"}");
                 return;
             }
             String declared = exchange.getRequestHeaders().getFirst("Content-Length");
@@ -368,14 +370,21 @@ public final class OssCallbackReceiver {
                 } catch (NumberFormatException e) {
                     length = -1;
                 }
-                if (length < 0 || length > MAX_BODY) {
-                    reply(exchange, length < 0 ? 400 : 413, "{\"Status\":\"bad length\"}");
+                if (length < 0) {
+                    reply(exchange, 400, "{\"Status\":\"bad length\"}");
                     return;
                 }
+                if (length > MAX_BODY) {
+                    reply(exchange, 413, "{\"Status\":\"body too large\"}");
+                    return;
+                }
+            } else if (exchange.getRequestHeaders().getFirst("Transfer-Encoding") == null) {
+                reply(exchange, 411, "{\"Status\":\"length required\"}");
+                return;
             }
             byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);  // the raw bytes OSS signed
             if (body.length > MAX_BODY) {
-                reply(exchange, 413, "{\"Status\":\"bad length\"}");
+                reply(exchange, 413, "{\"Status\":\"body too large\"}");
                 return;
             }
             // The raw request target, as OSS signed it. getRawPath() would read a leading "//"
@@ -396,7 +405,7 @@ public final class OssCallbackReceiver {
             String answer = handleCallback(job);
             if (!JOBS.offer(job)) {
                 log("callback verified but the work queue is full (" + QUEUE_SIZE + " jobs): answered 503");
-                reply(exchange, 503, "{\"Status\":\"busy: the work queue is full\"}");
+                reply(exchange, 503, "{\"Status\":\"busy\"}");
                 return;
             }
             reply(exchange, 200, answer);
@@ -442,8 +451,8 @@ public final class OssCallbackReceiver {
             uri = null;
         }
         if (uri == null || uri.getScheme() == null || !List.of("http", "https").contains(uri.getScheme())
-                || uri.getRawAuthority() == null || uri.getRawAuthority().isEmpty()) {
-            throw new IllegalArgumentException("trusted key URL prefix must be an http(s) URL with a host, got " + quoted(prefix));
+                || uri.getRawAuthority() == null || uri.getRawAuthority().isEmpty() || uri.getRawAuthority().contains("@")) {
+            throw new IllegalArgumentException("each prefix must be an http(s) URL with a host (no user@), got " + quoted(prefix));
         }
         return uri.getRawPath() == null || uri.getRawPath().isEmpty() ? prefix + "/" : prefix;
     }
@@ -453,10 +462,8 @@ public final class OssCallbackReceiver {
         String port = System.getenv().getOrDefault("OSS_CALLBACK_PORT", "8080");
         List<String> extra = new ArrayList<>();
         String env = System.getenv().getOrDefault("OSS_CALLBACK_TRUSTED_KEY_URLS", "");
-        for (String p : env.split(",")) {
-            if (!p.isBlank()) {
-                extra.add(p.strip());
-            }
+        if (!env.isBlank()) {
+            extra.addAll(List.of(env.split(",", -1)));  // an empty entry is an error, not skipped
         }
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -473,7 +480,7 @@ public final class OssCallbackReceiver {
         List<String> prefixes = new ArrayList<>(OFFICIAL_PREFIXES);
         for (String p : extra) {
             try {
-                prefixes.add(normalizePrefix(p));
+                prefixes.add(normalizePrefix(p.strip()));
             } catch (IllegalArgumentException e) {
                 fail("OSS_CALLBACK_TRUSTED_KEY_URLS: " + e.getMessage());
             }

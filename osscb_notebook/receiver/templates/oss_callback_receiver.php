@@ -7,14 +7,18 @@
  *     php -S 127.0.0.1:8080 oss_callback_receiver.php
  *
  * The built-in server prints its own line, "PHP 8.x Development Server (http://127.0.0.1:8080)
- * started" (on stderr); host and port come from -S. It runs one request at a time unless you set
- * PHP_CLI_SERVER_WORKERS=4 (Linux): fine for callbacks, as each one takes milliseconds. Under
+ * started" (on stderr); host and port come from -S. Or run `php oss_callback_receiver.php
+ * [--host HOST] [--port PORT]`: it checks OSS_CALLBACK_TRUSTED_KEY_URLS first (a bad prefix is a
+ * one-line startup error; under -S it can only be reported per request, with a 500), takes host
+ * and port from OSS_CALLBACK_HOST (127.0.0.1) / OSS_CALLBACK_PORT (8080), then becomes
+ * `php -S HOST:PORT oss_callback_receiver.php`. The built-in server handles one request at a time
+ * unless PHP_CLI_SERVER_WORKERS=4 (Linux) is set: fine for callbacks, as each takes milliseconds,
+ * but one slow key fetch (3 s at most) holds the others meanwhile. Under
  * PHP-FPM (nginx) or Apache, route the callback path to this file; Apache hides the authorization
  * header from PHP unless you add, in .htaccess or the vhost,
  *     RewriteEngine On
  *     RewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]
  * (or "CGIPassAuth On"); Laravel's public/.htaccess already has that rule.
- * `php oss_callback_receiver.php --check` prints the configuration, or the error, and exits.
  *
  * The rules (the same in every receiver osscb-notebook exports):
  *  - the key URL (Base64 in x-oss-pub-key-url) must start with OSS's own prefix
@@ -23,13 +27,15 @@
  *    pins scheme, host and port. Any other URL, and any URL with "..", "\", "@", "#", spaces or
  *    control characters, is rejected WITHOUT being fetched (a forger would point it at their own key);
  *  - OSS's key (RSA-512) is pinned below, so real callbacks verify with no fetch; other trusted
- *    keys are fetched once (3 s in total, 16 KiB at most, no redirects) and cached in a private
- *    temporary directory (OSS_CALLBACK_KEY_CACHE_DIR), as PHP keeps nothing between requests;
+ *    keys are fetched once per server process (3 s in total, 16 KiB at most, no redirects) and
+ *    cached in a private temporary directory (OSS_CALLBACK_KEY_CACHE_DIR), as PHP keeps nothing
+ *    between requests;
  *  - string to sign = percent-decoded path (rawurldecode: percent-decoding only, to bytes: '+'
  *    stays '+', a malformed '%' escape is kept literally) + '?' + raw query (only if there is a
  *    query) + "\n" + raw body bytes; the signature is RSA PKCS#1 v1.5 with MD5 (Base64 in authorization);
- *  - replies 200 {"Status":"OK"} with Content-Length, 400 JSON when verification fails, 413 when
- *    the body exceeds 1 MiB, 405 for anything but POST, 503 when the work spool is full.
+ *  - replies 200 {"Status":"OK"} with Content-Length; {"Status":"verify not ok"} with 400 when
+ *    verification fails; 405 for anything but POST, 411 without Content-Length, 413 for a body
+ *    over 1 MiB, 503 {"Status":"busy"} when the work spool is full (all JSON);
  *  - no BOM and no stray output: this file starts with "<?php" and has no closing "?>" (text after
  *    a "?>", or a BOM an editor adds before "<?php", is sent ahead of the JSON: OSS then reports
  *    "Response body is not valid json format"); warnings are logged, never displayed.
@@ -198,11 +204,9 @@ final class OssCallback
         static $prefixes = null;
         if ($prefixes === null) {
             $list = self::OFFICIAL_PREFIXES;
-            foreach (explode(',', (string) getenv('OSS_CALLBACK_TRUSTED_KEY_URLS')) as $prefix) {
-                $prefix = trim($prefix);
-                if ($prefix !== '') {
-                    $list[] = self::normalizePrefix($prefix);
-                }
+            $env = (string) getenv('OSS_CALLBACK_TRUSTED_KEY_URLS');
+            foreach (trim($env) === '' ? [] : explode(',', $env) as $prefix) {
+                $list[] = self::normalizePrefix(trim($prefix));  // an empty entry is an error, not skipped
             }
             $prefixes = $list;
         }
@@ -213,9 +217,9 @@ final class OssCallback
     {
         $parts = parse_url($prefix);
         if ($parts === false || !in_array(strtolower($parts['scheme'] ?? ''), ['http', 'https'], true)
-            || ($parts['host'] ?? '') === '') {
-            throw new InvalidArgumentException(
-                'OSS_CALLBACK_TRUSTED_KEY_URLS: trusted key URL prefix must be an http(s) URL with a host, got ' . json_encode($prefix, JSON_UNESCAPED_SLASHES));
+            || ($parts['host'] ?? '') === '' || isset($parts['user'])) {
+            throw new InvalidArgumentException('OSS_CALLBACK_TRUSTED_KEY_URLS: each prefix must be an http(s) URL '
+                . 'with a host (no user@), got ' . json_encode($prefix, JSON_UNESCAPED_SLASHES));
         }
         return ($parts['path'] ?? '') === '' ? $prefix . '/' : $prefix;
     }
@@ -231,7 +235,9 @@ final class OssCallback
         if ($dir === null) {
             return self::parsePem(self::fetch($url));  // no safe place to cache: fetch every time
         }
-        $file = $dir . '/' . hash('sha256', $url) . '.pem';
+        // keyed by the server process too: a restarted server (or another one, later, on the same
+        // port) fetches afresh, as the Python receiver does
+        $file = $dir . '/' . hash('sha256', self::processTag() . "\n" . $url) . '.pem';
         $lock = fopen($file . '.lock', 'c');
         if ($lock !== false) {
             flock($lock, LOCK_EX);
@@ -341,6 +347,14 @@ final class OssCallback
         return $dir;
     }
 
+    /** This server process: its pid, and on Linux its start time (pids are reused). */
+    private static function processTag(): string
+    {
+        $stat = @file_get_contents('/proc/self/stat');
+        $fields = $stat === false ? [] : explode(' ', substr($stat, (int) strrpos($stat, ')') + 2));
+        return getmypid() . '-' . ($fields[19] ?? '');
+    }
+
     private static function uid(): string
     {
         return function_exists('posix_geteuid') ? (string) posix_geteuid() : get_current_user();
@@ -356,6 +370,7 @@ function handle_callback(array $job): array
 /** Your slow work for a verified callback; runs after the reply (see the header comment). */
 function slow_work(array $job): void
 {
+    // YOUR SLOW WORK GOES HERE (database, thumbnails, mail...)
 }
 
 // ------------------------------------------------------------------ the tiny server
@@ -386,7 +401,7 @@ function oss_callback_serve(): void
     }
     $method = $_SERVER['REQUEST_METHOD'] ?? 'GET';
     if ($method !== 'POST') {
-        oss_callback_reply(405, ['Status' => 'Unsupported method'], ['Allow: POST']);
+        oss_callback_reply(405, ['Status' => 'method not allowed'], ['Allow: POST']);
         return;
     }
     $declared = $_SERVER['CONTENT_LENGTH'] ?? $_SERVER['HTTP_CONTENT_LENGTH'] ?? null;
@@ -396,13 +411,16 @@ function oss_callback_serve(): void
             return;
         }
         if ((int) $declared > OssCallback::MAX_BODY) {
-            oss_callback_reply(413, ['Status' => 'bad length']);
+            oss_callback_reply(413, ['Status' => 'body too large']);
             return;
         }
+    } elseif (!isset($_SERVER['HTTP_TRANSFER_ENCODING'])) {
+        oss_callback_reply(411, ['Status' => 'length required']);
+        return;
     }
     $body = (string) file_get_contents('php://input', false, null, 0, OssCallback::MAX_BODY + 1);  // the raw bytes OSS signed
     if (strlen($body) > OssCallback::MAX_BODY) {
-        oss_callback_reply(413, ['Status' => 'bad length']);
+        oss_callback_reply(413, ['Status' => 'body too large']);
         return;
     }
     $target = (string) ($_SERVER['REQUEST_URI'] ?? '/');  // raw, as OSS signed it
@@ -431,7 +449,7 @@ function oss_callback_serve(): void
             || file_put_contents("$name.tmp", json_encode($job, JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE)) === false
             || !rename("$name.tmp", "$name.job")) {
             error_log("callback verified but the work spool $spool is full or not writable: answered 503");
-            oss_callback_reply(503, ['Status' => 'busy: the work queue is full']);
+            oss_callback_reply(503, ['Status' => 'busy']);
             return;
         }
         oss_callback_reply(200, $answer);
@@ -474,10 +492,39 @@ function oss_callback_work(string $spool): void
     }
 }
 
+/** `php oss_callback_receiver.php [--host HOST] [--port PORT]`: check the configuration, say
+ * what is wrong in one line, or become the built-in server with this file as its router. */
+function oss_callback_launch(array $args): void
+{
+    $host = (string) (getenv('OSS_CALLBACK_HOST') ?: '127.0.0.1');
+    $port = (string) (getenv('OSS_CALLBACK_PORT') ?: '8080');
+    for ($i = 0; $i < count($args); $i += 2) {
+        if (!in_array($args[$i], ['--host', '--port'], true) || !isset($args[$i + 1])) {
+            fwrite(STDERR, "usage: php oss_callback_receiver.php [--host HOST] [--port PORT] | --work\n");
+            exit(2);
+        }
+        if ($args[$i] === '--host') {
+            $host = $args[$i + 1];
+        } else {
+            $port = $args[$i + 1];
+        }
+    }
+    if (!preg_match('~\A\d{1,5}\z~', $port) || (int) $port > 65535) {
+        fwrite(STDERR, "error: OSS_CALLBACK_PORT / --port must be a port number, got \"$port\"\n");
+        exit(2);
+    }
+    $argv = ['-S', (str_contains($host, ':') ? "[$host]" : $host) . ":$port", __FILE__];
+    if (function_exists('pcntl_exec')) {
+        pcntl_exec(PHP_BINARY, $argv);  // returns only if it failed
+    }
+    passthru(implode(' ', array_map('escapeshellarg', [PHP_BINARY, ...$argv])), $status);
+    exit($status);
+}
+
 if (get_included_files()[0] === __FILE__) {  // run as the entry script, not required by a framework
     if (PHP_SAPI === 'cli') {
         try {
-            $prefixes = OssCallback::trustedPrefixes();
+            OssCallback::trustedPrefixes();
         } catch (InvalidArgumentException $e) {
             fwrite(STDERR, 'error: ' . $e->getMessage() . "\n");
             exit(2);
@@ -490,9 +537,7 @@ if (get_included_files()[0] === __FILE__) {  // run as the entry script, not req
             }
             oss_callback_work($spool);
         }
-        fwrite(STDOUT, 'trusted key URL prefixes: ' . implode(', ', $prefixes) . "\n"
-            . "serve it with: php -S 127.0.0.1:8080 " . basename(__FILE__) . "\n");
-        exit(0);
+        oss_callback_launch(array_slice($argv, 1));
     }
     oss_callback_serve();
 }

@@ -23,8 +23,9 @@
 #  * string to sign = percent-decoded path (percent-decoding only, to bytes: '+' stays '+',
 #    a malformed '%' escape is kept literally) + '?' + raw query (only if there is a query)
 #    + "\n" + raw body bytes; the signature is RSA PKCS#1 v1.5 with MD5 (Base64 in authorization);
-#  * replies 200 {"Status":"OK"} with Content-Length, 400 JSON when verification fails, 413 when
-#    the body exceeds 1 MiB, 405 for anything but POST, 503 when the work queue is full.
+#  * replies 200 {"Status":"OK"} with Content-Length; {"Status":"verify not ok"} with 400 when
+#    verification fails; 405 for anything but POST, 411 without Content-Length, 413 for a body
+#    over 1 MiB, 503 {"Status":"busy"} when the work queue is full (all JSON).
 #
 # Answer fast, work later: OSS waits at most 5 seconds for the reply, holds the client's upload
 # open meanwhile, and never retries a failed callback (the client gets 203 CallbackFailed). So the
@@ -199,8 +200,8 @@ module OssCallback
       rescue URI::InvalidURIError
         nil
       end
-      unless uri && %w[http https].include?(uri.scheme) && uri.host && !uri.host.empty?
-        raise ArgumentError, "trusted key URL prefix must be an http(s) URL with a host, got #{prefix.inspect}"
+      unless uri && %w[http https].include?(uri.scheme) && uri.host && !uri.host.empty? && uri.userinfo.nil?
+        raise ArgumentError, "each prefix must be an http(s) URL with a host (no user@), got #{prefix.inspect}"
       end
 
       uri.path.to_s.empty? ? "#{prefix}/" : prefix
@@ -214,11 +215,12 @@ def handle_callback(_job)
 end
 
 # Your slow work for a verified callback; runs on the worker thread after the reply.
-def slow_work(_job); end
+def slow_work(_job)
+  # YOUR SLOW WORK GOES HERE (database, thumbnails, mail...)
+end
 
 # ------------------------------------------------------------------ the tiny server
 if $PROGRAM_NAME == __FILE__
-  require "optparse"
   require "webrick"
 
   # WEBrick answers requests it cannot parse (bad URI, headers over 112 KiB...) itself: in JSON too.
@@ -226,10 +228,20 @@ if $PROGRAM_NAME == __FILE__
     def set_error(err, backtrace = false)
       super
       self.content_type = "application/json"
-      self.body = JSON.generate("Status" => WEBrick::HTTPStatus.reason_phrase(status) || "error")
+      self.body = JSON.generate("Status" => (WEBrick::HTTPStatus.reason_phrase(status) || "error").downcase)
     end
   end
   WEBrick::HTTPResponse.prepend(JsonErrors)
+
+  # WEBrick parses the target with URI.parse, which refuses a malformed '%' escape (and '|', '{',
+  # raw UTF-8...) with a 400 before any servlet runs: escape those for its routing only. The
+  # receiver verifies the raw target from the request line, where the escape stays as OSS signed it.
+  module LenientTarget
+    private def parse_uri(str, scheme = "http")
+      super(str.b.gsub(%r{%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]}n) { |c| format("%%%02X", c.ord) }, scheme)
+    end
+  end
+  WEBrick::HTTPRequest.prepend(LenientTarget)
 
   class BodyTooLarge < StandardError; end
 
@@ -238,12 +250,14 @@ if $PROGRAM_NAME == __FILE__
   class CallbackServlet < WEBrick::HTTPServlet::AbstractServlet
     def service(req, res)
       res.keep_alive = false
-      return reply(res, 405, { "Status" => "Unsupported method" }, "Allow" => "POST") unless req.request_method == "POST"
+      return reply(res, 405, { "Status" => "method not allowed" }, "Allow" => "POST") unless req.request_method == "POST"
 
       declared = req["content-length"]
       if declared
         return reply(res, 400, { "Status" => "bad length" }) unless declared.strip.match?(/\A\d+\z/)
-        return reply(res, 413, { "Status" => "bad length" }) if declared.to_i > OssCallback::MAX_BODY
+        return reply(res, 413, { "Status" => "body too large" }) if declared.to_i > OssCallback::MAX_BODY
+      elsif !req["transfer-encoding"]
+        return reply(res, 411, { "Status" => "length required" })
       end
       body = +"".b # the raw bytes OSS signed: never re-serialise them
       begin
@@ -252,7 +266,7 @@ if $PROGRAM_NAME == __FILE__
           raise BodyTooLarge if body.bytesize > OssCallback::MAX_BODY
         end
       rescue BodyTooLarge
-        return reply(res, 413, { "Status" => "bad length" })
+        return reply(res, 413, { "Status" => "body too large" })
       end
       # The raw target from the request line: WEBrick folds a leading "//" in unparsed_uri.
       target = req.request_line[/\A\S+\s+(\S+)/, 1]
@@ -269,7 +283,7 @@ if $PROGRAM_NAME == __FILE__
         JOBS.push(job, true)
       rescue ThreadError
         warn "callback verified but the work queue is full (#{OssCallback::QUEUE_SIZE} jobs): answered 503"
-        return reply(res, 503, { "Status" => "busy: the work queue is full" })
+        return reply(res, 503, { "Status" => "busy" })
       end
       reply(res, 200, answer)
     end
@@ -284,18 +298,23 @@ if $PROGRAM_NAME == __FILE__
 
   host = ENV.fetch("OSS_CALLBACK_HOST", "127.0.0.1")
   port = ENV.fetch("OSS_CALLBACK_PORT", "8080")
-  extra = ENV.fetch("OSS_CALLBACK_TRUSTED_KEY_URLS", "").split(",").map(&:strip).reject(&:empty?)
+  env = ENV.fetch("OSS_CALLBACK_TRUSTED_KEY_URLS", "")
+  extra = env.strip.empty? ? [] : env.split(",", -1) # an empty entry is an error, not skipped
+  args = ARGV.dup
+  until args.empty?
+    flag, value = args.shift(2)
+    unless value && %w[--host --port --trust-key-url].include?(flag)
+      abort "usage: ruby oss_callback_receiver.rb [--host HOST] [--port PORT] [--trust-key-url PREFIX]..."
+    end
+    case flag
+    when "--host" then host = value
+    when "--port" then port = value
+    else extra << value
+    end
+  end
+  abort "error: OSS_CALLBACK_PORT / --port must be a port number, got #{port.inspect}" unless port.match?(/\A\d{1,5}\z/) && port.to_i < 65_536
   begin
-    OptionParser.new do |o|
-      o.banner = "usage: ruby oss_callback_receiver.rb [--host HOST] [--port PORT] [--trust-key-url PREFIX]..."
-      o.on("--host HOST") { |v| host = v }
-      o.on("--port PORT") { |v| port = v }
-      o.on("--trust-key-url PREFIX", "also trust key URLs starting with PREFIX") { |v| extra << v }
-    end.parse!
-    abort "error: OSS_CALLBACK_PORT / --port must be a port number, got #{port.inspect}" unless port.match?(/\A\d{1,5}\z/) && port.to_i < 65_536
-    OssCallback.trusted_prefixes = (OssCallback::OFFICIAL_PREFIXES + extra.map { |p| OssCallback.normalize_prefix(p) }).freeze
-  rescue OptionParser::ParseError => e
-    abort "error: #{e.message}"
+    OssCallback.trusted_prefixes = (OssCallback::OFFICIAL_PREFIXES + extra.map { |p| OssCallback.normalize_prefix(p.strip) }).freeze
   rescue ArgumentError => e
     abort "error: OSS_CALLBACK_TRUSTED_KEY_URLS: #{e.message}"
   end
