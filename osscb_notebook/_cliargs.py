@@ -1,4 +1,4 @@
-"""Checks for values a user types: ports, bucket names, sizes, URLs, log files and PEM keys.
+"""Checks for values a user types: ports, bucket names, sizes, seconds, URLs, log files and PEM keys.
 
 Each ``check_*`` function raises :class:`ValueError` with a message that says what is wrong and
 what would be right; the Python API calls them directly. ``arg(check_*)`` wraps one as an argparse
@@ -7,6 +7,7 @@ what would be right; the Python API calls them directly. ``arg(check_*)`` wraps 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,19 @@ def check_positive_int(value: str | int, what: str = "the value") -> int:
     if number < 1:
         raise ValueError(f"{what} must be at least 1, not {number}")
     return number
+
+
+def check_positive_seconds(value: str | float, what: str = "the timeout") -> float:
+    """A finite number of seconds greater than 0 (``inf``, ``nan``, 0 and negatives refused)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a number of seconds, not {value!r}")
+    try:
+        seconds = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number of seconds, not {value!r}") from None
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{what} must be a finite number of seconds above 0, not {value!r}")
+    return seconds
 
 
 def check_bucket_name(value: str) -> str:

@@ -10,6 +10,7 @@ and errors carry the evidence a caller needs as attributes, the way pyngrok's an
     │   ├── UntrustedKeyURLError    the key URL is not on the allowlist (never fetched)
     │   └── KeyFetchError           the key could not be fetched or loaded: url, status_code
     ├── EmulatorError               the local OSS emulator could not start or serve
+    ├── ProbeError                  ``osscb probe`` cannot run: its key port is busy, nothing answers: url, port
     ├── ReceiverError               the receiver could not start, stop or answer: port, exitcode
     │   └── ReplySettingsError      (ValueError) a reply setting out of range (status, delay)
     ├── TunnelError                 a tunnel could not be opened or is unusable: provider, log
@@ -100,6 +101,17 @@ class KeyFetchError(VerificationError):
 
 class EmulatorError(OsscbError):
     """The local OSS emulator could not start or serve."""
+
+
+class ProbeError(OsscbError):
+    """The probe cannot run: its key server's port is busy, or nothing answers at the URL.
+
+    ``url`` is the probed URL, ``port`` the key port (when that is the problem)."""
+
+    def __init__(self, message: str, *, url: str = "", port: int | None = None, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.url = url
+        self.port = port
 
 
 class ReceiverError(OsscbError):

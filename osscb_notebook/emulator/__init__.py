@@ -14,10 +14,11 @@ from ._config import (
     PUBLIC_KEY_PATH,
     EmulatorConfig,
 )
+from ._dispatch import send as send_callback
 from ._records import CallbackAttempt, Record
 from ._server import Emulator
 
 __all__ = [
     "CALLBACK_TIMEOUT", "DEFAULT_ACCESS_KEY_ID", "DEFAULT_ACCESS_KEY_SECRET", "DEFAULT_BUCKETS", "PUBLIC_KEY_PATH",
-    "CallbackAttempt", "Emulator", "EmulatorConfig", "Record",
+    "CallbackAttempt", "Emulator", "EmulatorConfig", "Record", "send_callback",
 ]

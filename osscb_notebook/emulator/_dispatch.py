@@ -84,9 +84,20 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
 
 
-def send(request: CallbackRequest, target: CallbackTarget, timeout: float, address: str | None = None) -> CallbackAttempt:
+def _read_some(reply: http.client.HTTPResponse, sock: socket.socket, deadline: float, limit: int) -> bytes | None:
+    # at most ``limit`` bytes and one more second: a refusal's body is for reading, not for judging
+    sock.settimeout(max(min(deadline - time.monotonic(), 1.0), 0.001))
+    try:
+        return reply.read(limit)
+    except (OSError, http.client.HTTPException, ValueError):
+        return None
+
+
+def send(request: CallbackRequest, target: CallbackTarget, timeout: float, address: str | None = None, *,
+         keep_refusal: int = 0) -> CallbackAttempt:
     """One attempt, to ``address`` if given (else the host as it resolves now). Never raises:
-    every problem becomes the attempt's outcome."""
+    every problem becomes the attempt's outcome. ``keep_refusal`` > 0 also keeps up to that many
+    bytes of a non-200 reply's body (OSS ignores them; the probe shows them)."""
     start = time.monotonic()
     attempt = CallbackAttempt(url=request.url, request_target=request.target, request_headers=list(request.headers),
                               request_body=request.body, started=time.time())
@@ -117,6 +128,8 @@ def send(request: CallbackRequest, target: CallbackTarget, timeout: float, addre
         attempt.status = reply.status
         attempt.reply_headers = list(reply.getheaders())
         if reply.status != 200:
+            if keep_refusal > 0:
+                attempt.reply_body = _read_some(reply, sock, deadline, keep_refusal)
             return _fail(attempt, "status", m.status_message(reply.status), m.CALLBACK_FAILED_EC_STATUS)
         length = reply.getheader("content-length")
         if length is None:

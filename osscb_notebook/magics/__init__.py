@@ -11,6 +11,7 @@ from .functions import (
     osscb_callback,
     osscb_emulator,
     osscb_history,
+    osscb_probe,
     osscb_receiver,
     osscb_status,
     osscb_ui,
@@ -20,7 +21,7 @@ from .functions import (
 
 __all__ = [
     "Report", "Session", "get_session", "load_ipython_extension", "osscb_callback", "osscb_emulator",
-    "osscb_history", "osscb_receiver", "osscb_status", "osscb_ui", "osscb_upload", "osscb_verify",
+    "osscb_history", "osscb_probe", "osscb_receiver", "osscb_status", "osscb_ui", "osscb_upload", "osscb_verify",
     "reset_session", "unload_ipython_extension",
 ]
 

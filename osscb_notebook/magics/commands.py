@@ -60,7 +60,7 @@ def _option(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 LINE_MAGICS = ("osscb_emulator", "osscb_receiver", "osscb_upload", "osscb_verify", "osscb_history",
-               "osscb_status", "osscb_ui", "osscb_secret")
+               "osscb_status", "osscb_ui", "osscb_secret", "osscb_probe")
 CELL_MAGICS = ("osscb_callback",)
 
 
@@ -185,6 +185,21 @@ class OsscbMagics(Magics):
     def osscb_ui(self, line: str) -> Any:
         """Open a widget wired to this session."""
         return _run(self.osscb_ui, line, lambda a: f.osscb_ui(a.name))
+
+    @magic_arguments()
+    @argument("url", help="your callback URL, e.g. http://127.0.0.1:8080/callback (probe only servers you own)")
+    @argument("--trusted", action="store_true",
+              help="the server trusts the probe's key-URL prefix: also run the valid, tampered and reply checks")
+    @argument("--key-port", type=_port, default=None, help="the probe's key server port on 127.0.0.1 (default 9870)")
+    @argument("--key-url-base", metavar="URL", default=None, help="publish the key through a tunnel at URL instead")
+    @argument("--timeout", type=_seconds, default=None, metavar="S", help="seconds per request (default 10)")
+    @argument("--json", action="store_true", help="show the report as JSON")
+    @line_magic
+    def osscb_probe(self, line: str) -> Any:
+        """Play OSS against a callback URL (forged, malformed, valid and tampered callbacks) and show the report card."""
+        return _run(self.osscb_probe, line, lambda a: f.osscb_probe(
+            a.url, trusted=a.trusted, key_port=a.key_port, key_url_base=a.key_url_base, timeout=a.timeout,
+            as_json=a.json))
 
     @magic_arguments()
     @line_magic

@@ -23,7 +23,7 @@ from ..session import get_session
 
 __all__ = [
     "MAX_UPLOAD_SIZE", "TraceReport", "UploadReport", "osscb_callback", "osscb_emulator", "osscb_history",
-    "osscb_receiver", "osscb_status", "osscb_ui", "osscb_upload", "osscb_verify", "outcome_report",
+    "osscb_probe", "osscb_receiver", "osscb_status", "osscb_ui", "osscb_upload", "osscb_verify", "outcome_report",
     "trace_report",
 ]
 
@@ -189,3 +189,20 @@ def osscb_ui(name: str = "builder") -> Any:
     from ..session.widgets import open_widget
 
     return open_widget(name, get_session())
+
+
+# ---- probe ----------------------------------------------------------------------------------------
+def osscb_probe(url: str, *, trusted: bool = False, key_port: int | None = None, key_url_base: str | None = None,
+                timeout: float | None = None, as_json: bool = False) -> Any:
+    """Play OSS against the callback server at ``url`` and return its report card (a
+    :class:`~osscb_notebook.probe.ProbeReport`: text/plain and HTML), or its JSON as a report."""
+    import json
+
+    from ..probe import DEFAULT_KEY_PORT, run_probe
+
+    report = run_probe(url, trusted=trusted, key_port=DEFAULT_KEY_PORT if key_port is None else key_port,
+                       key_url_base=key_url_base, timeout=10.0 if timeout is None else timeout)
+    if as_json:
+        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+        return Report(text, h.wrap(h.code(text)), report.ok)
+    return report

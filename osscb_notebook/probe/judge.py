@@ -1,0 +1,258 @@
+"""Verdicts from what came back (pure): each function turns sent requests and their attempts into
+one :class:`~.report.CheckResult`. The reply itself is judged by the emulator's ``send`` exactly as
+OSS judges it; here only the probe's pass/fail rules live."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..callback import CallbackRequest
+from ..emulator import CallbackAttempt
+from ..params import messages as m
+from .catalogue import BY_ID, OSS_TIMEOUT
+from .report import CheckResult
+
+BOM = b"\xef\xbb\xbf"
+SHOWN_BYTES = 80
+
+
+@dataclass
+class Sent:
+    """One request the probe sent, what came back, and the key URLs fetched because of it."""
+
+    label: str
+    request: CallbackRequest
+    attempt: CallbackAttempt
+    fetched: list[str] = field(default_factory=list)
+    #: the fetched URLs that served the forged key (outside the trusted prefix)
+    untrusted: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> int | None:
+        return self.attempt.status
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def clean_refusal(self) -> bool:
+        return self.status is not None and 400 <= self.status < 500
+
+    @property
+    def slow(self) -> bool:
+        return self.attempt.elapsed_ms >= OSS_TIMEOUT * 1000
+
+
+def result(check_id: str, verdict: str, observed: str, *, severity: str | None = None, sent: Sent | None = None,
+           fetched: Sequence[str] = (), client_outcome: str = "", expected: str | None = None) -> CheckResult:
+    """A row with the catalogue's expectation and fix; ``sent`` fills request, status and reply."""
+    check = BY_ID[check_id]
+    return CheckResult(
+        id=check_id, verdict=verdict, severity=severity or ("info" if verdict == "info" else check.severity),
+        expected=expected or check.expected, observed=observed, fix=check.fix,
+        request=sent.request if sent else None, status=sent.status if sent else None,
+        reply=(sent.attempt.reply_body or b"") if sent else b"",
+        fetched=list(fetched) if fetched else (list(sent.fetched) if sent else []), client_outcome=client_outcome,
+    )
+
+
+def skip(check_id: str, reason: str) -> CheckResult:
+    return result(check_id, "skip", reason)
+
+
+# ---- describing what came back -------------------------------------------------------------------
+def shown(data: bytes | None) -> str:
+    """The first bytes of a reply, printable."""
+    if not data:
+        return ""
+    text = data[:SHOWN_BYTES].decode("utf-8", "backslashreplace")
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return text + ("…" if len(data) > SHOWN_BYTES else "")
+
+
+def answer(s: Sent) -> str:
+    """``400 {"Status":"verify not ok"}``, ``no reply (connection dropped)`` or ``no reply within 10 s``."""
+    a = s.attempt
+    if a.status is None:
+        if a.outcome == "timeout":
+            return f"no reply within {a.elapsed_ms / 1000:.1f} s"
+        return "no reply (connection refused or dropped)"
+    body = shown(a.reply_body)
+    return f"{a.status}" + (f" {body}" if body else "")
+
+
+def fetch_note(urls: Sequence[str]) -> str:
+    if not urls:
+        return ""
+    more = f" (+{len(urls) - 2} more)" if len(urls) > 2 else ""
+    return "; fetched " + ", ".join(urls[:2]) + more
+
+
+def client_outcome(s: Sent) -> str:
+    """What the uploading client would get from OSS for this reply: ``200 <reply>`` or ``203 <message>``."""
+    a = s.attempt
+    if a.ok and a.elapsed_ms > OSS_TIMEOUT * 1000:
+        peer = f"{s.request.header('Host') or ''}"
+        return "203 " + m.timeout_message(peer, int(a.elapsed_ms), int(OSS_TIMEOUT * 1000))
+    if a.ok:
+        return f"200 {shown(a.reply_body)}".rstrip()
+    return f"203 {a.message or m.MSG_CANNOT_CONNECT}"
+
+
+# ---- checks that must be refused -----------------------------------------------------------------
+def must_reject(check_id: str, s: Sent, *, baseline: Sent | None = None, what: str = "") -> CheckResult:
+    """A forged or tampered callback: 2xx fails (the check's severity); a refusal passes, unless the
+    valid ``baseline`` was refused too, which makes the refusal prove nothing (skip)."""
+    note = f"{what}: " if what else ""
+    observed = note + answer(s) + fetch_note(s.untrusted)
+    if s.accepted:
+        return result(check_id, "fail", observed + " (accepted)", sent=s)
+    if baseline is not None and not baseline.accepted:
+        return result(check_id, "skip", observed + f"; but the valid callback it was made from got "
+                      f"{answer(baseline)}, so this refusal proves nothing", sent=s)
+    return result(check_id, "pass", observed, sent=s)
+
+
+def never_fetched(check_id: str, observed_of: Sent, fetched: Sequence[str]) -> CheckResult:
+    if fetched:
+        return result(check_id, "fail", "fetched " + ", ".join(fetched[:3]), sent=observed_of, fetched=fetched)
+    return result(check_id, "pass", "no fetch of the untrusted URL", sent=observed_of, fetched=())
+
+
+def prefix_bypass(sent: Sequence[Sent]) -> CheckResult:
+    """Each bypass URL must be neither fetched nor accepted; accepted is critical, fetched high."""
+    rows = [f"{s.label}: {answer(s)}" + (" (accepted)" if s.accepted else "") + fetch_note(s.untrusted)
+            for s in sent]
+    fetched = [u for s in sent for u in s.fetched]
+    bad = [s for s in sent if s.accepted or s.untrusted]
+    if not bad:
+        return result("prefix-bypass", "pass", "; ".join(rows), sent=sent[0], fetched=fetched)
+    severity = "critical" if any(s.accepted for s in bad) else "high"
+    return result("prefix-bypass", "fail", "; ".join(rows), severity=severity, sent=bad[0], fetched=fetched)
+
+
+def malformed(check_id: str, sent: Sequence[Sent]) -> CheckResult:
+    """4xx for every case passes; any 2xx is high; a 5xx, another status or no reply is medium."""
+    rows = [f"{s.label} → {answer(s)}" for s in sent]
+    accepted = [s for s in sent if s.accepted]
+    other = [s for s in sent if not s.accepted and not s.clean_refusal]
+    if accepted:
+        return result(check_id, "fail", "; ".join(rows), severity="high", sent=accepted[0])
+    if other:
+        return result(check_id, "fail", "; ".join(rows), severity="medium", sent=other[0])
+    return result(check_id, "pass", "; ".join(rows), sent=sent[0])
+
+
+# ---- valid callbacks and their replies ------------------------------------------------------------
+def valid(check_id: str, s: Sent, *, others_ok: bool = False) -> CheckResult:
+    """2xx passes; a 404 on the encoded sub-path alone is a warning about routing, not verification."""
+    outcome = client_outcome(s)
+    observed = f"{answer(s)}{fetch_note(s.untrusted)}; the uploading client would get {outcome}"
+    if s.accepted:
+        return result(check_id, "pass", observed, sent=s, client_outcome=outcome)
+    if check_id == "valid-encoded-path" and s.status == 404 and others_ok:
+        return result(check_id, "warn", observed + ": your route matches only the exact callback path, so this "
+                      "sub-path was not found (the other valid cases passed); fine if your callbackUrl never has "
+                      "a sub-path", severity="low", sent=s, client_outcome=outcome)
+    return result(check_id, "fail", observed + " (genuine uploads get a 203)", sent=s, client_outcome=outcome)
+
+
+def reply_checks(valid_sent: Sequence[Sent]) -> list[CheckResult]:
+    """reply-status, -format, -bom, -length and -size over the valid replies, judged as ``send`` did."""
+    accepted = [s for s in valid_sent if s.accepted]
+    reason = "the valid callbacks were all refused (see valid-*), so there is no reply to judge"
+    out: list[CheckResult] = []
+    if not accepted:
+        return [skip(i, reason) for i in ("reply-status", "reply-format", "reply-bom", "reply-length", "reply-size")]
+    not_200 = [s for s in accepted if s.status != 200]
+    if not_200:
+        out.append(result("reply-status", "fail", "; ".join(f"{s.label}: {s.status}" for s in not_200)
+                          + " (OSS wants exactly 200: the client gets 203)", sent=not_200[0]))
+    else:
+        out.append(result("reply-status", "pass", f"{len(accepted)} valid callbacks answered 200", sent=accepted[0]))
+    ok200 = [s for s in accepted if s.status == 200]
+
+    def judge(check_id: str, bad: list[Sent], judged: list[Sent], good: str) -> CheckResult:
+        if bad:
+            s = bad[0]
+            return result(check_id, "fail", f"{s.label}: {answer(s)}; the client gets {client_outcome(s)}", sent=s)
+        if not judged:
+            return skip(check_id, "no valid callback was answered 200 with a readable body")
+        return result(check_id, "pass", good, sent=judged[0])
+
+    with_body = [s for s in ok200 if s.attempt.outcome in ("ok", "not_json")]
+    bom = [s for s in ok200 if s.attempt.outcome == "not_json" and (s.attempt.reply_body or b"").startswith(BOM)]
+    not_json = [s for s in ok200 if s.attempt.outcome == "not_json" and s not in bom]
+    out.append(judge("reply-format", not_json, with_body, "every reply is JSON (or declared XML)"))
+    out.append(judge("reply-bom", bom, with_body, "no reply starts with a BOM"))
+    length = [s for s in ok200 if s.attempt.outcome in ("missing_length", "invalid_length")]
+    out.append(judge("reply-length", length, ok200, "every reply has a valid Content-Length"))
+    big = [s for s in ok200 if s.attempt.outcome == "too_long"]
+    out.append(judge("reply-size", big, ok200, "every reply is at most 1 MB"))
+    return out
+
+
+def seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def p95(values: Sequence[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(0.95 * len(ordered)) - 1, 0)]
+
+
+def latency(sent: Sequence[Sent], planned: int) -> CheckResult:
+    times = [s.attempt.elapsed_ms / 1000 for s in sent]
+    accepted = sum(s.accepted for s in sent)
+    value = p95(times)
+    cut = f" (stopped after {len(sent)} of {planned}: the verdict was decided)" if len(sent) < planned else ""
+    observed = (f"p95 {seconds(value)}, max {seconds(max(times))} over {len(sent)} callbacks{cut}; "
+                f"{accepted} answered 2xx")
+    slowest = max(sent, key=lambda s: s.attempt.elapsed_ms)
+    if value >= OSS_TIMEOUT:
+        return result("reply-latency", "fail", observed + "; OSS gives up after 5 s (the client gets 203)", sent=slowest)
+    if value > 1.0:
+        return result("reply-latency", "warn", observed + "; close to OSS's 5 s", severity="low", sent=slowest)
+    return result("reply-latency", "pass", observed, sent=slowest)
+
+
+def burst(sent: Sequence[Sent]) -> CheckResult:
+    good = [s for s in sent if s.accepted and not s.slow]
+    worst = max(sent, key=lambda s: s.attempt.elapsed_ms)
+    observed = (f"{len(good)} of {len(sent)} answered 2xx within 5 s; slowest {seconds(worst.attempt.elapsed_ms / 1000)}"
+                f" ({answer(worst)})")
+    if len(good) == len(sent):
+        return result("burst", "pass", observed, sent=worst)
+    if all(s.clean_refusal for s in sent):
+        return skip("burst", observed + ": every one was refused with a 4xx (see valid-form), so concurrency "
+                    "cannot be judged")
+    bad = next(s for s in sent if s not in good)
+    return result("burst", "fail", observed, sent=bad)
+
+
+def replay(first: Sent, second: Sent) -> CheckResult:
+    if not first.accepted:
+        return result("replay", "info", f"the first callback got {answer(first)} (see valid-form); replay not judged",
+                      sent=first)
+    verdict = "accepted" if second.accepted else "refused"
+    return result("replay", "info", f"first {answer(first)}; the same callback again: {answer(second)} "
+                  f"(the replay was {verdict})", sent=second)
+
+
+UNREACHABLE = ("your server rejected OSS's real signatures; OSS's key host is unreachable from here, so a server "
+               "that fetches the key cannot verify them: pin OSS's key (the kit's exports do)")
+
+
+def oss_vectors(sent: Sequence[Sent], key_host_reachable: bool) -> CheckResult:
+    rows = [f"{s.label} {s.request.target} → {answer(s)}" for s in sent]
+    observed = "; ".join(rows) + " (G3 was never found in public material)"
+    refused = [s for s in sent if not s.accepted]
+    if not refused:
+        return result("real-oss-vectors", "pass", observed, sent=sent[0])
+    if not key_host_reachable:
+        return result("real-oss-vectors", "skip", f"{observed}. {UNREACHABLE}", sent=refused[0])
+    return result("real-oss-vectors", "fail", observed, sent=refused[0])
