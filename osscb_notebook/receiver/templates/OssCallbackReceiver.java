@@ -17,12 +17,14 @@
  *    forger would point it at their own key);
  *  - OSS's key (RSA-512) is pinned below, so real callbacks verify with no fetch; other trusted
  *    keys are fetched once (3 s in total, 16 KiB at most, no redirects) and cached;
- *  - string to sign = percent-decoded path (percent-decoding only, to bytes: '+' stays '+',
- *    a malformed '%' escape is kept literally) + '?' + raw query (only if there is a query)
- *    + '\n' + raw body bytes; the signature is RSA PKCS#1 v1.5 with MD5 (Base64 in authorization);
+ *  - string to sign = percent-decoded path (percent-decoding only, to bytes: '+' stays '+')
+ *    + '?' + raw query (only if there is a query) + '\n' + raw body bytes; the signature is RSA
+ *    PKCS#1 v1.5 with MD5 (Base64 in authorization). verify() keeps a malformed '%' escape
+ *    literally, but the JDK's HttpServer answers such a request 400 itself (its URI parser refuses
+ *    it) before any handler runs, as Tomcat does;
  *  - replies 200 {"Status":"OK"} with Content-Length; {"Status":"verify not ok"} with 400 when
- *    verification fails; 405 for anything but POST, 411 without Content-Length, 413 for a body
- *    over 1 MiB, 503 {"Status":"busy"} when the work queue is full (all JSON).
+ *    verification fails; 405 for anything but POST; 411 with neither Content-Length nor a chunked
+ *    body; 413 for a body over 1 MiB; 503 {"Status":"busy"} when the work queue is full (all JSON).
  *
  * Answer fast, work later: OSS waits at most 5 seconds for the reply, holds the client's upload
  * open meanwhile, and never retries a failed callback (the client gets 203 CallbackFailed). So the
@@ -50,6 +52,8 @@
  *    getParameter() first consumes a form body: nothing may touch the parameters before you read it.
  *  - Exclude the callback path from CSRF protection (Spring Security) and from any filter or
  *    proxy that rewrites the path, the query or the body (nginx "proxy_pass" with a URI part does).
+ *    Tomcat and Spring Security's StrictHttpFirewall refuse paths with %2F, %25, ';' or "//" (and
+ *    this server, like Tomcat, refuses a malformed '%' escape with 400): keep the callbackUrl plain.
  */
 
 import com.sun.net.httpserver.HttpExchange;
@@ -410,7 +414,12 @@ public final class OssCallbackReceiver {
             }
             reply(exchange, 200, answer);
         } catch (RuntimeException e) {
-            log("error: " + e);
+            log("error: " + e);  // our fault, not the sender's: a 500, if the reply has not started
+            try {
+                reply(exchange, 500, "{\"Status\":\"internal error\"}");
+            } catch (IOException | RuntimeException ignored) {
+                // the reply had started; the connection closes
+            }
         }
     }
 
@@ -495,6 +504,9 @@ public final class OssCallbackReceiver {
         if (portNumber < 0 || portNumber > 65535) {
             fail("OSS_CALLBACK_PORT / --port must be a port number, got " + quoted(port));
         }
+        // a client that sends its request (or reads the reply) too slowly is cut off, in seconds
+        System.setProperty("sun.net.httpserver.maxReqTime", "30");
+        System.setProperty("sun.net.httpserver.maxRspTime", "30");
         HttpServer server = HttpServer.create(new InetSocketAddress(host, portNumber), 64);
         server.createContext("/", OssCallbackReceiver::handle);
         // HttpServer runs handlers on its one dispatcher thread unless given an executor: a pool

@@ -24,8 +24,8 @@
 #    a malformed '%' escape is kept literally) + '?' + raw query (only if there is a query)
 #    + "\n" + raw body bytes; the signature is RSA PKCS#1 v1.5 with MD5 (Base64 in authorization);
 #  * replies 200 {"Status":"OK"} with Content-Length; {"Status":"verify not ok"} with 400 when
-#    verification fails; 405 for anything but POST, 411 without Content-Length, 413 for a body
-#    over 1 MiB, 503 {"Status":"busy"} when the work queue is full (all JSON).
+#    verification fails; 405 for anything but POST; 411 with neither Content-Length nor a chunked
+#    body; 413 for a body over 1 MiB; 503 {"Status":"busy"} when the work queue is full (all JSON).
 #
 # Answer fast, work later: OSS waits at most 5 seconds for the reply, holds the client's upload
 # open meanwhile, and never retries a failed callback (the client gets 203 CallbackFailed). So the
