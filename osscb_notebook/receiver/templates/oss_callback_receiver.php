@@ -251,6 +251,11 @@ final class OssCallback
                 if (@file_put_contents($tmp, $pem) !== false) {
                     @rename($tmp, $file);
                 }
+                foreach (glob("$dir/*") ?: [] as $old) {  // entries of servers long gone
+                    if (@filemtime($old) < time() - 86400) {
+                        @unlink($old);
+                    }
+                }
                 return $key;
             }
             return self::parsePem($pem);
