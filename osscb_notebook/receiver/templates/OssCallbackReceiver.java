@@ -507,6 +507,9 @@ public final class OssCallbackReceiver {
         // a client that sends its request (or reads the reply) too slowly is cut off, in seconds
         System.setProperty("sun.net.httpserver.maxReqTime", "30");
         System.setProperty("sun.net.httpserver.maxRspTime", "30");
+        // a body left unread (a 413 answered from Content-Length alone) closes the connection at
+        // once, instead of HttpServer waiting to read 64 KiB of it first
+        System.setProperty("sun.net.httpserver.drainAmount", "0");
         HttpServer server = HttpServer.create(new InetSocketAddress(host, portNumber), 64);
         server.createContext("/", OssCallbackReceiver::handle);
         // HttpServer runs handlers on its one dispatcher thread unless given an executor: a pool
