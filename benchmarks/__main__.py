@@ -20,6 +20,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "notebooks": ("bench_notebooks", "nbval"),
     "load-ext": ("bench_notebooks", "load_ext"),
     "quickstart-browser": ("bench_notebooks", "quickstart_browser"),
+    "probe": ("bench_probe", "probe"),
+    "receivers": ("bench_receivers", "throughput"),
 }
 GROUPS = {
     "receiver": ["receiver-throughput", "receiver-latency"],

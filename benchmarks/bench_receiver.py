@@ -36,6 +36,16 @@ def _sample_rate(key_server: Spawned, requests: list[bytes], spec_for: object, c
         stop_server(sample)
 
 
+def noop_throughput(requests: list[bytes], ctx: Context) -> LoadResult:
+    """The no-op stdlib server under the throughput load: the ceiling for a Python receiver."""
+    noop = NoopServer(("127.0.0.1", 0), NoopHandler)
+    serve_in_thread(noop)
+    try:
+        return drive(_throughput_spec(noop.server_address[1], requests, ctx.quick), ctx.scratch)
+    finally:
+        stop_server(noop)
+
+
 def throughput(ctx: Context) -> list[Result]:
     signed = SignedRequests(ctx.scratch)
     # The real sample fetches from gosspublic.alicdn.com: a CDN round trip per callback, not loopback.
@@ -51,12 +61,7 @@ def throughput(ctx: Context) -> list[Result]:
         requests = signed.build(keys.url + "/bench-pub.pem", 80)
         r_sample = _sample_rate(keys, requests, lambda port: _throughput_spec(port, requests, ctx.quick), ctx)
 
-        noop = NoopServer(("127.0.0.1", 0), NoopHandler)
-        serve_in_thread(noop)
-        try:
-            r_noop = drive(_throughput_spec(noop.server_address[1], requests, ctx.quick), ctx.scratch)
-        finally:
-            stop_server(noop)
+        r_noop = noop_throughput(requests, ctx)
 
         ours: dict[str, tuple[LoadResult, int]] = {}
         for mode in ("thread", "process"):

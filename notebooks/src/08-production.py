@@ -2,12 +2,15 @@
 # # 8. Taking it to production
 #
 # The notebook's receiver is for learning and debugging. For your own server the kit exports a **single-file
-# receiver** (standard library + `cryptography`) with the same rules: it checks the key URL before fetching it, caches
-# the key, verifies the raw bytes, and answers within OSS's limits. This notebook runs that exact file against the
-# emulator and attacks it a little.
+# receiver** in your language (Python, Node.js, Go, Java, PHP or Ruby; standard library only, plus `cryptography` for
+# Python) with the same rules: it checks the key URL before fetching it, pins OSS's key, caches other keys, verifies the
+# raw bytes, and answers within OSS's limits. This notebook runs the Python file against the emulator, probes it with
+# `osscb probe`, and attacks it a little; every language runs the same checks in the kit's tests.
 
 # %%
 import http.client
+import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,21 +22,70 @@ from osscb_notebook import CallbackParams, parse_raw_request
 from osscb_notebook.callback import build_callback_request, generate_private_key, public_key_pem
 from osscb_notebook.emulator import Emulator
 from osscb_notebook.params import parse_callback_url
-from osscb_notebook.receiver import export_production_receiver
+from osscb_notebook.receiver import export_production_receiver, production_receiver_source
+from osscb_notebook.receiver.languages import LANGUAGES
 from osscb_notebook.upload import UploadTarget, upload
 
 workdir = Path(tempfile.mkdtemp(prefix="osscb-production-"))
-script = export_production_receiver(workdir / "oss_callback_receiver.py")
-print(script.name)
 
 # %% [markdown]
-# ## What is in it
+# ## Pick your language
 #
-# Your business logic goes into `handle_callback()`; the rest is the verification you should not have to write:
+# One file per language, each with a `verify` function you can call from your framework, a tiny server around it,
+# and a header comment that shows the hookup (Flask/FastAPI, Express, Gin, Spring Boot, Laravel, Rails/Sinatra)
+# and how to get the **raw** body and path there. From a terminal: `osscb export-receiver --lang node`.
 
 # %%
+import ipywidgets as widgets
+
+from osscb_notebook.errors import ReceiverError
+
+picker = widgets.Dropdown(options=[(row.label, name) for name, row in LANGUAGES.items()], value="python",
+                          description="Language")
+preview = widgets.Output()
+
+
+def show_language(change=None):
+    row = LANGUAGES[picker.value]
+    preview.clear_output()
+    with preview:
+        print(f"osscb export-receiver --lang {row.name}   ->  {row.filename}")
+        print(f"run it with:  {row.command_line()}\n")
+        try:
+            header = production_receiver_source(row.name).split("\n\n\n")[0]
+        except ReceiverError as exc:
+            header = str(exc)
+        print(header[:2500])
+
+
+picker.observe(show_language, names="value")
+show_language()
+widgets.VBox([picker, preview])
+
+# %% [markdown]
+# Without the widget, the same in code: every language, its file and the command that runs it
+# (`OSS_CALLBACK_HOST` / `OSS_CALLBACK_PORT` choose where it listens, 127.0.0.1:8080 by default; PHP takes them from
+# `php -S`):
+
+# %%
+for name, row in LANGUAGES.items():
+    print(f"{name:7} {row.filename:27} {row.command_line()}")
+
+node_script = export_production_receiver(workdir / "oss_callback_receiver.js", lang="node")
+print()
+node_source = node_script.read_text()
+print(node_source[node_source.index("// Express:"):node_source.index("'use strict'")].rstrip())
+
+# %% [markdown]
+# ## The Python one, run for real
+#
+# The rest of this notebook runs the Python file. Your slow work goes into `process_callback()`; the rest is the
+# verification you should not have to write:
+
+# %%
+script = export_production_receiver(workdir / "oss_callback_receiver.py")
 source = script.read_text()
-for name in ("def handle_callback", "def public_key_for", "def verify", "class CallbackHandler", "def main"):
+for name in ("def process_callback", "def public_key_for", "def verify", "class CallbackHandler", "def main"):
     print(f"{name:22} {'found' if chr(10) + name in source else 'MISSING'}")
 
 # %% [markdown]
@@ -73,13 +125,19 @@ print(emulator.public_key_url.startswith(key_host_url), emulator.public_key_url.
 # %% [markdown]
 # ## Run it
 #
-# As you would on a server: `python oss_callback_receiver.py --host 0.0.0.0 --port 8080`. Here it listens on a free
-# loopback port, and trusts the emulator's key URL as well as OSS's (in production, leave `--trust-key-url` out).
+# As you would on a server: `OSS_CALLBACK_HOST=0.0.0.0 OSS_CALLBACK_PORT=8080 python3 oss_callback_receiver.py`. Here
+# it listens on a free loopback port (port 0), and trusts two more key URL prefixes besides OSS's own, in
+# `OSS_CALLBACK_TRUSTED_KEY_URLS`: the emulator's, and the one `osscb probe` serves its key under (below). In
+# production, leave that variable unset.
 
 # %%
+with socket.socket() as s:  # a free port for the probe's key server
+    s.bind(("127.0.0.1", 0))
+    probe_key_port = s.getsockname()[1]
+trusted = f"{emulator.public_key_prefix},http://127.0.0.1:{probe_key_port}/osscb-probe/"
 server = subprocess.Popen(
-    [sys.executable, str(script), "--port", "0", "--trust-key-url", emulator.public_key_url],
-    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    env={**os.environ, "OSS_CALLBACK_PORT": "0", "OSS_CALLBACK_TRUSTED_KEY_URLS": trusted},
 )
 banner = server.stdout.readline().strip()
 receiver_url = banner.split()[-1]
@@ -101,6 +159,32 @@ for name in ("invoices/1.pdf", "invoices/2.pdf", "invoices/3.pdf"):
 # %%
 print("callbacks verified:", sum(1 for r in emulator.records if r.outcome == "callback_ok"))
 print("key downloads:     ", key_counter.hits)
+
+# %% [markdown]
+# ## Probe it
+#
+# `osscb probe` plays OSS against a callback URL: OSS's own signed callbacks, valid ones signed by its key server,
+# tampered and forged ones, hostile headers, a burst, and checks each reply. In trusted mode the receiver trusts the
+# probe's key server (we put its prefix in `OSS_CALLBACK_TRUSTED_KEY_URLS` above):
+
+# %%
+from osscb_notebook.probe import run_probe
+
+report = run_probe(receiver_url + "oss/uploaded", trusted=True, key_port=probe_key_port)
+print("trusted prefix:", report.trusted_prefix)
+print("fails:         ", [c.id for c in report.checks if c.verdict == "fail"])
+print("exit code:     ", report.exit_code)
+
+# %% [markdown]
+# The other languages pass the same probe in the kit's tests (`tests/receivers`); on your machine, for example:
+#
+# ```bash
+# osscb export-receiver --lang go
+# OSS_CALLBACK_TRUSTED_KEY_URLS=http://127.0.0.1:9870/osscb-probe/ go run oss_callback_receiver.go &
+# osscb probe http://127.0.0.1:8080/oss/uploaded --trusted
+# ```
+#
+# (9870 is the probe's default key port; without `--trusted` and the variable, it runs the checks that need no trust.)
 
 # %% [markdown]
 # OSS's own key (`https://gosspublic.alicdn.com/callback_pub_key_v1.pem`) has not changed in years and is public, so
@@ -171,39 +255,32 @@ conn.close()
 # %% [markdown]
 # ## Where slow work goes
 #
-# `handle_callback()` runs while OSS waits, and OSS gives up after 5 s. Its reply is all OSS needs, so put anything
-# slow (thumbnails, database fan-out, calls to other services) on a queue there and return at once:
+# OSS waits at most 5 s for the reply, holds the client's upload response meanwhile, and never retries. So the
+# receiver replies first and hands each verified callback to one worker thread through a **bounded queue**
+# (`QUEUE_SIZE = 1000`); your slow work (thumbnails, database fan-out, calls to other services) goes into
+# `process_callback()`, which that worker runs:
 
 # %%
-start = source.index("def handle_callback")
+start = source.index("def process_callback")
 print(source[start:source.index("\n\n\n", start)])
 
 # %% [markdown]
-# For example, with the standard library (or hand the job to Celery, RQ, a cloud queue...):
-#
-# ```python
-# import queue, threading
-#
-# jobs: "queue.Queue[tuple[bytes, dict]]" = queue.Queue(maxsize=10_000)
-#
-# def worker() -> None:
-#     while True:
-#         body, headers = jobs.get()
-#         ...  # the slow part: idempotent, keyed on signed fields (see below)
-#         jobs.task_done()
-#
-# threading.Thread(target=worker, daemon=True).start()
-#
-# def handle_callback(body: bytes, headers: dict[str, str]) -> dict:
-#     jobs.put_nowait((body, headers))  # milliseconds; queue.Full -> let it raise: a 500 tells OSS (and the client, 203)
-#     return {"Status": "OK"}
-# ```
+# When the queue is full, the handler catches `queue.Full` and answers **503** with a JSON body
+# (`{"Status":"busy",...}`): OSS then reports the callback as failed (the client gets 203, the object is stored), so
+# the loss is visible and your reconciliation can catch it up. Letting `queue.Full` escape the handler would not send
+# a 500: `http.server` logs the exception and **drops the connection** without any reply, which OSS reports as a
+# failed connection. Every exported language answers 503 the same way. To hand the work to Celery, RQ or a cloud
+# queue instead, enqueue there from `process_callback()` (or from the handler, keeping the 503 when it refuses).
+
+# %%
+handler = source[source.index("        try:\n            _jobs.put_nowait"):]
+print(handler[:handler.index("self._reply(200")].rstrip())
 #
 # ## Production lessons
 #
 # * **Verify every callback** over the raw bytes, with the key URL checked (or the key pinned). Reject with 400.
 # * **Answer 200 with a small JSON body and a `Content-Length`, within 5 s.** Queue the real work (above); OSS does not
-#   retry. Your reply may also be **XML** (`Content-Type: application/xml`), which OSS's documentation allows; OSS then
+#   retry. A full queue answers 503, never a dropped connection. Your reply may also be **XML** (`Content-Type: application/xml`), which OSS's documentation allows; OSS then
 #   relays it to the client as it is.
 # * A failed callback does not undo the upload: the client gets **203** and the object exists. Make your processing
 #   **idempotent** and reconcile (list recent objects) so that missed callbacks are caught up.
@@ -246,11 +323,11 @@ print("still equal:      ", int(float(crc64)) == crc64)
 server.terminate()
 server.wait(timeout=5)
 server.stdout.close()
-server.stderr.close()
 emulator.cleanup()
 for http_server in (key_host, attacker_host):
     http_server.shutdown()
     http_server.server_close()
 script.unlink()
+node_script.unlink()
 workdir.rmdir()
 print("stopped and removed")

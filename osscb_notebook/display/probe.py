@@ -66,12 +66,10 @@ def probe_text(report: ProbeReport) -> str:
 def _row(c: CheckResult) -> str:
     detail = (f"<div><b>observed:</b> {h.esc(c.observed)}</div>"
               f"<div class='osscb-muted'><b>expected:</b> {h.esc(c.expected)}</div>")
-    if c.client_outcome:
-        detail += f"<div><b>client gets:</b> <code>{h.esc(c.client_outcome)}</code></div>"
     if c.verdict in ("fail", "warn", "info"):
         detail += f"<div><b>fix:</b> {h.esc(c.fix)}</div>"
     return (f'<tr class="osscb-row"><td>{h.badge(c.verdict, COLORS[c.verdict])}</td>'
-            f'<td class="k">{h.esc(c.severity)}</td><td><code>{h.esc(c.id)}</code></td><td>{detail}</td></tr>')
+            f'<td class="k">{h.esc(c.severity)}</td><td><code style="white-space:nowrap">{h.esc(c.id)}</code></td><td>{detail}</td></tr>')
 
 
 def probe_html(report: ProbeReport) -> str:

@@ -6,6 +6,11 @@ check by check, what the server got right and wrong (issue #18).
 >>> report.exit_code, report.summary()                           # doctest: +SKIP
 (0, {'pass': 8, 'fail': 0, 'warn': 0, 'skip': 18, 'info': 0})
 
+A row's ``request`` is the exact request sent; the key server stops when ``run_probe`` returns, so
+replay or verify it with the report's key: ``verify_request(parse_raw_request(row.request.to_raw()),
+KeyResolver(public_key=report.key_pem))``. ``report.check(id)`` finds a row, ``report.failures()``
+lists the fails most severe first.
+
 Modules: ``catalogue`` (the check ids, what passing means, the fixes), ``cases`` (the requests,
 signed as OSS signs them), ``keyserver`` (the trusted and forged keys, every fetch recorded),
 ``judge`` (verdicts), ``runner`` (``run_probe``), ``report`` (``ProbeReport``, ``CheckResult``),

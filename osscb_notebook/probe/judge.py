@@ -4,6 +4,8 @@ OSS judges it; here only the probe's pass/fail rules live."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -157,7 +159,16 @@ def valid(check_id: str, s: Sent, *, others_ok: bool = False) -> CheckResult:
         return result(check_id, "warn", observed + ": your route matches only the exact callback path, so this "
                       "sub-path was not found (the other valid cases passed); fine if your callbackUrl never has "
                       "a sub-path", severity="low", sent=s, client_outcome=outcome)
+    if not s.fetched:
+        observed += f"; the server never fetched the probe's key {_key_url(s)}: was it started trusting the prefix?"
     return result(check_id, "fail", observed + " (genuine uploads get a 203)", sent=s, client_outcome=outcome)
+
+
+def _key_url(s: Sent) -> str:
+    try:
+        return base64.b64decode(s.request.header("x-oss-pub-key-url") or "").decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
 
 
 def reply_checks(valid_sent: Sequence[Sent]) -> list[CheckResult]:
@@ -220,17 +231,19 @@ def latency(sent: Sequence[Sent], planned: int) -> CheckResult:
     return result("reply-latency", "pass", observed, sent=slowest)
 
 
-def burst(sent: Sequence[Sent]) -> CheckResult:
+def burst(sent: Sequence[Sent], planned: int) -> CheckResult:
+    if not sent:
+        return result("burst", "fail", f"none of {planned} concurrent callbacks came back within the probe's time limit")
     good = [s for s in sent if s.accepted and not s.slow]
     worst = max(sent, key=lambda s: s.attempt.elapsed_ms)
-    observed = (f"{len(good)} of {len(sent)} answered 2xx within 5 s; slowest {seconds(worst.attempt.elapsed_ms / 1000)}"
+    observed = (f"{len(good)} of {planned} answered 2xx within 5 s; slowest {seconds(worst.attempt.elapsed_ms / 1000)}"
                 f" ({answer(worst)})")
-    if len(good) == len(sent):
+    if len(good) == planned:
         return result("burst", "pass", observed, sent=worst)
     if all(s.clean_refusal for s in sent):
         return skip("burst", observed + ": every one was refused with a 4xx (see valid-form), so concurrency "
                     "cannot be judged")
-    bad = next(s for s in sent if s not in good)
+    bad = next((s for s in sent if s not in good), worst)
     return result("burst", "fail", observed, sent=bad)
 
 

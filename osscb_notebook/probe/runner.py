@@ -200,7 +200,7 @@ class _Run:
         for t in threads:
             t.join(self.timeout * 2 + 1)
         done = [s for s in results if s is not None]
-        return j.burst(done)
+        return j.burst(done, BURST_COUNT)
 
     def replay(self) -> CheckResult:
         request = self.signed("replay", self.fresh("replay", 0))
