@@ -12,8 +12,9 @@
  *  - the key URL (Base64 in x-oss-pub-key-url) must start with OSS's own prefix
  *    http(s)://gosspublic.alicdn.com/ or a prefix listed, comma-separated, in the environment
  *    variable OSS_CALLBACK_TRUSTED_KEY_URLS (or given with --trust-key-url PREFIX). A prefix naming
- *    only a host gets a "/" so that it pins scheme, host and port. Any other URL, and any URL with
- *    "..", "\", "@", "#", spaces or control characters, is rejected WITHOUT being fetched (a
+ *    only a host gets a "/" so that it pins scheme, host and port; an invalid prefix stops the
+ *    receiver at startup. Any other URL, and any URL with "." or ".." segments (also %2e), "\",
+ *    "@", "#", spaces, control or non-ASCII characters, is rejected WITHOUT being fetched (a
  *    forger would point it at their own key);
  *  - OSS's key (RSA-512) is pinned below, so real callbacks verify with no fetch; other trusted
  *    keys are fetched once (3 s in total, 16 KiB at most, no redirects) and cached;
@@ -66,7 +67,6 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -107,7 +107,11 @@ public final class OssCallbackReceiver {
             + "C0fTXv+nvlmklvkcolvpvXLTjaxUHR3W9LXxQ2EHXAJfCB+6H2YF1k8CAwEAAQ==\n"
             + "-----END PUBLIC KEY-----\n";
 
-    static volatile List<String> trustedPrefixes = OFFICIAL_PREFIXES;
+    /** Why OSS_CALLBACK_TRUSTED_KEY_URLS is unusable, or null. */
+    static String configError;
+    /** OSS's prefixes plus OSS_CALLBACK_TRUSTED_KEY_URLS, read when the class loads (so Spring
+     * code calling verify() gets the same allowlist); main() adds --trust-key-url prefixes. */
+    static volatile List<String> trustedPrefixes = trustedFromEnv();
     /** key URL -> key; a future so that concurrent callbacks share one fetch. */
     static final ConcurrentHashMap<String, CompletableFuture<PublicKey>> KEYS = new ConcurrentHashMap<>();
     static final ExecutorService FETCHERS = Executors.newCachedThreadPool(r -> {
@@ -121,6 +125,22 @@ public final class OssCallbackReceiver {
         for (String prefix : OFFICIAL_PREFIXES) {
             KEYS.put(prefix + "callback_pub_key_v1.pem", CompletableFuture.completedFuture(official));
         }
+    }
+
+    static List<String> trustedFromEnv() {
+        List<String> prefixes = new ArrayList<>(OFFICIAL_PREFIXES);
+        String env = System.getenv().getOrDefault("OSS_CALLBACK_TRUSTED_KEY_URLS", "");
+        if (!env.isBlank()) {
+            for (String entry : env.split(",", -1)) {  // an empty entry is an error, not skipped
+                try {
+                    prefixes.add(normalizePrefix(entry));
+                } catch (IllegalArgumentException e) {
+                    configError = "OSS_CALLBACK_TRUSTED_KEY_URLS: " + e.getMessage();
+                    return OFFICIAL_PREFIXES;
+                }
+            }
+        }
+        return List.copyOf(prefixes);
     }
 
     /** A verified callback waiting for slowWork(). */
@@ -151,27 +171,30 @@ public final class OssCallbackReceiver {
      */
     public static String verify(String method, String rawPath, String rawQuery,
                                 Function<String, String> header, byte[] body) {
-        if (!"POST".equalsIgnoreCase(method)) {
-            return "method " + method + " is not POST";
+        if (!"POST".equals(method)) {
+            return "not a POST";
+        }
+        if (configError != null) {
+            return configError;
         }
         byte[] keyUrlBytes = b64(header.apply("x-oss-pub-key-url"));
         byte[] signature = b64(header.apply("authorization"));
-        if (keyUrlBytes == null || signature == null) {
-            return "missing or malformed x-oss-pub-key-url / authorization";
-        }
-        if (keyUrlBytes.length == 0 || signature.length == 0) {
-            return "missing x-oss-pub-key-url or authorization";
-        }
         String keyUrl;
         try {
-            keyUrl = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(keyUrlBytes)).toString();
+            keyUrl = keyUrlBytes == null ? null : StandardCharsets.US_ASCII.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(keyUrlBytes)).toString();
         } catch (CharacterCodingException e) {
-            return "missing or malformed x-oss-pub-key-url / authorization";
+            keyUrl = null;
         }
-        String untrusted = untrustedReason(keyUrl);
-        if (untrusted != null) {
-            return "untrusted key URL " + quoted(keyUrl) + " (not fetched): " + untrusted;
+        if (keyUrl == null || signature == null) {
+            return "malformed x-oss-pub-key-url or authorization header";
+        }
+        if (keyUrl.isEmpty() || signature.length == 0) {
+            return "missing x-oss-pub-key-url or authorization header";
+        }
+        String problem = keyUrlProblem(keyUrl);
+        if (problem != null) {
+            return problem;
         }
         PublicKey key;
         try {
@@ -215,35 +238,38 @@ public final class OssCallbackReceiver {
         }
     }
 
-    /** Why keyUrl must not be fetched, or null when it is under a trusted prefix. */
-    static String untrustedReason(String keyUrl) {
-        for (int i = 0; i < keyUrl.length(); i++) {
-            char c = keyUrl.charAt(i);
-            if (c <= 0x20 || c == 0x7f) {
-                return "it contains a space or a control character";
-            }
-            if (c > 0x7e) {
-                return "it contains non-ASCII characters";
-            }
-            if (c == '\\' || c == '@' || c == '#') {
-                return "it contains '" + c + "'";
+    /** Space, control, non-ASCII, backslash, '#' or '@': never in a URL OSS sends. */
+    static boolean badChars(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c <= 0x20 || c >= 0x7f || c == '\\' || c == '#' || c == '@') {
+                return true;
             }
         }
-        String decoded = new String(percentDecode(bytesOf(keyUrl)), StandardCharsets.ISO_8859_1);
-        for (String segment : decoded.split("[/\\\\?]", -1)) {
-            if (segment.equals("..")) {
-                return "it contains a '..' path segment";
+        return false;
+    }
+
+    /** A "." or ".." path segment, also written %2e. */
+    static boolean dotSegment(String url) {
+        for (String segment : url.replace("%2e", ".").replace("%2E", ".").split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return true;
             }
         }
-        if (decoded.indexOf('\\') >= 0) {
-            return "it contains an encoded backslash";
+        return false;
+    }
+
+    /** Why keyUrl may not be used (it is then never fetched), or null when it is trusted. */
+    static String keyUrlProblem(String keyUrl) {
+        if (badChars(keyUrl) || dotSegment(keyUrl)) {
+            return "key URL has forbidden characters or '..' (not fetched)";
         }
         for (String prefix : trustedPrefixes) {
             if (keyUrl.startsWith(prefix)) {
                 return null;
             }
         }
-        return "it is not under OSS's https://gosspublic.alicdn.com/ nor a prefix in OSS_CALLBACK_TRUSTED_KEY_URLS";
+        return "key URL is not under a trusted prefix (not fetched)";
     }
 
     /** The cached key, or the one fetched (once, shared by concurrent callers) from a trusted URL. */
@@ -363,32 +389,34 @@ public final class OssCallbackReceiver {
             String method = exchange.getRequestMethod();
             if (!"POST".equalsIgnoreCase(method)) {
                 exchange.getResponseHeaders().set("Allow", "POST");
-                reply(exchange, 405, "{\"Status\":\"method not allowed\"}");
+                reply(exchange, 405, json("method not allowed", "OSS callbacks are POST requests"));
                 return;
             }
             String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-            if (declared != null) {
+            // OSS sends a Content-Length; a chunked body is refused as the Python export does
+            if (declared == null || exchange.getRequestHeaders().getFirst("Transfer-Encoding") != null) {
+                reply(exchange, 411, json("length required", "send the body with a Content-Length"));
+                return;
+            }
+            {
                 long length;
                 try {
                     length = Long.parseLong(declared.strip());
                 } catch (NumberFormatException e) {
                     length = -1;
                 }
-                if (length < 0) {
-                    reply(exchange, 400, "{\"Status\":\"bad length\"}");
+                if (length < 0 || !declared.strip().matches("[0-9]+")) {
+                    reply(exchange, 400, json("bad request", "invalid Content-Length"));
                     return;
                 }
                 if (length > MAX_BODY) {
-                    reply(exchange, 413, "{\"Status\":\"body too large\"}");
+                    reply(exchange, 413, json("body too large", "the body is over " + MAX_BODY + " bytes"));
                     return;
                 }
-            } else if (exchange.getRequestHeaders().getFirst("Transfer-Encoding") == null) {
-                reply(exchange, 411, "{\"Status\":\"length required\"}");
-                return;
             }
             byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);  // the raw bytes OSS signed
             if (body.length > MAX_BODY) {
-                reply(exchange, 413, "{\"Status\":\"body too large\"}");
+                reply(exchange, 413, json("body too large", "the body is over " + MAX_BODY + " bytes"));
                 return;
             }
             // The raw request target, as OSS signed it. getRawPath() would read a leading "//"
@@ -402,25 +430,40 @@ public final class OssCallbackReceiver {
             String reason = verify(method, rawPath, rawQuery, exchange.getRequestHeaders()::getFirst, body);
             if (reason != null) {
                 log("callback rejected: " + reason);
-                reply(exchange, 400, "{\"Status\":\"verify not ok\"}");
+                reply(exchange, 400, json("verify not ok", reason));
                 return;
             }
             Job job = new Job(rawPath, rawQuery, Map.copyOf(exchange.getRequestHeaders()), body);
             String answer = handleCallback(job);
             if (!JOBS.offer(job)) {
                 log("callback verified but the work queue is full (" + QUEUE_SIZE + " jobs): answered 503");
-                reply(exchange, 503, "{\"Status\":\"busy\"}");
+                reply(exchange, 503, json("busy", "work queue full; callback verified but not accepted"));
                 return;
             }
             reply(exchange, 200, answer);
         } catch (RuntimeException e) {
             log("error: " + e);  // our fault, not the sender's: a 500, if the reply has not started
             try {
-                reply(exchange, 500, "{\"Status\":\"internal error\"}");
+                reply(exchange, 500, json("internal error", "see the receiver's log"));
             } catch (IOException | RuntimeException ignored) {
                 // the reply had started; the connection closes
             }
         }
+    }
+
+    /** {"Status":status,"Reason":reason} (non-ASCII escaped, so the bytes are plain ASCII). */
+    static String json(String status, String reason) {
+        StringBuilder out = new StringBuilder("{\"Status\":\"").append(status).append("\",\"Reason\":\"");
+        for (char c : reason.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c > 0x7e) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append("\"}").toString();
     }
 
     static void reply(HttpExchange exchange, int status, String json) throws IOException {
@@ -452,28 +495,28 @@ public final class OssCallbackReceiver {
         }
     }
 
-    static String normalizePrefix(String prefix) {
-        URI uri;
-        try {
-            uri = new URI(prefix);
-        } catch (URISyntaxException e) {
-            uri = null;
+    /** A trusted key URL prefix: an http(s) URL with a host, ending with '/' (added if missing),
+     * so that it pins the scheme, host and port. */
+    static String normalizePrefix(String entry) {
+        String prefix = entry.strip();
+        int sep = prefix.indexOf("://");
+        String scheme = sep < 0 ? "" : prefix.substring(0, sep);
+        String rest = sep < 0 ? "" : prefix.substring(sep + 3);
+        String host = rest.split("/", 2)[0];
+        if (!List.of("http", "https").contains(scheme) || host.isEmpty() || !host.matches("[A-Za-z0-9.:\\[\\]-]+")
+                || badChars(prefix) || prefix.contains("?") || dotSegment(rest)) {
+            throw new IllegalArgumentException("not an http(s) URL prefix: " + quoted(prefix));
         }
-        if (uri == null || uri.getScheme() == null || !List.of("http", "https").contains(uri.getScheme())
-                || uri.getRawAuthority() == null || uri.getRawAuthority().isEmpty() || uri.getRawAuthority().contains("@")) {
-            throw new IllegalArgumentException("each prefix must be an http(s) URL with a host (no user@), got " + quoted(prefix));
-        }
-        return uri.getRawPath() == null || uri.getRawPath().isEmpty() ? prefix + "/" : prefix;
+        return prefix.endsWith("/") ? prefix : prefix + "/";
     }
 
     public static void main(String[] args) throws IOException {
         String host = System.getenv().getOrDefault("OSS_CALLBACK_HOST", "127.0.0.1");
         String port = System.getenv().getOrDefault("OSS_CALLBACK_PORT", "8080");
-        List<String> extra = new ArrayList<>();
-        String env = System.getenv().getOrDefault("OSS_CALLBACK_TRUSTED_KEY_URLS", "");
-        if (!env.isBlank()) {
-            extra.addAll(List.of(env.split(",", -1)));  // an empty entry is an error, not skipped
+        if (configError != null) {
+            fail(configError);
         }
+        List<String> extra = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length || !List.of("--host", "--port", "--trust-key-url").contains(flag)) {
@@ -486,12 +529,12 @@ public final class OssCallbackReceiver {
                 default -> extra.add(value);
             }
         }
-        List<String> prefixes = new ArrayList<>(OFFICIAL_PREFIXES);
+        List<String> prefixes = new ArrayList<>(trustedPrefixes);
         for (String p : extra) {
             try {
-                prefixes.add(normalizePrefix(p.strip()));
+                prefixes.add(normalizePrefix(p));
             } catch (IllegalArgumentException e) {
-                fail("OSS_CALLBACK_TRUSTED_KEY_URLS: " + e.getMessage());
+                fail("--trust-key-url: " + e.getMessage());
             }
         }
         trustedPrefixes = List.copyOf(prefixes);
@@ -502,7 +545,7 @@ public final class OssCallbackReceiver {
             // reported below
         }
         if (portNumber < 0 || portNumber > 65535) {
-            fail("OSS_CALLBACK_PORT / --port must be a port number, got " + quoted(port));
+            fail("OSS_CALLBACK_PORT: not a port: " + quoted(port));
         }
         // a client that sends its request (or reads the reply) too slowly is cut off, in seconds
         System.setProperty("sun.net.httpserver.maxReqTime", "30");
@@ -525,7 +568,7 @@ public final class OssCallbackReceiver {
     }
 
     static void fail(String line) {
-        System.err.println("error: " + line);
+        System.err.println(line);
         System.exit(2);
     }
 }
