@@ -15,9 +15,10 @@
 #  * the key URL (Base64 in x-oss-pub-key-url) must start with OSS's own prefix
 #    http(s)://gosspublic.alicdn.com/ or a prefix listed, comma-separated, in the environment
 #    variable OSS_CALLBACK_TRUSTED_KEY_URLS (or given with --trust-key-url PREFIX). A prefix naming
-#    only a host gets a "/" so that it pins scheme, host and port. Any other URL, and any URL with
-#    "..", "\", "@", "#", spaces or control characters, is rejected WITHOUT being fetched (a
-#    forger would point it at their own key);
+#    only a host gets a "/" so that it pins scheme, host and port; an invalid prefix stops the
+#    receiver when this file loads. Any other URL, and any URL with "." or ".." segments (also
+#    %2e), "\", "@", "#", spaces, control or non-ASCII characters, is rejected WITHOUT being
+#    fetched (a forger would point it at their own key);
 #  * OSS's key (RSA-512) is pinned below, so real callbacks verify with no fetch; other trusted
 #    keys are fetched once (3 s in total, 16 KiB at most, no redirects) and cached;
 #  * string to sign = percent-decoded path (percent-decoding only, to bytes: '+' stays '+',
@@ -74,7 +75,6 @@ module OssCallback
     -----END PUBLIC KEY-----
   PEM
 
-  @trusted_prefixes = OFFICIAL_PREFIXES
   @keys = OFFICIAL_PREFIXES.to_h { |p| [p + "callback_pub_key_v1.pem", OpenSSL::PKey::RSA.new(OFFICIAL_PUBLIC_KEY_PEM)] }
   @keys_lock = Mutex.new
   @fetch_locks = Hash.new { |h, url| h[url] = Mutex.new }
@@ -90,18 +90,16 @@ module OssCallback
     #               keys, Rails' request.headers, a WEBrick request
     #   body      - the raw body bytes, never a re-serialised form or JSON
     def verify(method, raw_path, raw_query, headers, body)
-      return "method #{method} is not POST" unless method.to_s.upcase == "POST"
+      return "not a POST" unless method.to_s == "POST"
 
       key_url = b64(headers["x-oss-pub-key-url"])
       signature = b64(headers["authorization"])
-      return "missing or malformed x-oss-pub-key-url / authorization" if key_url.nil? || signature.nil?
-      return "missing x-oss-pub-key-url or authorization" if key_url.empty? || signature.empty?
+      key_url = nil unless key_url&.ascii_only?
+      return "malformed x-oss-pub-key-url or authorization header" if key_url.nil? || signature.nil?
+      return "missing x-oss-pub-key-url or authorization header" if key_url.empty? || signature.empty?
 
-      key_url = key_url.force_encoding(Encoding::UTF_8)
-      return "missing or malformed x-oss-pub-key-url / authorization" unless key_url.valid_encoding?
-
-      untrusted = untrusted_reason(key_url)
-      return "untrusted key URL #{key_url[0, 200].inspect} (not fetched): #{untrusted}" if untrusted
+      problem = key_url_problem(key_url.force_encoding(Encoding::US_ASCII))
+      return problem if problem
 
       begin
         key = public_key_for(key_url)
@@ -128,18 +126,22 @@ module OssCallback
       nil
     end
 
-    # Why key_url must not be fetched, or nil when it is under a trusted prefix.
-    def untrusted_reason(key_url)
-      return "it contains a space or a control character" if key_url.match?(/[\x00-\x20\x7f]/)
-      return "it contains non-ASCII characters" unless key_url.ascii_only?
-      return "it contains '#{Regexp.last_match(0)}'" if key_url =~ /[\\@#]/
+    # Space, control, non-ASCII, backslash, '#' or '@': never in a URL OSS sends.
+    def bad_chars?(text)
+      text.match?(/[\x00-\x20\x7f\\@#]/) || !text.ascii_only?
+    end
 
-      decoded = percent_decode(key_url)
-      return "it contains a '..' path segment" if decoded.split(%r{[/\\?]}, -1).include?("..")
-      return "it contains an encoded backslash" if decoded.include?("\\")
+    # A "." or ".." path segment, also written %2e.
+    def dot_segment?(url)
+      url.gsub(/%2e/i, ".").split("/", -1).any? { |seg| [".", ".."].include?(seg) }
+    end
+
+    # Why key_url may not be used (it is then never fetched), or nil when it is trusted.
+    def key_url_problem(key_url)
+      return "key URL has forbidden characters or '..' (not fetched)" if bad_chars?(key_url) || dot_segment?(key_url)
       return nil if trusted_prefixes.any? { |p| key_url.start_with?(p) }
 
-      "it is not under OSS's https://gosspublic.alicdn.com/ nor a prefix in OSS_CALLBACK_TRUSTED_KEY_URLS"
+      "key URL is not under a trusted prefix (not fetched)"
     end
 
     # The cached key, or the one fetched (once: concurrent callers for one URL wait for one fetch).
@@ -194,18 +196,35 @@ module OssCallback
       str.b.gsub(/%([0-9A-Fa-f]{2})/n) { Regexp.last_match(1).hex.chr }
     end
 
-    def normalize_prefix(prefix)
-      uri = begin
-        URI.parse(prefix)
-      rescue URI::InvalidURIError
-        nil
-      end
-      unless uri && %w[http https].include?(uri.scheme) && uri.host && !uri.host.empty? && uri.userinfo.nil?
-        raise ArgumentError, "each prefix must be an http(s) URL with a host (no user@), got #{prefix.inspect}"
+    # A trusted key URL prefix: an http(s) URL with a host, ending with '/' (added if missing),
+    # so that it pins the scheme, host and port.
+    def normalize_prefix(entry)
+      prefix = entry.strip
+      scheme, sep, rest = prefix.partition("://")
+      host = rest.split("/", 2).first.to_s
+      if sep.empty? || !%w[http https].include?(scheme) || !host.match?(/\A[A-Za-z0-9.:\[\]-]+\z/) ||
+         bad_chars?(prefix) || prefix.include?("?") || dot_segment?(rest)
+        raise ArgumentError, "not an http(s) URL prefix: #{prefix.inspect}"
       end
 
-      uri.path.to_s.empty? ? "#{prefix}/" : prefix
+      prefix.end_with?("/") ? prefix : "#{prefix}/"
     end
+
+    # OSS's prefixes plus OSS_CALLBACK_TRUSTED_KEY_URLS (comma-separated; blank means none).
+    def trusted_from_env
+      value = ENV.fetch("OSS_CALLBACK_TRUSTED_KEY_URLS", "")
+      return OFFICIAL_PREFIXES if value.strip.empty?
+
+      (OFFICIAL_PREFIXES + value.split(",", -1).map { |p| normalize_prefix(p) }).freeze # "" is an error
+    end
+  end
+
+  # Read when this file loads, so that a Rails app calling verify gets the same allowlist; an
+  # invalid entry stops the program here, before it serves.
+  begin
+    @trusted_prefixes = trusted_from_env
+  rescue ArgumentError => e
+    abort "OSS_CALLBACK_TRUSTED_KEY_URLS: #{e.message}"
   end
 end
 
@@ -228,7 +247,8 @@ if $PROGRAM_NAME == __FILE__
     def set_error(err, backtrace = false)
       super
       self.content_type = "application/json"
-      self.body = JSON.generate("Status" => (WEBrick::HTTPStatus.reason_phrase(status) || "error").downcase)
+      self.body = JSON.generate("Status" => (WEBrick::HTTPStatus.reason_phrase(status) || "error").downcase,
+                                "Reason" => err.message.to_s[0, 200].scrub)
     end
   end
   WEBrick::HTTPResponse.prepend(JsonErrors)
@@ -250,15 +270,16 @@ if $PROGRAM_NAME == __FILE__
   class CallbackServlet < WEBrick::HTTPServlet::AbstractServlet
     def service(req, res)
       res.keep_alive = false
-      return reply(res, 405, { "Status" => "method not allowed" }, "Allow" => "POST") unless req.request_method == "POST"
+      unless req.request_method == "POST"
+        return reply(res, 405, "method not allowed", "OSS callbacks are POST requests", "Allow" => "POST")
+      end
 
       declared = req["content-length"]
-      if declared
-        return reply(res, 400, { "Status" => "bad length" }) unless declared.strip.match?(/\A\d+\z/)
-        return reply(res, 413, { "Status" => "body too large" }) if declared.to_i > OssCallback::MAX_BODY
-      elsif !req["transfer-encoding"]
-        return reply(res, 411, { "Status" => "length required" })
-      end
+      # OSS sends a Content-Length; a chunked body is refused as the Python export does
+      return reply(res, 411, "length required", "send the body with a Content-Length") if declared.nil? || req["transfer-encoding"]
+      return reply(res, 400, "bad request", "invalid Content-Length") unless declared.strip.match?(/\A\d+\z/)
+      return reply(res, 413, "body too large", "the body is over #{OssCallback::MAX_BODY} bytes") if declared.to_i > OssCallback::MAX_BODY
+
       body = +"".b # the raw bytes OSS signed: never re-serialise them
       begin
         req.body do |chunk|
@@ -266,7 +287,7 @@ if $PROGRAM_NAME == __FILE__
           raise BodyTooLarge if body.bytesize > OssCallback::MAX_BODY
         end
       rescue BodyTooLarge
-        return reply(res, 413, { "Status" => "body too large" })
+        return reply(res, 413, "body too large", "the body is over #{OssCallback::MAX_BODY} bytes")
       end
       # The raw target from the request line: WEBrick folds a leading "//" in unparsed_uri.
       target = req.request_line[/\A\S+\s+(\S+)/, 1]
@@ -275,7 +296,7 @@ if $PROGRAM_NAME == __FILE__
       reason = OssCallback.verify(req.request_method, path, sep.empty? ? nil : query, req, body)
       if reason
         warn "callback rejected: #{reason}"
-        return reply(res, 400, { "Status" => "verify not ok" })
+        return reply(res, 400, "verify not ok", reason)
       end
       job = { path: path, query: query, headers: req.header.transform_values(&:first), body: body }
       answer = handle_callback(job)
@@ -283,12 +304,14 @@ if $PROGRAM_NAME == __FILE__
         JOBS.push(job, true)
       rescue ThreadError
         warn "callback verified but the work queue is full (#{OssCallback::QUEUE_SIZE} jobs): answered 503"
-        return reply(res, 503, { "Status" => "busy" })
+        return reply(res, 503, "busy", "work queue full; callback verified but not accepted")
       end
       reply(res, 200, answer)
     end
 
-    def reply(res, status, doc, headers = {})
+    # reply(res, status, doc) sends doc; reply(res, status, "word", "reason") {"Status":..., "Reason":...}
+    def reply(res, status, doc, reason = nil, headers = {})
+      doc = { "Status" => doc, "Reason" => reason } if reason
       res.status = status
       res.content_type = "application/json" # WEBrick adds Content-Length for a String body
       headers.each { |k, v| res[k] = v }
@@ -298,8 +321,7 @@ if $PROGRAM_NAME == __FILE__
 
   host = ENV.fetch("OSS_CALLBACK_HOST", "127.0.0.1")
   port = ENV.fetch("OSS_CALLBACK_PORT", "8080")
-  env = ENV.fetch("OSS_CALLBACK_TRUSTED_KEY_URLS", "")
-  extra = env.strip.empty? ? [] : env.split(",", -1) # an empty entry is an error, not skipped
+  extra = []
   args = ARGV.dup
   until args.empty?
     flag, value = args.shift(2)
@@ -312,11 +334,11 @@ if $PROGRAM_NAME == __FILE__
     else extra << value
     end
   end
-  abort "error: OSS_CALLBACK_PORT / --port must be a port number, got #{port.inspect}" unless port.match?(/\A\d{1,5}\z/) && port.to_i < 65_536
+  abort "OSS_CALLBACK_PORT: not a port: #{port.inspect}" unless port.match?(/\A\d{1,5}\z/) && port.to_i < 65_536
   begin
-    OssCallback.trusted_prefixes = (OssCallback::OFFICIAL_PREFIXES + extra.map { |p| OssCallback.normalize_prefix(p.strip) }).freeze
+    OssCallback.trusted_prefixes = (OssCallback.trusted_prefixes + extra.map { |p| OssCallback.normalize_prefix(p) }).freeze
   rescue ArgumentError => e
-    abort "error: OSS_CALLBACK_TRUSTED_KEY_URLS: #{e.message}"
+    abort "--trust-key-url: #{e.message}"
   end
 
   server = WEBrick::HTTPServer.new(BindAddress: host, Port: port.to_i, Logger: WEBrick::Log.new($stderr, WEBrick::Log::WARN),
