@@ -24,8 +24,9 @@
  *  - the key URL (Base64 in x-oss-pub-key-url) must start with OSS's own prefix
  *    http(s)://gosspublic.alicdn.com/ or a prefix listed, comma-separated, in the environment
  *    variable OSS_CALLBACK_TRUSTED_KEY_URLS. A prefix naming only a host gets a "/" so that it
- *    pins scheme, host and port. Any other URL, and any URL with "..", "\", "@", "#", spaces or
- *    control characters, is rejected WITHOUT being fetched (a forger would point it at their own key);
+ *    pins scheme, host and port. Any other URL, and any URL with "." or ".." segments (also %2e),
+ *    "\", "@", "#", spaces, control or non-ASCII characters, is rejected WITHOUT being fetched (a
+ *    forger would point it at their own key);
  *  - OSS's key (RSA-512) is pinned below, so real callbacks verify with no fetch; other trusted
  *    keys are fetched once per server process (3 s in total, 16 KiB at most, no redirects) and
  *    cached in a private temporary directory (OSS_CALLBACK_KEY_CACHE_DIR), as PHP keeps nothing
@@ -98,21 +99,25 @@ final class OssCallback
      */
     public static function verify(string $method, string $rawPath, ?string $rawQuery, array $headers, string $body): ?string
     {
-        if (strtoupper($method) !== 'POST') {
-            return "method $method is not POST";
+        if ($method !== 'POST') {
+            return 'not a POST';
+        }
+        try {
+            self::trustedPrefixes();
+        } catch (InvalidArgumentException $e) {
+            return $e->getMessage();
         }
         $keyUrl = self::b64(self::header($headers, 'x-oss-pub-key-url'));
         $signature = self::b64(self::header($headers, 'authorization'));
-        if ($keyUrl === null || $signature === null || !preg_match('//u', $keyUrl)) {
-            return 'missing or malformed x-oss-pub-key-url / authorization';
+        if ($keyUrl === null || $signature === null || preg_match('~[\x80-\xff]~', $keyUrl)) {
+            return 'malformed x-oss-pub-key-url or authorization header';
         }
         if ($keyUrl === '' || $signature === '') {
-            return 'missing x-oss-pub-key-url or authorization';
+            return 'missing x-oss-pub-key-url or authorization header';
         }
-        $untrusted = self::untrustedReason($keyUrl);
-        if ($untrusted !== null) {
-            return 'untrusted key URL ' . json_encode(substr($keyUrl, 0, 200), JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE)
-                . " (not fetched): $untrusted";
+        $problem = self::keyUrlProblem($keyUrl);
+        if ($problem !== null) {
+            return $problem;
         }
         try {
             $key = self::publicKeyFor($keyUrl);
@@ -171,31 +176,30 @@ final class OssCallback
         return $decoded === false ? null : $decoded;
     }
 
-    /** Why $keyUrl must not be fetched, or null when it is under a trusted prefix. */
-    public static function untrustedReason(string $keyUrl): ?string
+    /** Space, control, non-ASCII, backslash, '#' or '@': never in a URL OSS sends. */
+    private static function badChars(string $text): bool
     {
-        if (preg_match('~[\x00-\x20\x7f]~', $keyUrl)) {
-            return 'it contains a space or a control character';
-        }
-        if (preg_match('~[\x80-\xff]~', $keyUrl)) {
-            return 'it contains non-ASCII characters';
-        }
-        if (preg_match('~[\\\\@#]~', $keyUrl, $m)) {
-            return "it contains '{$m[0]}'";
-        }
-        $decoded = rawurldecode($keyUrl);
-        if (in_array('..', preg_split('~[/\\\\?]~', $decoded), true)) {
-            return "it contains a '..' path segment";
-        }
-        if (str_contains($decoded, '\\')) {
-            return 'it contains an encoded backslash';
+        return preg_match('~[\x00-\x20\x7f-\xff\\\\#@]~', $text) === 1;
+    }
+
+    /** A "." or ".." path segment, also written %2e. */
+    private static function dotSegment(string $url): bool
+    {
+        return array_intersect(explode('/', str_ireplace('%2e', '.', $url)), ['.', '..']) !== [];
+    }
+
+    /** Why $keyUrl may not be used (it is then never fetched), or null when it is trusted. */
+    public static function keyUrlProblem(string $keyUrl): ?string
+    {
+        if (self::badChars($keyUrl) || self::dotSegment($keyUrl)) {
+            return "key URL has forbidden characters or '..' (not fetched)";
         }
         foreach (self::trustedPrefixes() as $prefix) {
             if (str_starts_with($keyUrl, $prefix)) {
                 return null;
             }
         }
-        return "it is not under OSS's https://gosspublic.alicdn.com/ nor a prefix in OSS_CALLBACK_TRUSTED_KEY_URLS";
+        return 'key URL is not under a trusted prefix (not fetched)';
     }
 
     /** OSS's prefixes plus OSS_CALLBACK_TRUSTED_KEY_URLS; throws InvalidArgumentException on a bad one. */
@@ -206,22 +210,26 @@ final class OssCallback
             $list = self::OFFICIAL_PREFIXES;
             $env = (string) getenv('OSS_CALLBACK_TRUSTED_KEY_URLS');
             foreach (trim($env) === '' ? [] : explode(',', $env) as $prefix) {
-                $list[] = self::normalizePrefix(trim($prefix));  // an empty entry is an error, not skipped
+                $list[] = self::normalizePrefix($prefix);  // an empty entry is an error, not skipped
             }
             $prefixes = $list;
         }
         return $prefixes;
     }
 
-    public static function normalizePrefix(string $prefix): string
+    /** A trusted key URL prefix: an http(s) URL with a host, ending with '/' (added if missing),
+     * so that it pins the scheme, host and port. */
+    public static function normalizePrefix(string $entry): string
     {
-        $parts = parse_url($prefix);
-        if ($parts === false || !in_array(strtolower($parts['scheme'] ?? ''), ['http', 'https'], true)
-            || ($parts['host'] ?? '') === '' || isset($parts['user'])) {
-            throw new InvalidArgumentException('OSS_CALLBACK_TRUSTED_KEY_URLS: each prefix must be an http(s) URL '
-                . 'with a host (no user@), got ' . json_encode($prefix, JSON_UNESCAPED_SLASHES));
+        $prefix = trim($entry);
+        [$scheme, $rest] = array_pad(explode('://', $prefix, 2), 2, null);
+        $host = explode('/', (string) $rest, 2)[0];
+        if ($rest === null || !in_array($scheme, ['http', 'https'], true) || !preg_match('~\A[A-Za-z0-9.:\[\]-]+\z~', $host)
+            || self::badChars($prefix) || str_contains($prefix, '?') || self::dotSegment($rest)) {
+            throw new InvalidArgumentException('OSS_CALLBACK_TRUSTED_KEY_URLS: not an http(s) URL prefix: '
+                . json_encode($prefix, JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE));
         }
-        return ($parts['path'] ?? '') === '' ? $prefix . '/' : $prefix;
+        return str_ends_with($prefix, '/') ? $prefix : $prefix . '/';
     }
 
     /** The pinned key, a cached one, or the one fetched from a trusted URL (once: an flock
@@ -380,8 +388,10 @@ function slow_work(array $job): void
 
 // ------------------------------------------------------------------ the tiny server
 
-function oss_callback_reply(int $status, array $doc, array $headers = []): void
+/** $doc, or {"Status": $doc, "Reason": $reason}, as JSON with Content-Length. */
+function oss_callback_reply(int $status, array|string $doc, ?string $reason = null, array $headers = []): void
 {
+    $doc = is_string($doc) ? ['Status' => $doc, 'Reason' => $reason] : $doc;
     $body = json_encode($doc, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);  // no BOM
     http_response_code($status);
     header('Content-Type: application/json');
@@ -400,32 +410,32 @@ function oss_callback_serve(): void
     try {
         OssCallback::trustedPrefixes();
     } catch (InvalidArgumentException $e) {
-        error_log('error: ' . $e->getMessage());
-        oss_callback_reply(500, ['Status' => 'receiver misconfigured: see its log']);
+        error_log($e->getMessage());
+        oss_callback_reply(500, 'receiver misconfigured', $e->getMessage());
         return;
     }
     $method = $_SERVER['REQUEST_METHOD'] ?? 'GET';
     if ($method !== 'POST') {
-        oss_callback_reply(405, ['Status' => 'method not allowed'], ['Allow: POST']);
+        oss_callback_reply(405, 'method not allowed', 'OSS callbacks are POST requests', ['Allow: POST']);
         return;
     }
     $declared = $_SERVER['CONTENT_LENGTH'] ?? $_SERVER['HTTP_CONTENT_LENGTH'] ?? null;
-    if ($declared !== null && $declared !== '') {
-        if (!preg_match('~\A\d+\z~', trim((string) $declared))) {
-            oss_callback_reply(400, ['Status' => 'bad length']);
-            return;
-        }
-        if ((int) $declared > OssCallback::MAX_BODY) {
-            oss_callback_reply(413, ['Status' => 'body too large']);
-            return;
-        }
-    } elseif (!isset($_SERVER['HTTP_TRANSFER_ENCODING'])) {
-        oss_callback_reply(411, ['Status' => 'length required']);
+    // OSS sends a Content-Length; a chunked body is refused as the Python export does
+    if ($declared === null || $declared === '' || isset($_SERVER['HTTP_TRANSFER_ENCODING'])) {
+        oss_callback_reply(411, 'length required', 'send the body with a Content-Length');
+        return;
+    }
+    if (!preg_match('~\A\d+\z~', trim((string) $declared))) {
+        oss_callback_reply(400, 'bad request', 'invalid Content-Length');
+        return;
+    }
+    if ((int) $declared > OssCallback::MAX_BODY) {
+        oss_callback_reply(413, 'body too large', 'the body is over ' . OssCallback::MAX_BODY . ' bytes');
         return;
     }
     $body = (string) file_get_contents('php://input', false, null, 0, OssCallback::MAX_BODY + 1);  // the raw bytes OSS signed
     if (strlen($body) > OssCallback::MAX_BODY) {
-        oss_callback_reply(413, ['Status' => 'body too large']);
+        oss_callback_reply(413, 'body too large', 'the body is over ' . OssCallback::MAX_BODY . ' bytes');
         return;
     }
     $target = (string) ($_SERVER['REQUEST_URI'] ?? '/');  // raw, as OSS signed it
@@ -435,7 +445,7 @@ function oss_callback_serve(): void
     $reason = OssCallback::verify($method, $path, $query, $headers, $body);
     if ($reason !== null) {
         error_log("callback rejected: $reason");
-        oss_callback_reply(400, ['Status' => 'verify not ok']);
+        oss_callback_reply(400, 'verify not ok', $reason);
         return;
     }
     $job = ['path' => $path, 'query' => $query, 'headers' => $headers, 'body' => $body];
@@ -454,7 +464,7 @@ function oss_callback_serve(): void
             || file_put_contents("$name.tmp", json_encode($job, JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE)) === false
             || !rename("$name.tmp", "$name.job")) {
             error_log("callback verified but the work spool $spool is full or not writable: answered 503");
-            oss_callback_reply(503, ['Status' => 'busy']);
+            oss_callback_reply(503, 'busy', 'work queue full; callback verified but not accepted');
             return;
         }
         oss_callback_reply(200, $answer);
@@ -515,7 +525,7 @@ function oss_callback_launch(array $args): void
         }
     }
     if (!preg_match('~\A\d{1,5}\z~', $port) || (int) $port > 65535) {
-        fwrite(STDERR, "error: OSS_CALLBACK_PORT / --port must be a port number, got \"$port\"\n");
+        fwrite(STDERR, "OSS_CALLBACK_PORT: not a port: \"$port\"\n");
         exit(2);
     }
     $argv = ['-S', (str_contains($host, ':') ? "[$host]" : $host) . ":$port", __FILE__];
@@ -526,12 +536,12 @@ function oss_callback_launch(array $args): void
     exit($status);
 }
 
-if (get_included_files()[0] === __FILE__) {  // run as the entry script, not required by a framework
+if (debug_backtrace() === []) {  // run as the entry script (php -S, php FILE), not required by a framework
     if (PHP_SAPI === 'cli') {
         try {
             OssCallback::trustedPrefixes();
         } catch (InvalidArgumentException $e) {
-            fwrite(STDERR, 'error: ' . $e->getMessage() . "\n");
+            fwrite(STDERR, $e->getMessage() . "\n");
             exit(2);
         }
         if (in_array('--work', $argv, true)) {
