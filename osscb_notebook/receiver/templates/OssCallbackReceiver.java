@@ -387,7 +387,7 @@ public final class OssCallbackReceiver {
     static void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
-            if (!"POST".equalsIgnoreCase(method)) {
+            if (!"POST".equals(method)) {
                 exchange.getResponseHeaders().set("Allow", "POST");
                 reply(exchange, 405, json("method not allowed", "OSS callbacks are POST requests"));
                 return;
@@ -398,21 +398,14 @@ public final class OssCallbackReceiver {
                 reply(exchange, 411, json("length required", "send the body with a Content-Length"));
                 return;
             }
-            {
-                long length;
-                try {
-                    length = Long.parseLong(declared.strip());
-                } catch (NumberFormatException e) {
-                    length = -1;
-                }
-                if (length < 0 || !declared.strip().matches("[0-9]+")) {
-                    reply(exchange, 400, json("bad request", "invalid Content-Length"));
-                    return;
-                }
-                if (length > MAX_BODY) {
-                    reply(exchange, 413, json("body too large", "the body is over " + MAX_BODY + " bytes"));
-                    return;
-                }
+            String digits = declared.strip();
+            if (!digits.matches("[0-9]+")) {
+                reply(exchange, 400, json("bad request", "invalid Content-Length"));
+                return;
+            }
+            if (digits.length() > 9 || Integer.parseInt(digits) > MAX_BODY) {
+                reply(exchange, 413, json("body too large", "the body is over " + MAX_BODY + " bytes"));
+                return;
             }
             byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);  // the raw bytes OSS signed
             if (body.length > MAX_BODY) {
