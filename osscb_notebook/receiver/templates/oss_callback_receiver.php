@@ -56,10 +56,10 @@
  *
  *     Route::post('/oss/callback', function (Illuminate\Http\Request $request) {
  *         [$path, $query] = array_pad(explode('?', $request->getRequestUri(), 2), 2, null);
- *         $reason = OssCallback::verify($request->method(), $path, $query,
+ *         $reason = OssCallback::verify($request->getRealMethod(), $path, $query,
  *                                       $request->headers->all(), $request->getContent());
  *         return $reason === null ? response()->json(['Status' => 'OK'])
- *                                 : response()->json(['Status' => 'verify not ok'], 400);
+ *                                 : response()->json(['Status' => 'verify not ok', 'Reason' => $reason], 400);
  *     });
  *
  *  - $request->getContent() is the raw body (php://input); $request->all(), input(), json(),
@@ -68,6 +68,7 @@
  *  - $request->getRequestUri() is the raw, undecoded path and query as OSS signed them;
  *    getPathInfo() drops the base path of an app installed in a sub-directory, path() also
  *    drops the leading '/', and decodedPath() decodes: do not use them.
+ *  - getRealMethod(), not method(): a form field "_method" may override the latter.
  *  - Put the route in routes/api.php, or exclude it from VerifyCsrfToken: OSS sends no CSRF token.
  */
 

@@ -40,7 +40,7 @@
 #       def create
 #         path, _, query = request.original_fullpath.partition("?")
 #         reason = OssCallback.verify(request.method, path, query, request.headers, request.raw_post)
-#         return render(json: { Status: "verify not ok" }, status: 400) if reason
+#         return render(json: { Status: "verify not ok", Reason: reason }, status: 400) if reason
 #         render json: { Status: "OK" }
 #       end
 #     end
