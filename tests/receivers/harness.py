@@ -130,6 +130,8 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         # OSS's key is RSA-512: Go 1.24+ refuses keys under 1024 bits without this (1.19 ignores it)
         "GODEBUG": "rsa1024min=0",
         "PYTHONUNBUFFERED": "1",
+        # PHP caches fetched keys in files (it keeps nothing between requests): in the run's scratch folder
+        "OSS_CALLBACK_KEY_CACHE_DIR": str(base / "php-key-cache"),
     })
     env.update(extra or {})
     return env

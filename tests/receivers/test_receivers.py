@@ -304,6 +304,16 @@ _CALL_VERIFY: dict[str, list[str]] = {
         "const r = require(process.argv[1] + '/oss_callback_receiver.js'); const c = JSON.parse(process.argv[2]); "
         "r.verify(c.method, c.path, c.query, c.headers, Buffer.from(c.body, 'base64'))"
         ".then((reason) => console.log(JSON.stringify(reason)));"), "{dir}", "{callback}"],
+    # PHP and Ruby return null / nil for a verified callback: printed as "" here
+    "php": ["php", "-r", (
+        "require $argv[1] . '/oss_callback_receiver.php'; $c = json_decode($argv[2], true); "
+        "echo json_encode(OssCallback::verify($c['method'], $c['path'], $c['query'], $c['headers'], "
+        "base64_decode($c['body'])) ?? ''), PHP_EOL;"), "{dir}", "{callback}"],
+    "ruby": ["ruby", "-rjson", "-e", (
+        "require File.join(ARGV[0], 'oss_callback_receiver.rb'); c = JSON.parse(ARGV[1]); "
+        "h = c['headers'].transform_keys(&:downcase); "
+        "puts JSON.generate(OssCallback.verify(c['method'], c['path'], c['query'], h, c['body'].unpack1('m')) || '')"),
+        "{dir}", "{callback}"],
 }
 
 
