@@ -49,8 +49,9 @@ def test_a_wheel_built_with_build_installs_the_enablement_into_a_fresh_venv(tmp_
     for name in ("osscb_notebook", "jupyter-config"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     dist = tmp_path / "dist"
+    # cwd outside the repo: `python -m build` would otherwise import a build/ folder left there
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(src)],
-                   check=True, capture_output=True, timeout=240)
+                   check=True, capture_output=True, timeout=240, cwd=tmp_path)
     (wheel,) = dist.glob("osscb_notebook-*.whl")
     env = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env)
