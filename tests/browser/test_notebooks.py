@@ -68,6 +68,8 @@ def set_theme(page: Any, name: str) -> None:
     page.get_by_role("menuitem", name=name, exact=True).click()
     light = "true" if "Light" in name else "false"
     page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'")
+    # JupyterLab shows its splash while the new theme loads: a page screenshot would show only that
+    page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=30_000)
 
 
 def shut_down_kernels(lab: Any) -> None:
