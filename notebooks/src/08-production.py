@@ -274,7 +274,8 @@ print(source[start:source.index("\n\n\n", start)])
 # %%
 handler = source[source.index("        try:\n            _jobs.put_nowait"):]
 print(handler[:handler.index("self._reply(200")].rstrip())
-#
+
+# %% [markdown]
 # ## Production lessons
 #
 # * **Verify every callback** over the raw bytes, with the key URL checked (or the key pinned). Reject with 400.
