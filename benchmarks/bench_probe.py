@@ -16,8 +16,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from osscb_notebook.exports import export_production_receiver
 from osscb_notebook.probe import run_probe
-from osscb_notebook.receiver import export_production_receiver
 
 from .harness import Context, Result, median, timer
 from .servers import Spawned

@@ -1,4 +1,4 @@
-"""Callbacks per second of every exported receiver (one per language of ``receiver.languages``), each
+"""Callbacks per second of every exported receiver (one per language of ``exports.languages``), each
 against the Python export measured in the same run.
 
 Each receiver runs with its real toolchain (Go: a binary built from the exported file, as
@@ -9,7 +9,7 @@ Python row is compared with the no-op stdlib server (the practical ceiling for a
 
 from __future__ import annotations
 
-from osscb_notebook.receiver.languages import LANGUAGES
+from osscb_notebook.exports.languages import LANGUAGES
 from tests.receivers import harness
 
 from .bench_receiver import _rate, _throughput_spec, noop_throughput

@@ -82,7 +82,7 @@ def _load_plugins() -> None:
     # Subcommands live next to what they run; importing registers them.
     import importlib
 
-    for module in ("emulator.cli", "receiver.cli", "probe.cli", "launch"):
+    for module in ("emulator.cli", "receiver.cli", "exports.cli", "probe.cli", "launch"):
         try:
             importlib.import_module(f"{__package__}.{module}")
         except ModuleNotFoundError as exc:

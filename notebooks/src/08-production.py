@@ -22,8 +22,7 @@ from osscb_notebook import CallbackParams, parse_raw_request
 from osscb_notebook.callback import build_callback_request, generate_private_key, public_key_pem
 from osscb_notebook.emulator import Emulator
 from osscb_notebook.params import parse_callback_url
-from osscb_notebook.receiver import export_production_receiver, production_receiver_source
-from osscb_notebook.receiver.languages import LANGUAGES
+from osscb_notebook.exports import LANGUAGES, export_production_receiver, production_receiver_source
 from osscb_notebook.upload import UploadTarget, upload
 
 workdir = Path(tempfile.mkdtemp(prefix="osscb-production-"))

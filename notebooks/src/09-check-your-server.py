@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from osscb_notebook.probe import run_probe
-from osscb_notebook.receiver import export_production_receiver
+from osscb_notebook.exports import export_production_receiver
 from osscb_notebook.verification import OFFICIAL_KEY_URLS, OFFICIAL_PUBLIC_KEY_PEM
 from osscb_notebook.widgets import probe
 

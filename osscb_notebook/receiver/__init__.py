@@ -4,7 +4,6 @@ Runs in a child process of the kernel (default) or a kernel thread, and standalo
 """
 
 from .engine import DEFAULT_MAX_BODY, EngineConfig
-from .export import export_production_receiver, production_receiver_source
 from .history import History, load_log
 from .receiver import Receiver, running_receivers, start_receiver, stop_receiver
 from .record import CallbackRecord
@@ -17,6 +16,6 @@ MODES = ("process", "thread")
 
 __all__ = [
     "DEFAULT_MAX_BODY", "MODES", "OSS_MAX_REPLY_BODY", "CallbackRecord", "EngineConfig", "History", "Receiver",
-    "ReplayResult", "ReplySettings", "export_production_receiver", "load_log", "production_receiver_source",
+    "ReplayResult", "ReplySettings", "load_log",
     "replay", "running_receivers", "start_receiver", "stop_receiver",
 ]

@@ -40,7 +40,9 @@ def _receiver(args: argparse.Namespace) -> int:
     from .receiver import start_receiver
 
     if args.export:
-        return _export("python", args.export, force=False)
+        from ..exports.cli import write_standalone
+
+        return write_standalone("python", args.export, force=False)
     pem = read_public_key(args.public_key) if args.public_key is not None else None
     try:
         receiver = start_receiver(port=args.port, host=args.host, mode=args.mode, trust_key_urls=args.trust_key_url,
@@ -73,32 +75,3 @@ def _receiver(args: argparse.Namespace) -> int:
         receiver.stop()
     print(f"stopped after {total} request(s)", file=sys.stderr, flush=True)
     return 0
-
-
-def _export_args(p: argparse.ArgumentParser) -> None:
-    from .languages import LANGUAGES
-
-    p.description = ("Write the single-file production receiver for your own server, in your language. "
-                     "It verifies callbacks exactly like the notebook's receiver; see README 'Your server'.")
-    p.add_argument("--lang", choices=tuple(LANGUAGES), default="python", help="language (default python)")
-    p.add_argument("-o", "--output", metavar="PATH",
-                   help="file to write (default: the language's usual file name in the current folder)")
-    p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
-
-
-def _export(lang: str, output: str | None, *, force: bool) -> int:
-    from .export import export_production_receiver
-    from .languages import ENV_TRUSTED, language
-
-    row = language(lang)
-    path = export_production_receiver(output, lang=lang, overwrite=force)
-    print(f"wrote {path}")
-    print(f"run it with:  {row.command_line(path)}")
-    where = "-S HOST:PORT" if row.port_in_command else "OSS_CALLBACK_HOST / OSS_CALLBACK_PORT (default 127.0.0.1:8080)"
-    print(f"listens on {where}; extra trusted key URL prefixes: {ENV_TRUSTED} (comma-separated)")
-    return 0
-
-
-@command("export-receiver", _export_args)
-def _export_receiver(args: argparse.Namespace) -> int:
-    return _export(args.lang, args.output, force=args.force)

@@ -26,11 +26,12 @@ def test_the_wheel_installs_the_config_that_enables_the_extension(tmp_path):
         (name,) = [n for n in zf.namelist() if n.endswith(".data/data/" + CONFIG)]
         config = json.loads(zf.read(name))
         assert "osscb_notebook/serverext/handler.py" in zf.namelist()
-        # every exported receiver's template ships (the Python one as .py.txt: not a module of the package)
-        templates = ROOT / "osscb_notebook" / "receiver" / "templates"
-        shipped = sorted(f"osscb_notebook/receiver/templates/{p.name}" for p in templates.iterdir() if p.is_file())
+        # every exported receiver and framework hookup ships (the Python one as .py.txt: not a module of the package)
+        exports = ROOT / "osscb_notebook" / "exports"
+        shipped = sorted(p.relative_to(ROOT).as_posix() for p in exports.rglob("*")
+                         if p.is_file() and "__pycache__" not in p.parts)
         assert shipped and set(shipped) <= set(zf.namelist())
-        assert "osscb_notebook/receiver/templates/oss_callback_receiver.py.txt" in shipped
+        assert "osscb_notebook/exports/python/oss_callback_receiver.py.txt" in shipped
     assert config == {"ServerApp": {"jpserver_extensions": {"osscb_notebook.serverext": True}}}
     assert json.loads((ROOT / "jupyter-config/jupyter_server_config.d/osscb_notebook.serverext.json").read_text()) == config
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from osscb_notebook.exports import export_production_receiver
 from osscb_notebook.probe import CHECK_IDS, run_probe
-from osscb_notebook.receiver import export_production_receiver
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from osscb_notebook.emulator import Emulator
-from osscb_notebook.receiver.languages import LANGUAGES, ReceiverLanguage
+from osscb_notebook.exports.languages import LANGUAGES, ReceiverLanguage
 from tests.receivers import harness
 
 

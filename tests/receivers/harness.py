@@ -1,6 +1,6 @@
 """Runs an exported receiver with its real toolchain and talks to it over loopback.
 
-Everything here is driven by ``osscb_notebook.receiver.languages.LANGUAGES``: a language whose
+Everything here is driven by ``osscb_notebook.exports.languages.LANGUAGES``: a language whose
 template exists and whose toolchain is installed is tested with no edit here. A missing toolchain
 (or template) is a skip on a laptop and a failure with ``CI=true``.
 """
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from osscb_notebook.receiver import export_production_receiver
-from osscb_notebook.receiver.export import production_receiver_source
-from osscb_notebook.receiver.languages import (
+from osscb_notebook.exports import export_production_receiver
+from osscb_notebook.exports.export import production_receiver_source
+from osscb_notebook.exports.languages import (
     ENV_HOST,
     ENV_PORT,
     ENV_TRUSTED,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from osscb_notebook.exports.languages import ReceiverLanguage
 from osscb_notebook.probe import CHECK_IDS, run_probe
-from osscb_notebook.receiver.languages import ReceiverLanguage
 from tests.support import free_port
 
 

@@ -1,4 +1,4 @@
-"""Every exported receiver (one per row of ``receiver.languages.LANGUAGES``), run with its real
+"""Every exported receiver (one per row of ``exports.languages.LANGUAGES``), run with its real
 toolchain: OSS's own signed callbacks verify, tampered copies do not, untrusted key URLs are never
 fetched, the limits and replies are the same in every language, and a real oss2 upload through
 the emulator reaches it and verifies."""
@@ -16,8 +16,8 @@ import pytest
 
 from osscb_notebook.callback.oss_vectors import OSS_VECTORS
 from osscb_notebook.cli import main
-from osscb_notebook.receiver.export import production_receiver_source
-from osscb_notebook.receiver.languages import ENV_TRUSTED, LANGUAGES, ReceiverLanguage
+from osscb_notebook.exports.export import production_receiver_source
+from osscb_notebook.exports.languages import ENV_TRUSTED, LANGUAGES, ReceiverLanguage
 from osscb_notebook.upload import UploadTarget, upload
 from tests.receivers import harness
 from tests.support import Signer, new_key
@@ -81,7 +81,7 @@ def test_export_receiver_usage_errors_are_one_line_exit_2(capsys: pytest.Capture
 
 def test_python_api_keeps_its_signature_and_defaults_to_python(tmp_path: Path) -> None:
     from osscb_notebook.errors import ReceiverError
-    from osscb_notebook.receiver import export_production_receiver
+    from osscb_notebook.exports import export_production_receiver
 
     path = export_production_receiver(tmp_path / "srv.py")
     assert path.read_text() == production_receiver_source() and path.stat().st_mode & 0o100
