@@ -1,0 +1,72 @@
+"""Fixtures for the framework hookups: one ``hookup`` per row of every ``hookups_*.py`` module, and
+one running app per hookup per test session (frameworks are slow to start: Spring, Rails)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from osscb_notebook.emulator import Emulator
+from tests.frameworks import harness
+from tests.receivers.harness import unavailable
+from tests.support import free_port
+
+
+def _collect() -> dict[str, harness.Hookup]:
+    rows: dict[str, harness.Hookup] = {}
+    for module in sorted(Path(__file__).parent.glob("hookups_*.py")):
+        for row in importlib.import_module(f"tests.frameworks.{module.stem}").HOOKUPS:
+            rows[row.name] = row
+    return rows
+
+
+HOOKUPS = _collect()
+
+
+@pytest.fixture(scope="session")
+def framework_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    with Emulator(data_dir=tmp_path_factory.mktemp("fw-emu")) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def probe_key_port() -> int:
+    """The probe's key server port, fixed for the session: every app trusts its prefix at start."""
+    return free_port()
+
+
+_APPS: dict[str, harness.RunningApp] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_apps() -> Iterator[None]:
+    yield
+    for app in _APPS.values():
+        app.stop()
+
+
+@pytest.fixture(params=sorted(HOOKUPS))
+def hookup(request: pytest.FixtureRequest) -> harness.Hookup:
+    row = HOOKUPS[request.param]
+    reason = row.problem()
+    if reason:
+        unavailable(reason)
+    return row
+
+
+@pytest.fixture
+def app(hookup: harness.Hookup, framework_emulator: Emulator, probe_key_port: int,
+        tmp_path_factory: pytest.TempPathFactory) -> harness.RunningApp:
+    """The hookup's app, exported, prepared and started once per session, trusting the emulator's
+    and the probe's key prefixes."""
+    running = _APPS.get(hookup.name)
+    if running is None or running.proc.poll() is not None:
+        folder = harness.export(hookup, tmp_path_factory.mktemp(f"fw-{hookup.name}"))
+        hookup.prepare(folder)
+        trusted = [framework_emulator.public_key_prefix, f"http://127.0.0.1:{probe_key_port}/osscb-probe/"]
+        running = harness.start(hookup, folder, free_port(), trusted)
+        _APPS[hookup.name] = running
+    return running
