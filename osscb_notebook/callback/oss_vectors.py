@@ -2,8 +2,8 @@
 one proof that a verifier agrees with OSS, not merely with our own signer.
 
 Each verifies against OSS's pinned key (``verification.OFFICIAL_PUBLIC_KEY_PEM``) over
-``url_decode(path) + query + "\\n" + body``. G3 of the spec (a form body with ``%2F`` and ``%3A``)
-was not found in public material; its body shape is covered by G4's ``%2F``.
+``url_decode(path) + query + "\\n" + body``. All four are public: G1 on OSS's older Callback API
+page, G2 in Cloudreve's tests, G3 in aliyun/aliyun-oss-python-sdk#272, G4 in a 2019 capture.
 """
 
 from __future__ import annotations
@@ -57,6 +57,14 @@ OSS_VECTORS: tuple[OssVector, ...] = (
         b'"1/1_hFRtDLgM_2f7b2ccf30e9270ea920f1ab8a4037a546a2f0d5.jpg","size":114020,"pic_info":"810,539"}',
         "e5LwzwTkP9AFAItT4YzvdJOHd0Y0wqTMWhsV/h5SG90JYGAmMd+8LQyj96R+9qUfJWjMt6suuUh7LaOryR87Dw==",
         _HTTPS_KEY_URL, "application/json", "Cloudreve's callback tests: a JSON body, no query",
+    ),
+    OssVector(
+        # The issue shows the path, body and signature, not the key URL header: OSS's https one.
+        "G3", "/api/File/15/upload_notify/",
+        b"filename=zmaplex%2F20210407_14%3A31%3A41_286180%2F20200130021612_pnfqp.jpg&size=112595",
+        "aMYUW1arI/qpU7cp/DCGXS56iFJPxwe7K3QIFVvbtSgiE6vwuu4/HuBxyDDX5IKU8vSJg/BI956SzVsRQt969g==",
+        _HTTPS_KEY_URL, FORM,
+        "aliyun/aliyun-oss-python-sdk#272 (2021): a form body with %2F and %3A, a path with a trailing '/'",
     ),
     OssVector(
         "G4", "/api/AliYunOssCallback",

@@ -93,8 +93,8 @@ CHECKS: tuple[Check, ...] = (
           "OSS does not retry, but the signature covers no time or nonce (Date and x-oss-request-id are "
           "unsigned), so a captured callback verifies again: make the handler idempotent on the signed "
           "body's fields (bucket + object + etag), e.g. an upsert."),
-    Check("real-oss-vectors", False, "high", "the real OSS-signed requests (G1, G2, G4; G3 was never found "
-          "in public) get 2xx at the paths they were signed over",
+    Check("real-oss-vectors", False, "high", "the real OSS-signed requests (G1 to G4, all public) get 2xx at "
+          "the paths they were signed over",
           "Pin OSS's public key (callback_pub_key_v1.pem, as the kit's exports do) or let the server reach "
           "gosspublic.alicdn.com."),
 )

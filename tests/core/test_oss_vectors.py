@@ -41,3 +41,10 @@ def test_the_kits_verifier_accepts_the_vector_without_a_fetch(vector) -> None:
 def test_g4_content_md5_matches_the_captured_header() -> None:
     g4 = next(v for v in OSS_VECTORS if v.name == "G4")
     assert content_md5(g4.body) == "G5H/anNzgdvMS2AsvXpi6A=="
+
+
+def test_all_four_public_vectors_are_in_the_kit() -> None:
+    """G3 (aliyun-oss-python-sdk#272) is public too: a '%3A' in the body and a path ending in '/'."""
+    assert [v.name for v in OSS_VECTORS] == ["G1", "G2", "G3", "G4"]
+    g3 = OSS_VECTORS[2]
+    assert g3.target.endswith("/") and b"%3A" in g3.body

@@ -131,7 +131,7 @@ def test_each_template_is_one_file_with_the_standard_library_a_verify_function_a
 # --- OSS's own callbacks ----------------------------------------------------------------------
 
 def test_oss_signed_callbacks_verify_and_tampered_copies_do_not(lang: ReceiverLanguage, run_receiver) -> None:  # type: ignore[no-untyped-def]
-    """G1, G2 and G4 (signed by OSS, verified with the pinned key: nothing to fetch, nothing
+    """G1 to G4 (signed by OSS, verified with the pinned key: nothing to fetch, nothing
     trusted extra), started with the documented command."""
     receiver = run_receiver(documented=True)
     assert any("http://127.0.0.1:" in line for line in receiver.lines), "listens on 127.0.0.1 by default"
