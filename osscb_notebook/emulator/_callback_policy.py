@@ -1,11 +1,10 @@
 """Where a callback may go: the checks OSS makes before storing (an address the host resolves to
 must be allowed) and the address each attempt then connects to, so DNS cannot rebind it.
 
-A host that does not resolve is not refused: the object is stored and that callback attempt fails
-with OSS's 203 ``Error status : -1.OSS can not connect to your callbackUrl, please check it.``
-(oss2's live ``test_sign_url_with_callback`` gets 203 for ``cbsrv.oss.demo.com``; OSS's 400
-``Can not get ip by this host.`` is documented for an invalid request ``Host`` header, not for
-callbacks; see docs/callback-var-keys.md).
+A host that does not resolve is refused before storing: OSS's EC page 0007-00000007 documents an
+error for a callbackUrl that cannot be resolved to an IP; its status and message are unpublished, so
+the emulator answers 400 ``InvalidArgument`` in the kit's words (``params.messages.HOST_UNRESOLVABLE``;
+see docs/callback-var-keys.md).
 
 Policies (``EmulatorConfig.callback_policy``, ``--callback-policy``):
 
@@ -91,18 +90,17 @@ def check_wire_fields(params: CallbackParams, shown: str) -> None:
 
 
 def pick_addresses(params: CallbackParams, policy: str, shown: str) -> list[str]:
-    """One address per target to connect to, checked against ``policy``; ``""`` for a host that
-    does not resolve (its attempt then fails as a connection failure, after storing).
+    """One address per target to connect to, checked against ``policy``.
 
-    Raises OSS's 400 ``Private address is forbidden to callback.`` (EC 0007-00000008) when any
-    address a host resolves to is refused. Nothing is sent to any address here.
+    Raises the 400 for EC 0007-00000007 when a host does not resolve, and OSS's 400 ``Private
+    address is forbidden to callback.`` (EC 0007-00000008) when any address a host resolves to is
+    refused. Nothing is sent to any address here.
     """
     chosen = []
     for target in params.targets:
         addresses = resolve(target)
         if not addresses:
-            chosen.append("")
-            continue
+            raise _param_error(m.HOST_UNRESOLVABLE, shown)
         if any(forbidden(a, policy) for a in addresses):
             raise _param_error(m.PRIVATE_ADDRESS, shown)
         chosen.append(addresses[0])

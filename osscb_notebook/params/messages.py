@@ -1,5 +1,6 @@
-"""OSS's own 400 messages and EC codes for bad callback parameters (spec §4.3, §4.4), plus the one
-refusal that is the kit's own (``SIGNATURE_VERSION_UNSUPPORTED``).
+"""OSS's own 400 messages and EC codes for bad callback parameters (spec §4.3, §4.4), plus one
+refusal that is the kit's own (``SIGNATURE_VERSION_UNSUPPORTED``) and one documented error whose
+words are the kit's (``HOST_UNRESOLVABLE``).
 
 Spelling is OSS's, typos included ("expecten"). ``None`` marks an EC code OSS does not publish.
 """
@@ -38,6 +39,15 @@ TOO_MANY_URLS = OssMessage(
 PRIVATE_ADDRESS = OssMessage(
     "Private address is forbidden to callback.", "0007-00000008",
     "Real OSS cannot call loopback or private (RFC 1918) addresses: expose your server with a tunnel.",
+)
+#: OSS documents this error (EC page 0007-00000007: a callbackUrl that cannot be resolved to an IP
+#: makes the request fail) but publishes neither its status nor its message: the 400 InvalidArgument
+#: and these words are the kit's (most likely a 400 before storing, like its neighbours).
+HOST_UNRESOLVABLE = OssMessage(
+    "The callback url host cannot be resolved to an IP address (the kit's wording: OSS documents this "
+    "error, EC 0007-00000007, but not its message).", "0007-00000007",
+    "Check the host name in callbackUrl (a typo, or a name only your own network resolves): OSS must resolve "
+    "it to a public IPv4 address.",
 )
 HOST_INVALID = OssMessage(
     "The callback host configuration is invalid.", "0007-00000009",

@@ -23,8 +23,9 @@ _STATUS_HINTS = {
     3: "OSS follows no redirects: call the final URL directly (https, trailing slash, no login page).",
     4: "Your server refused the request: a route that does not take POST (405), a wrong path (404), or its own "
        "signature check failing (400/403; a proxy that rewrote the path, an untrusted key URL).",
-    5: "Your server (or a proxy in front of it) failed; OSS's troubleshooting page says a 502 means no web service "
-       "is running behind the address at all.",
+    5: "That is either your server (or a proxy in front of it) failing or, per OSS's troubleshooting page, OSS "
+       "failing to reach it at all: a 50x also reports time-outs and connection failures, and a 502 that no web "
+       "service runs at that address. Check your server's log to see whether it got the callback.",
 }
 
 
@@ -44,9 +45,11 @@ def explain_callback_failure(message: str, ec: str = "") -> CallbackFailure:
     low = text.lower()
     if "can not connect" in low or "cannot connect" in low:
         return CallbackFailure("unreachable", (
-            "OSS could not connect to your callbackUrl, so your server sent no answer: nothing listening at that "
-            "host and port, a firewall, a closed tunnel, or a failed TLS handshake (with HTTPS set callbackSNI: true). "
-            "Check that the URL is reachable from the internet."))
+            "OSS could not connect to your callbackUrl, or got no answer in time: nothing listening at that host "
+            "and port, a firewall, a closed tunnel, or a failed TLS handshake (with HTTPS set callbackSNI: true). "
+            "OSS's troubleshooting page also reports this message when a server took more than 5 s to answer: if "
+            "your server logged this callback, it was slow, not unreachable, and may have acted on it. Otherwise "
+            "check that the URL is reachable from the internet."))
     if "reply timeout" in low or low == "cost too long time." or ec == m.CALLBACK_FAILED_EC_TIMEOUT:
         return CallbackFailure("timeout", (
             "Your server did not answer within OSS's fixed 5 s. It may still have got the callback and done the "
@@ -75,9 +78,11 @@ def explain_callback_failure(message: str, ec: str = "") -> CallbackFailure:
         code = int(status.group(1)) if status else None
         said = f"HTTP {code}" if code is not None else "a status"
         hint = _STATUS_HINTS.get(code // 100, "") if code is not None else ""
+        after = ("" if code is not None and code >= 500 else
+                 "Whatever answered at that URL got the callback; if that was your server, it may have acted on it.")
         return CallbackFailure("status", " ".join(filter(None, (
-            f"Your server answered {said}, not 200. OSS wants exactly 200 (not 201 or 204).", hint,
-            "Whatever answered at that URL got the callback; if that was your server, it may have acted on it."))),
+            f"OSS reports HTTP {code}, not 200." if code is not None and code >= 500 else
+            f"Your server answered {said}, not 200. OSS wants exactly 200 (not 201 or 204).", hint, after))),
             code)
     if "too many callback requests" in low:
         return CallbackFailure("overloaded", (

@@ -324,12 +324,15 @@ def test_private_address_option(tmp_path, callback_server):
             assert info.value.message == "Private address is forbidden to callback."
             assert info.value.details["EC"] == "0007-00000008"
             assert not b.object_exists("private")
-        # A host that does not resolve is stored, then the callback fails (issue #20 item 2: 203 as
-        # oss2's live test_sign_url_with_callback gets for cbsrv.oss.demo.com; the 400 "Can not get
-        # ip by this host." is OSS's for a bad request Host header). .invalid is never looked up.
-        result = _put(b, "unresolvable", _cb("http://no-such-host.invalid/cb"))
-        assert result.status == 203 and _error(result.resp.read())["Message"] == m.MSG_CANNOT_CONNECT
-        assert b.object_exists("unresolvable")
+        # A host that does not resolve is refused before storing (issue #26: OSS's EC page
+        # 0007-00000007 documents the error; the 400 and its words are the kit's). The 203 that
+        # oss2's live test_sign_url_with_callback gets is for a name that resolves on the internet.
+        # .invalid is never looked up.
+        with pytest.raises(oss2.exceptions.ServerError) as info:
+            _put(b, "unresolvable", _cb("http://no-such-host.invalid/cb"))
+        assert (info.value.status, info.value.code) == (400, "InvalidArgument")
+        assert info.value.details["EC"] == "0007-00000007" and info.value.message == m.HOST_UNRESOLVABLE.message
+        assert not b.object_exists("unresolvable")
         n = callback_server.count()
         # A public address passes validation; the attempt then fails. It runs in a network namespace
         # of its own with no route out, so the connect fails at once and no packet leaves the machine.

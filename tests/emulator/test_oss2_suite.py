@@ -180,8 +180,10 @@ def test_object_acl(any_bucket: oss2.Bucket) -> None:
 
 #: ``test_object.py::test_sign_url_with_callback``, verbatim apart from the bucket set-up and the
 #: last lines, which report the status and the error document instead of asserting. It runs in a
-#: network namespace of its own (only loopback, no route out): ``cbsrv.oss.demo.com`` cannot
-#: resolve there, and no DNS query or packet leaves the machine.
+#: network namespace of its own (only loopback, no route out) whose /etc/hosts gives
+#: ``cbsrv.oss.demo.com`` a public address, as the internet's DNS does for live OSS: the name
+#: resolves, the connection fails, and no DNS query or packet leaves the machine. (Unresolvable, the
+#: name would be the 400 of EC 0007-00000007: the live test depends on the internet's DNS.)
 _SIGN_URL_WITH_CALLBACK = """
 import base64, json, sys
 import oss2, requests
@@ -212,11 +214,18 @@ with Emulator(data_dir=sys.argv[1], callback_policy=sys.argv[2]) as emu:
 """
 
 
-def _in_a_closed_namespace(script: str, *args: str) -> list[object]:
+#: A public address (example.com's, long-standing) for the closed namespace's /etc/hosts.
+_PUBLIC_ADDRESS = "93.184.216.34"
+
+
+def _in_a_closed_namespace(script: str, data_dir: str, *args: str) -> list[object]:
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         pytest.skip("needs unshare and ip (util-linux, iproute2) for a network namespace with no route out")
-    done = subprocess.run(["unshare", "--map-root-user", "--net", "sh", "-c",
-                           'ip link set lo up && exec "$0" -c "$1" "$2" "$3" "$4"', sys.executable, script, *args],
+    hosts = Path(data_dir) / "hosts"
+    hosts.write_text(f"127.0.0.1 localhost\n{_PUBLIC_ADDRESS} cbsrv.oss.demo.com\n")
+    done = subprocess.run(["unshare", "--map-root-user", "--net", "--mount", "sh", "-c",
+                           'mount --bind "$5" /etc/hosts && ip link set lo up && exec "$0" -c "$1" "$2" "$3" "$4"',
+                           sys.executable, script, data_dir, *args, str(hosts)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -226,8 +235,9 @@ def _in_a_closed_namespace(script: str, *args: str) -> list[object]:
 @pytest.mark.parametrize("policy", ["oss-with-loopback", "oss"])
 def test_sign_url_with_callback(tmp_path: Path, signing: str, policy: str) -> None:
     """``test_object.py::test_sign_url_with_callback`` asserts 203 from live OSS for a presigned PUT
-    whose ``callbackUrl`` host does not resolve (and whose ``callback-var`` holds keys without ``x:``,
-    see docs/callback-var-keys.md): the object is stored and the callback fails."""
+    whose ``callbackUrl`` host (``cbsrv.oss.demo.com``) resolves but serves no callback (and whose
+    ``callback-var`` holds keys without ``x:``, see docs/callback-var-keys.md): the object is stored
+    and the callback fails."""
     status, text, stored = _in_a_closed_namespace(_SIGN_URL_WITH_CALLBACK, str(tmp_path), policy, signing)
     assert status == 203, text
     assert f"<Message>{m.MSG_CANNOT_CONNECT}</Message>" in str(text) and "<Code>CallbackFailed</Code>" in str(text)

@@ -66,7 +66,7 @@ def test_emulator_receiver_upload_history_and_unload(ip: InteractiveShell) -> No
     ip.run_line_magic("osscb_receiver", "reply --status 502")
     failed = ip.run_line_magic("osscb_upload", "notes/b.txt")
     assert not failed.ok and "203 CallbackFailed" in repr(failed) and "Error status : 502." in failed._repr_html_()
-    assert "answered HTTP 502, not 200" in repr(failed) and "no web service" in failed._repr_html_()
+    assert "OSS reports HTTP 502, not 200" in repr(failed) and "no web service" in failed._repr_html_()
     ip.run_line_magic("osscb_receiver", "reply --status 200 --body OK")
     not_json = ip.run_line_magic("osscb_upload", "notes/b.txt")
     assert "answered 200, but the body is not valid JSON" in repr(not_json) and "EC 0007-00000205" in repr(not_json)

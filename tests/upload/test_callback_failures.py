@@ -176,3 +176,23 @@ def test_explanations_are_shown_whole() -> None:
             b"<Message>Error Status : 400.User server missing content-length.</Message><EC>0007-00000203</EC></Error>")
     outcome = UploadOutcome("PutObject", "k", 203, body, callback_requested=True)
     assert "without a Content-Length header" in str(outcome)
+
+
+def test_a_5xx_may_mean_oss_never_reached_the_server() -> None:
+    """B3: OSS's troubleshooting page reports time-outs and connection failures as 50x (502: no web
+    service at that address), so a 5xx does not claim that the server got the callback."""
+    from osscb_notebook.upload.failure import explain_callback_failure
+
+    why = explain_callback_failure("Error status : 502.", m.CALLBACK_FAILED_EC_STATUS)
+    assert why.cause == "status" and why.status == 502
+    assert "OSS reports HTTP 502" in why.explanation and "got the callback;" not in why.explanation
+    assert "no web service" in why.explanation and "server's log" in why.explanation
+
+
+def test_cannot_connect_also_covers_a_server_slower_than_5_s() -> None:
+    """B2: OSS's troubleshooting page gives the -1 'can not connect' message for a server that took
+    more than 5 s too, so the explanation says the server may have got the callback."""
+    from osscb_notebook.upload.failure import explain_callback_failure
+
+    why = explain_callback_failure(m.MSG_CANNOT_CONNECT).explanation
+    assert "more than 5 s" in why and "may have acted on it" in why
