@@ -2,9 +2,10 @@
 # # 1. Quickstart: an upload callback in under a minute
 #
 # With an **upload callback**, OSS stores your object, then POSTs a small signed request to *your* server, waits
-# for its answer (5 s at most) and hands that answer back to the uploading client as the upload's response. OSS calls
-# your server once for each upload that **carries callback parameters**. If that call fails (no answer, or an answer
-# that is late, not 200 or not JSON), OSS does not retry it and the client gets a **203** instead (notebook 6), even
+# for its answer (5 s at most) and hands that answer back to the uploading client as the upload's response. OSS makes
+# one callback for each upload that **carries callback parameters** (trying your URLs in order if you gave several).
+# If that call fails (no answer, or an answer that is late, not 200, or not JSON — or XML declared with
+# `Content-Type: application/xml`), OSS does not retry it and the client gets a **203** instead (notebook 6), even
 # though your server may already have received the callback and acted on it.
 #
 # ```
@@ -149,3 +150,4 @@ emulator.cleanup()
 # 6. **Troubleshooting lab**: every common failure, shown with the tool you would reach for.
 # 7. **Going to real OSS** with your own credentials.
 # 8. **Taking it to production**: the exported receiver and the lessons that matter there.
+# 9. **Check your server**: `osscb probe` plays OSS, good and hostile, against your callback URL.

@@ -46,9 +46,10 @@ from osscb_notebook.params import FORM, JSON, ignored_var_keys, is_private_addre
 # | `callbackHost` | no | The `Host` header of the callback request (default: the host of the URL). |
 # | `callbackSNI` | no | A JSON **boolean**: send SNI on HTTPS (Server Name Indication: the host name the TLS client names in its handshake, so that a server with several certificates presents the right one). OSS's documentation recommends `true` for **every HTTPS** `callbackUrl` (without SNI a server that hosts several certificates may present the wrong one). |
 #
-# Three rarer fields pass through unchanged (`CallbackParams(extra=...)`): `additionalHeaders` (up to 10 extra headers
-# for the callback request: lowercase names, not `x-oss-*`, not reserved ones such as `Host`), `signatureVersion`
-# and `callbackPolicy` (the name of a policy stored on the bucket).
+# Three rarer fields pass through unchanged (`CallbackParams(extra=...)`): `additionalHeaders` (extra headers for
+# the callback request; names must not start with `x-oss-` (documented, EC page 0007-00000026); the limit of 10
+# headers, lowercase names and the reserved names such as `Host` come from blog copies of an Alibaba article:
+# **observed**), `signatureVersion` and `callbackPolicy` (the name of a policy stored on the bucket).
 #
 # `signatureVersion`: an Alibaba article (which we know only from blog copies: **observed**) describes `"1.0"`, the
 # default, and `"2.0"`; OSS's documented 400 for a version it does not know is *The callback signature version is
@@ -56,9 +57,11 @@ from osscb_notebook.params import FORM, JSON, ignored_var_keys, is_private_addre
 # verdict says so), because the 2.0 signing algorithm is not published and the emulator could not sign with it
 # (**kit's choice**; real OSS accepts `"2.0"`).
 #
-# An **empty** `callbackUrl` means no callback at all: OSS's older API page says so, while its newer 400 list gives
-# *The callback url configuration is invalid.* for a missing one; the kit follows both (empty: no callback; missing:
-# that 400), which is the **kit's choice** where the two pages disagree.
+# An **empty** `callbackUrl` means no callback at all: OSS's older API page says so, and so does its current EC page
+# 0007-00000004 ("not configured **or** empty: callback not configured"), which covers a *missing* URL too. Its
+# newer 400 list gives *The callback url configuration is invalid.* for a missing one. The kit follows the 400
+# list for a missing URL (empty: no callback; missing: that 400): the less documented side of the conflict, and
+# the **kit's choice**.
 #
 # `CallbackParams` holds them with Python names; `to_json()` gives OSS's names:
 
@@ -81,7 +84,7 @@ print(callback_b64)
 print(base64.b64decode(callback_b64).decode())
 
 # %% [markdown]
-# Decoding goes the other way and checks everything OSS checks. Here is the example from OSS's own documentation
+# Decoding goes the other way and checks every rule OSS documents (and the kit's choices where it is silent). Here is the example from OSS's own documentation
 # (note its spaces after `:` and `,`: any valid JSON is fine, the kit just writes it compactly):
 
 # %%

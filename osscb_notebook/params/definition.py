@@ -19,7 +19,7 @@ from ..errors import CallbackParamError
 from . import messages as m
 from .model import CallbackParams, CallbackVars, ignored_var_keys
 from .transports import Transports, render_transports
-from .urls import is_private_address
+from .urls import documented_private, is_private_address
 
 SAMPLE_CONTENT = b"hello from osscb-notebook\n"
 
@@ -160,12 +160,14 @@ def lint(params: CallbackParams, custom: dict[str, Any], preview: RenderedBody) 
     out: list[str] = []
     for name in dict.fromkeys(preview.unknown):
         if name.startswith("x:"):
-            out.append(f"${{{name}}} has no value in callback-var: OSS sends it empty.")
+            out.append(f"${{{name}}} has no value in callback-var: what OSS sends for it is undocumented "
+                       "(the kit sends it empty).")
         else:
-            out.append(f"${{{name}}} is not an OSS system variable (names are case-sensitive): OSS sends it empty.")
+            out.append(f"${{{name}}} is not an OSS system variable (names are case-sensitive): what OSS sends for "
+                       "it is undocumented (the kit sends it empty).")
     for name in ignored_var_keys(custom):
-        out.append(f"{name} does not start with x:, so OSS accepts the callback-var but ignores this key "
-                   f"(${{{name}}} would be a system variable); the kit leaves it out. Write x:{name.lower()} "
+        out.append(f"{name} does not start with x:, so OSS accepts the callback-var and (inferred) ignores this "
+                   f"key (${{{name}}} would be a system variable); the kit leaves it out. Write x:{name.lower()} "
                    "to send it.")
     used = set(variables_in(params.body))
     for name in custom:
@@ -173,10 +175,11 @@ def lint(params: CallbackParams, custom: dict[str, Any], preview: RenderedBody) 
             out.append(f"{name} is defined but callbackBody does not reference it, so OSS will not send it.")
     for target in params.targets if params.enabled else []:
         if is_private_address(target.host):
-            out.append(
-                f"{target.host} is a private address: real OSS answers 400 '{m.PRIVATE_ADDRESS.message}' "
-                f"(EC {m.PRIVATE_ADDRESS.ec}); only the local emulator can call it. Use a tunnel for real OSS."
-            )
+            said = (f"real OSS answers 400 '{m.PRIVATE_ADDRESS.message}' (EC {m.PRIVATE_ADDRESS.ec})"
+                    if documented_private(target.host) else
+                    "the kit treats this as private (OSS documents refusing only loopback and RFC 1918 addresses)")
+            out.append(f"{target.host} is a private address: {said}; only the local emulator can call it. "
+                       "Use a tunnel for real OSS.")
         if target.scheme == "https" and params.sni is not True:
             out.append(f"{target.url} is HTTPS: set callbackSNI to true, or shared front ends may fail the TLS handshake.")
     if not params.enabled:

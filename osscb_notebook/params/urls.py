@@ -88,6 +88,22 @@ def parse_callback_url(raw: str) -> CallbackTarget:
     )
 
 
+#: The ranges OSS documents refusing (loopback and RFC 1918); the other non-public ranges that
+#: ``is_private_address`` flags are the kit's extrapolation of "private".
+_DOCUMENTED_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def documented_private(host: str) -> bool:
+    """True when OSS's documentation covers refusing ``host``: ``localhost``, loopback or RFC 1918."""
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.version == 4 and any(ip in net for net in _DOCUMENTED_PRIVATE) or ip == ipaddress.ip_address("::1")
+
+
 def is_private_address(host: str) -> bool:
     """True for loopback, RFC 1918, link-local and unspecified literals, and ``localhost``.
 

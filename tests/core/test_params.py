@@ -207,3 +207,23 @@ def test_encode_rejects_oversized_callback() -> None:
     with pytest.raises(CallbackParamError) as info:
         encode_callback({"callbackUrl": "a.com", "callbackBody": "a=" + "x" * 5000})
     assert info.value.ec == "0007-00000001"
+
+
+@pytest.mark.parametrize(("host", "documented"), [("127.0.0.1", True), ("10.1.2.3", True), ("192.168.0.9", True),
+                                                  ("localhost", True), ("169.254.169.254", False), ("0.0.0.0", False)])
+def test_the_private_address_lint_claims_a_real_oss_400_only_for_documented_ranges(host: str, documented: bool) -> None:
+    """Review B19: OSS documents refusing loopback and RFC 1918; the other ranges are the kit's extrapolation."""
+    from osscb_notebook.params.definition import CallbackDefinition
+
+    lines = CallbackDefinition.evaluate({"callbackUrl": f"http://{host}/cb", "callbackBody": "o=${object}"}).warnings
+    (line,) = [x for x in lines if "private address" in x]
+    assert ("real OSS answers 400" in line) is documented
+    assert ("the kit treats this as private" in line) is (not documented)
+
+
+def test_the_unknown_variable_lint_does_not_state_what_oss_sends() -> None:
+    """Review B18: what OSS puts in place of an unknown variable is undocumented."""
+    from osscb_notebook.params.definition import CallbackDefinition
+
+    lines = CallbackDefinition.evaluate({"callbackUrl": "http://example.com/cb", "callbackBody": "u=${x:uid}"}).warnings
+    assert any("undocumented (the kit sends it empty)" in x for x in lines), lines
