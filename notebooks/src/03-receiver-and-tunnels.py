@@ -36,13 +36,15 @@ def send(receiver, path="oss-callback", key="notes/a.txt"):
 # ## Thread mode and process mode
 #
 # `start_receiver()` runs the server **in a child process of this kernel** (the default). It keeps answering within
-# OSS's 5 s while a cell computes, even in a C call that holds the GIL; a crash there cannot take the kernel down; and
+# OSS's 5 s while a cell computes, even in a C call that holds the GIL (Python's global interpreter lock: one thread
+# runs Python code at a time); a crash there cannot take the kernel down; and
 # it stops with the kernel. Records come back to the kernel over a queue: `history` and `last` wait for the ones in
 # flight, and `wait_for(n)` waits for the n-th.
 #
 # `mode="thread"` runs it **in a thread of this kernel**. It starts in a millisecond instead of a tenth of a second,
 # but it shares the GIL with your cells: while a cell keeps Python busy, each reply waits for the interpreter's thread
-# switches (the benchmarks measured a p99, the time 99 % of replies stay under, above one second), and a C call that holds the GIL for 8 s makes OSS give up
+# switches (a few replies stall for seconds: 5.4 s, past OSS's 5 s, at most in the latest benchmark run, and a p99,
+# the time 99 % of replies stay under, above one second in earlier ones), and a C call that holds the GIL for 8 s makes OSS give up
 # on the callback.
 
 # %%

@@ -144,8 +144,9 @@ print("callback body:", receiver.last.body.decode())
 # ## Multipart: the callback goes on CompleteMultipartUpload
 #
 # Parts are uploaded without a callback; the callback headers go on the final **CompleteMultipartUpload**. Two
-# differences to know: `${contentMd5}` is empty (there is no MD5 of the whole object), and the ETag has the
-# multipart form `HEX-N`. And **the callback's reply replaces the usual XML result**: don't parse XML when you
+# differences to know: `${contentMd5}` is empty (there is no MD5 of the whole object), and the ETag is not the MD5
+# of the object: the emulator gives the hex MD5 of the parts' MD5s, a dash and the part count (`…-3`), the form OSS
+# is understood to use (**inferred**: the callback page does not state it). And **the callback's reply replaces the usual XML result**: don't parse XML when you
 # asked for a callback.
 
 # %%
@@ -160,7 +161,8 @@ print("callback body:", receiver.last.body.decode())
 #
 # Your server signs a PUT URL with `callback` / `callback-var` as query parameters (oss2's `sign_url(params=...)`),
 # and whoever holds the URL can upload, callback included. The parameters are part of what is signed, so they cannot
-# be changed without breaking the URL. (The Python SDK V2 presigner keeps the callback as a signed
+# be changed without breaking the URL. OSS's Callback page warns that this method "exposes callback information in
+# the URL and poses security risks. Use it only for temporary access or in low-sensitivity scenarios." (The Python SDK V2 presigner keeps the callback as a signed
 # `x-oss-callback` *header* instead, which the uploader must send along.)
 
 # %%

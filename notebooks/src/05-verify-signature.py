@@ -31,10 +31,11 @@ from osscb_notebook.verification import OFFICIAL_PUBLIC_KEY_PEM
 # %% [markdown]
 # ## The real callback (G1)
 #
-# `data/g1.http` carries the request from OSS's documented example. Everything the signature covers is OSS's, byte for
-# byte: the path and query (`/index.php?id=1&index=2`), the body (`bucket=yonghu-test`), the `authorization`
-# signature and the `x-oss-pub-key-url`. The lines around them are not signed and differ from the documentation's
-# request: the documentation shows `HTTP/1.0`, `Host: 121.43.113.8` and a `Connection: close` header, while this file
+# `data/g1.http` carries the request from the older OSS API page's example (the current page masks the signature and
+# changed the body to `bucket=examplebucket`, so its example no longer verifies). Everything the signature covers is
+# OSS's, byte for byte: the path and query (`/index.php?id=1&index=2`), the body (`bucket=yonghu-test`), the
+# `authorization` signature and the `x-oss-pub-key-url`. The lines around them are not signed and differ from that
+# page's request: it shows `HTTP/1.0`, `Host: 121.43.113.8` and a `Connection: close` header, while this file
 # has `HTTP/1.1`, `Host: 10.101.166.30` and no `Connection` header. None of those lines is signed, which is why they
 # can differ without changing the verdict (and why you cannot trust them: see the end of this notebook).
 
@@ -161,7 +162,7 @@ for label, message in near_misses.items():
 # ## The same, with the kit
 #
 # `verify_request` runs those steps and returns a `Trace`: each step's inputs, output and verdict. The CLI
-# `osscb verify data/g1.http`, the `%osscb verify` magic and the stepper widget all show this same trace.
+# `osscb verify data/g1.http`, the `%osscb_verify` magic and the stepper widget all show this same trace.
 
 # %%
 trace = verify_request(request)
@@ -250,7 +251,8 @@ print("RSA", emulator_key.key_size, "bits;", len(emulator_signature), "byte sign
 
 # %% [markdown]
 # Steps 5 to 7: the same string to sign as G1 (path, `?`, raw query, LF, body), the same MD5, the same check.
-# The emulator also sends `Content-MD5`, the Base64 MD5 of the body alone, which tells "body changed" apart from
+# Like real OSS today (the current documentation's example carries it; G1, from the older page, does not), the
+# emulator sends `Content-MD5`, the Base64 MD5 of the body alone, which tells "body changed" apart from
 # "path or key wrong" when verification fails:
 
 # %%

@@ -7,7 +7,8 @@
 # Two kinds of failure look very different to the client:
 #
 # * **HTTP 400 `InvalidArgument`**: OSS rejected the *parameters*. Nothing is stored, no callback is sent.
-# * **HTTP 203 `CallbackFailed`**: the object **is stored**, but the callback failed. The SDKs do *not* raise on 203.
+# * **HTTP 203 `CallbackFailed`**: the object **is stored**, but the callback failed. oss2 and the Python SDK V2 do
+#   *not* raise on 203 (the Go SDK V2 and the Ruby SDK do).
 #
 # Each case is shown with the tool you would reach for in a live session: the **timeline** for a blown 5 s budget, the
 # **verification stepper** for a signature failure, the **receiver panel's reply settings** for a BOM or a missing
@@ -60,11 +61,11 @@ try_upload()
 # ---
 # ## 1. Unreachable callback URL
 #
-# **Symptom:** 203 `CallbackFailed`. What the message says depends on *how* the server is unreachable, and OSS
-# documents only one form: its troubleshooting page says a host with no web service gives **`Error status : 502.`**
-# For a refused connection the kit shows `Error status : -1.OSS can not connect to your callbackUrl, please check it.`
-# with EC 0007-00000203 (**kit's choice**: the message is modelled on OSS's `-1` connection errors; the EC is ours where
-# OSS publishes none). Expect either form from real OSS.
+# **Symptom:** 203 `CallbackFailed`. OSS documents two forms. Its 203 page gives `Error Status : -1.OSS can not
+# connect to your callbackUrl, please check it.` when "OSS cannot access your application server" (its older
+# troubleshooting page shows the same message for a server that took more than 5 s). Its troubleshooting page gives
+# **`Error status : 502.`** when no web service is running. The kit shows the first; only its EC (0007-00000203) is
+# the **kit's choice**. Expect either form from real OSS.
 # **Cause:** nothing listens at that address (server down, wrong port, firewall, a tunnel that closed).
 
 # %%
@@ -147,7 +148,7 @@ receiver.set_reply(None)
 # ## 5. A byte-order mark (BOM) before the JSON
 #
 # **Symptom:** the same `Response body is not valid json format.`, and the body *looks* fine in a browser.
-# **Cause:** three invisible bytes `EF BB BF` in front (typical of PHP files saved "UTF-8 with BOM").
+# **Cause:** three invisible bytes `EF BB BF` in front (common with PHP application servers, says OSS's FAQ; a source file saved as "UTF-8 with BOM" is a typical cause).
 
 # %%
 receiver.set_reply(bom=True)
@@ -219,7 +220,8 @@ print(panel)
 #
 # **Symptom:** 203 `Error Status : 400.User server return too long content-length value.` (OSS's documented message;
 # OSS publishes no EC for it, so the EC 0007-00000203 below is the **kit's choice**). Again your server answered 200.
-# **Cause:** OSS relays your reply to the client and caps it at 1 MB.
+# **Cause:** OSS relays your reply to the client and caps it at 1 MB (OSS's pages also mention 3 MB for the
+# Content-Length; 1 MB for the body is the stricter, documented figure).
 
 # %%
 receiver.set_reply(oversize=True)
@@ -455,8 +457,8 @@ raw_callback_upload(json.dumps({"callbackUrl": cb_url, "callbackBody": BODY, "ca
 #
 # **Symptom:** a variable that arrives empty, or a 400 `The callback var is not expecten json.` (sic).
 # **Cause:** custom variables are the keys that start with `x:` and are **lowercase**, and `${x:name}` in the body is
-# case-sensitive too. A key *without* `x:` is accepted and ignored by OSS (oss2's live-service test expects 203 for
-# one; `docs/callback-var-keys.md`), so it just never reaches the body. An `x:` key with capitals gets the 400 below:
+# case-sensitive too. A key *without* `x:` is accepted by OSS (oss2's live-service test expects 203 for one) and,
+# as far as anyone can tell, ignored (**inferred**; `docs/callback-var-keys.md`), so it just never reaches the body. An `x:` key with capitals gets the 400 below:
 # that follows OSS's documented rule, which no test or capture confirms (low to medium confidence):
 
 # %%
@@ -562,7 +564,7 @@ print("HTTP", result.status, "| callbacks received:", len(receiver.history) - be
 # `osscb probe http://127.0.0.1:8080/callback` (or `%osscb_probe URL`, or the widget `%osscb_ui probe`) sends valid,
 # forged, tampered and malformed callbacks and judges each answer as OSS would. A non-200 status, a reply that is not
 # JSON or starts with a BOM, no Content-Length, over 1 MB or past 5 s (cases 3 to 8), a verifier that fails on
-# encoded paths, `+` or JSON bodies (9 to 11) and key-URL trust (12) each become a check with a verdict and the fix. Start your server trusting the probe's key-URL prefix and add `--trusted` to run
+# encoded paths, `+` in the body or JSON bodies (cases 10 and, partly, 9 and 11) and key-URL trust (12) each become a check with a verdict and the fix. Start your server trusting the probe's key-URL prefix and add `--trusted` to run
 # every check. **Notebook 9** walks through it on three servers.
 
 # %% [markdown]
@@ -570,7 +572,7 @@ print("HTTP", result.status, "| callbacks received:", len(receiver.history) - be
 #
 # | # | Symptom at the client | OSS's message | Cause | Fix |
 # |---|---|---|---|---|
-# | 1 | 203 | OSS documents `Error status : 502.` for a host with no web service; the kit shows `Error status : -1.OSS can not connect to your callbackUrl, please check it.`, EC 0007-00000203 (kit's choice) | server down or unreachable | run it; check from outside |
+# | 1 | 203 | OSS documents `Error status : -1.OSS can not connect to your callbackUrl, please check it.` (also for a server slower than 5 s) and `Error status : 502.` for a host with no web service; the kit shows the first, EC 0007-00000203 (kit's choice) | server down or unreachable | run it; check from outside |
 # | 2 | 400, EC 0007-00000008 | `Private address is forbidden to callback.` | loopback or private URL | a public URL (tunnel) |
 # | 3 | 203, EC 0007-00000203 | `Error status : N.` | reply status not exactly 200 | answer 200 |
 # | 4 | 203, EC 0007-00000205 | `Response body is not valid json format.` | non-JSON reply | `{"Status":"OK"}`, or XML with `Content-Type: application/xml` |

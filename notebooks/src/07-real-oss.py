@@ -17,7 +17,7 @@
 # %%
 import os
 
-from osscb_notebook import CallbackParams, CallbackVars
+from osscb_notebook import CallbackParams, CallbackVars, ReceiverError
 from osscb_notebook.emulator import Emulator
 from osscb_notebook.receiver import start_receiver
 from osscb_notebook.upload import UploadTarget, upload
@@ -26,7 +26,8 @@ from osscb_notebook.upload import UploadTarget, upload
 # ## Regions
 #
 # Upload callbacks are available in these regions (OSS documentation); the endpoint is
-# `https://oss-<region id>.aliyuncs.com`. Signing V4 needs the region id.
+# `https://oss-<region id>.aliyuncs.com`. Signing V4 (OSS's current request-signing scheme, which the SDKs use by
+# default) needs the region id.
 
 # %%
 CALLBACK_REGIONS = {
@@ -73,8 +74,9 @@ for endpoint in ("https://oss-cn-hangzhou.aliyuncs.com", "oss-eu-west-1.aliyuncs
 #   bucket's region: OSS's SDK pages say "if you want to access OSS from other Alibaba Cloud services in the same
 #   region as OSS, use an internal endpoint". Whether the callback behaves any differently when the upload came in
 #   through one is **not documented**; the kit assumes it does not (the same `callbackUrl` rules: a public address).
-# * Use an **HTTPS** callback URL with `"callbackSNI": true` when the server sits behind a shared front end (tunnels,
-#   CDNs, load balancers); otherwise the TLS handshake can pick the wrong certificate (`Error status : -1`, `502`).
+# * With an **HTTPS** callback URL set `"callbackSNI": true`: OSS's documentation recommends it for every HTTPS
+#   `callbackUrl`, and it matters most when the server sits behind a shared front end (tunnels, CDNs, load
+#   balancers), where the TLS handshake can otherwise pick the wrong certificate (`Error status : -1`, `502`).
 # * The callback comes from OSS's servers: your firewall must let them in, and the answer must come within 5 s
 #   **including** the tunnel's round trip.
 #
@@ -126,7 +128,12 @@ def round_trip(target, callback_url, receiver, key="osscb-notebook/hello.txt"):
     outcome = upload(target, key, b"Hello from osscb-notebook\n", callback=callback,
                      callback_vars=CallbackVars({"x:uid": "42"}))
     print("client got:", outcome.status, outcome.body.decode()[:200])
-    record = receiver.wait_for(1, timeout=10)[-1] if outcome.status in (200, 203) else None
+    record = None
+    if outcome.status in (200, 203):
+        try:
+            record = receiver.wait_for(1, timeout=10)[-1]
+        except ReceiverError as exc:  # e.g. OSSCB_CALLBACK_URL points elsewhere, or the tunnel was unreachable
+            print("the receiver got no callback:", exc)
     if record is not None:
         print("server got:", record.body.decode())
         print("verified:  ", record.verified, "|", record.trace.step("public_key").output.splitlines()[0])
@@ -151,8 +158,9 @@ if REAL:
 
     real_receiver = start_receiver()
     own_url = os.environ.get("OSSCB_CALLBACK_URL")
-    tunnel = None if own_url else open_tunnel(os.environ.get("OSSCB_TUNNEL", "ngrok"), real_receiver.port)
-    public_url = own_url or tunnel.public_url.rstrip("/") + "/oss-callback"
+    # passing the receiver (not just its port) lets the tunnel mask its tokens in the receiver's records
+    tunnel = None if own_url else open_tunnel(os.environ.get("OSSCB_TUNNEL", "ngrok"), real_receiver)
+    public_url = own_url or tunnel.callback_url("oss-callback")
     print("callback URL:", public_url)
     real_outcome = round_trip(real_target, public_url, real_receiver)
     print(real_outcome)

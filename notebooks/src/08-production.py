@@ -152,7 +152,9 @@ for name in ("invoices/1.pdf", "invoices/2.pdf", "invoices/3.pdf"):
 # %% [markdown]
 # ## Caching the key
 #
-# The key behind a key URL never changes, so the receiver fetches it **once** and keeps it:
+# The key behind OSS's key URL never changes (OSS's documentation says so), so the receiver fetches it **once** and
+# keeps it. (An emulator restarted with a fresh data folder on the same port serves a new key at the same URL:
+# restart the receiver too.)
 
 # %%
 print("callbacks verified:", sum(1 for r in emulator.records if r.outcome == "callback_ok"))
@@ -267,7 +269,8 @@ print(source[start:source.index("\n\n\n", start)])
 # (`{"Status":"busy",...}`): OSS then reports the callback as failed (the client gets 203, the object is stored), so
 # the loss is visible and your reconciliation can catch it up. Letting `queue.Full` escape the handler would not send
 # a 500: `http.server` logs the exception and **drops the connection** without any reply, which OSS reports as a
-# failed connection. Every exported language answers 503 the same way. To hand the work to Celery, RQ or a cloud
+# failed connection. Every exported language with a work queue answers 503 the same way (PHP only in spool mode,
+# `OSS_CALLBACK_SPOOL_DIR`). To hand the work to Celery, RQ or a cloud
 # queue instead, enqueue there from `process_callback()` (or from the handler, keeping the 503 when it refuses).
 
 # %%
@@ -290,8 +293,8 @@ print(handler[:handler.index("self._reply(200")].rstrip())
 # * **OSS's callback key is RSA-512,** which is publicly factorable. For value-bearing actions, do not trust the
 #   callback alone: confirm with **HeadObject** (your own credentials) that the object exists with that size and ETag.
 # * **HTTPS** for confidentiality: over `http://` the body (your `x:` variables included) travels in clear.
-# * **`${crc64}` above 2^53:** CRC-64 values are 64-bit; in a JSON body they are bare numbers, and JavaScript's
-#   `JSON.parse` rounds any above 2^53 (9007199254740992). Use a big-int-aware parser (`json-bigint`), or a form body,
+# * **`${crc64}` above 2^53:** CRC-64 values are 64-bit; in a JSON body they are bare numbers (**observed** in a
+#   real callback body), and JavaScript's `JSON.parse` loses precision above 2^53 (9007199254740992). Use a big-int-aware parser (`json-bigint`), or a form body,
 #   where every value is a string. (Quoting the placeholder, `"${crc64}"`, gives a JSON string in the kit's rendering,
 #   but what OSS does with a quoted numeric placeholder is not documented.)
 # * Behind a reverse proxy, forward the **path unchanged** (or rebuild it) and never re-encode the body.

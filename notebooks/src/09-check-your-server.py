@@ -8,8 +8,9 @@
 #   UTF-8), OSS's own real signed callbacks, 20 in a row and 20 at once;
 # * it sends what an attacker sends: a callback signed with the attacker's key and an `x-oss-pub-key-url` pointing at
 #   it, key URLs that only *look* trusted, tampered bodies, paths, queries and signatures, missing and garbled headers;
-# * it judges every answer the way OSS does: exactly **200**, JSON (no BOM), a Content-Length, at most 1 MB, within
-#   **5 s**. Anything else and the uploading client gets **203 `CallbackFailed`**, although the object is stored.
+# * it judges every answer the way OSS does: exactly **200**, JSON (no BOM; or XML declared with
+#   `Content-Type: application/xml`), a Content-Length, at most 1 MB (OSS's pages also mention 3 MB for the
+#   Content-Length; 1 MB is the stricter, documented figure), within **5 s**. Anything else and the uploading client gets **203 `CallbackFailed`**, although the object is stored.
 #
 # Each check has a stable id and a verdict (pass, fail, warn, skip, info); a failure comes with its severity and the
 # fix. **Probe only servers you own**: the probe sends forged requests on purpose. It never follows redirects.
@@ -66,8 +67,8 @@ print("the key-URL prefix to trust:", PREFIX)
 # ## 1. The kit's production receiver
 #
 # Notebook 8 exports a single-file receiver for your own server. Every exported receiver reads extra trusted key-URL
-# prefixes from the environment variable `OSS_CALLBACK_TRUSTED_KEY_URLS` (comma-separated); the Python one also takes
-# `--trust-key-url PREFIX`. We start it trusting the probe's prefix, on a free port:
+# prefixes from the environment variable `OSS_CALLBACK_TRUSTED_KEY_URLS` (comma-separated); the Python, Java and Ruby ones
+# also take `--trust-key-url PREFIX`. We start it trusting the probe's prefix, on a free port:
 
 # %%
 script = export_production_receiver(Path(tempfile.mkdtemp(prefix="osscb-probe-")) / "oss_callback_receiver.py")
@@ -86,7 +87,7 @@ print(production_url)
 %osscb_probe {production_url} --key-port {KEY_PORT}
 
 # %% [markdown]
-# Now trusted mode: valid callbacks accepted with exactly 200 and JSON, every tampered copy refused with a 4xx, fast
+# Now trusted mode: valid callbacks accepted with exactly 200 and JSON, every tampered copy refused (not 2xx), fast
 # replies and a burst served. `replay` is information, not a verdict: anyone holding a captured callback can send it
 # again (the signature still verifies), so make the handler idempotent on the signed body's fields.
 
@@ -239,8 +240,10 @@ for name, url in (("naive", naive_url), ("fixed", fixed_url)):
 # ```yaml
 # - name: Probe the OSS callback handler
 #   run: |
-#     pip install osscb-notebook
-#     # your server, trusting the probe's prefix for this run only (here the kit's exported receiver)
+#     pip install ./osscb-notebook   # the kit, from a checkout (or a wheel) of its repository
+#     # your server, trusting the probe's prefix for this run only (here the kit's exported receiver,
+#     # written by the export and committed to your repo)
+#     osscb export-receiver --lang python -o oss_callback_receiver.py --force
 #     OSS_CALLBACK_TRUSTED_KEY_URLS=http://127.0.0.1:9870/osscb-probe/ python oss_callback_receiver.py --port 8080 &
 #     for i in $(seq 30); do curl -so /dev/null http://127.0.0.1:8080/ && break; sleep 1; done
 #     osscb probe http://127.0.0.1:8080/callback --trusted --json > probe.json   # exit 1 fails the job

@@ -29,7 +29,7 @@ def trust_lines(prefix: str) -> list[str]:
 
     return [
         f"every exported receiver: {TRUST_ENV}={prefix} python3 oss_callback_receiver.py",
-        f"the Python export also:  python3 oss_callback_receiver.py --trust-key-url {prefix}",
+        f"the Python, Java and Ruby exports also:  python3 oss_callback_receiver.py --trust-key-url {prefix}",
     ]
 
 
