@@ -55,6 +55,12 @@ class ProbeReport:
     key_pem: bytes
     checks: list[CheckResult]
     elapsed: float = 0.0
+    #: ``--key-url-base`` (then also ``trusted_prefix``), or None for the loopback prefix
+    key_url_base: str | None = None
+    #: whether the server answered from this machine (only then can it reach 127.0.0.1 here)
+    on_this_machine: bool = True
+    #: '' or why the probe could not fetch its own key through the base from this machine
+    key_self_check: str = ""
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(("pass", "fail", "warn", "skip", "info"), 0)
@@ -89,7 +95,9 @@ class ProbeReport:
 
         secrets = self.secrets()
         return {"url": mask(self.url, secrets), "mode": self.mode,
-                "checks": [c.to_dict(secrets) for c in self.checks], "summary": self.summary()}
+                "checks": [c.to_dict(secrets) for c in self.checks], "summary": self.summary(),
+                "key_url_prefix": self.trusted_prefix, "key_url_base": self.key_url_base,
+                "server_on_this_machine": self.on_this_machine}
 
     def secrets(self) -> set[str]:
         """Credentials in the probed URL (a Jupyter ``?token=``, a scoped capability): masked in output."""
