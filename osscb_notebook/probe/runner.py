@@ -88,6 +88,7 @@ class _Run:
         self.started = time.monotonic() if started is None else started
         self.deadline, self.reach = deadline, reach or d.Reach(keys.prefix)
         self.ends = self.started + deadline
+        self.deadline_passed = False
 
     def request_timeout(self) -> float:
         """The next request's timeout: ``--timeout``, or less when the run's deadline is nearer
@@ -103,6 +104,7 @@ class _Run:
         try:
             row = self.run(check_id)
         except DeadlinePassed:
+            self.deadline_passed = True
             return d.not_finished(check_id, self.deadline, time.monotonic() - self.started)
         problem = self.reach.problem
         if problem and d.needs_reachable_keys(check_id):
@@ -352,7 +354,8 @@ def run_probe(url: str, *, trusted: bool = False, key_port: int = DEFAULT_KEY_PO
         prefix = keys.prefix
     return ProbeReport(url=url, mode="trusted" if trusted else "default", trusted_prefix=prefix,
                        key_pem=public_key_pem(good_key), checks=rows, elapsed=time.monotonic() - started,
-                       key_url_base=base_url, on_this_machine=here, key_self_check=problem)
+                       key_url_base=base_url, on_this_machine=here, key_self_check=problem,
+                       deadline_passed=run.deadline_passed)
 
 
 def check_deadline(value: str | float) -> float:
