@@ -77,11 +77,11 @@ def refused_valid(s: Sent, key_url: str, hits: int, reach: Reach) -> tuple[str, 
         cause = ("your server is not on this machine, so it cannot reach 127.0.0.1 here: pass --key-url-base "
                  "with a URL of this machine it can reach")
     else:
-        cause = (f"either it cannot reach {_root(reach.prefix)} (check --key-url-base and --key-port"
-                 + (f"; the probe itself could not fetch through the base: {reach.self_check}" if reach.self_check
-                    else "") + f") or it was not started trusting {reach.prefix}")
+        cause = (f"was it started trusting {reach.prefix}, and can it reach {_root(reach.prefix)}? (check "
+                 f"--key-url-base and --key-port" + (f"; the probe itself could not fetch through the base: "
+                                                      f"{reach.self_check}" if reach.self_check else "") + ")")
     note = (f"; the server never fetched the probe's key {key_url}, and the probe's key server got no request at "
-            f"all this run: was it started trusting the prefix, and can it reach it? {cause[0].upper()}{cause[1:]}")
+            f"all this run: {cause}")
     fix = (f"Start your server trusting {reach.prefix} and make sure it can fetch that URL (from another machine, "
            f"pass --key-url-base with a URL of this machine it can reach); the signature was never checked.")
     return note, fix
