@@ -35,6 +35,22 @@ def _used_subnets() -> str:
     return done.stdout
 
 
+def sweep_stale() -> None:
+    """Delete namespaces this module made in runs whose process is gone (a run killed before teardown)."""
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=30).stdout
+    for line in listed.splitlines():
+        name = line.split()[0] if line.split() else ""
+        parts = name.split("-")
+        if len(parts) != 4 or parts[:2] != ["osscb", "probe"] or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
+        except PermissionError:
+            pass  # alive, someone else's
+
+
 class NamespaceHost:
     """A network namespace reachable at ``ns_ip``; it reaches this machine at ``host_ip`` (and nothing
     else: no default route, so only the veth pair)."""
@@ -44,6 +60,7 @@ class NamespaceHost:
             raise NamespaceUnavailable("network namespaces need root (ip netns add)")
         if shutil.which("ip") is None:
             raise NamespaceUnavailable("the ip command (iproute2) is not installed")
+        sweep_stale()
         tag = secrets.token_hex(3)
         self.name = f"osscb-probe-{os.getpid()}-{tag}"
         self.outer, self.inner = f"osp{tag}o", f"osp{tag}i"  # at most 15 characters
