@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from .catalogue import DEFAULT_KEY_PORT
 
-#: Where the key server lives by default: the prefix a server on this machine trusts.
+#: Where the key server lives by default: the prefix a server on this machine trusts (as ``keyserver.PREFIX_PATH``).
 PREFIX_PATH = "/osscb-probe/"
 #: Paths on the base's host where the probe serves the forger's key: a base may not be under them.
 FORGED_PATHS = ("/osscb-forged/", "/osscb-userinfo/")
@@ -80,11 +80,6 @@ def check_key_url_base(base: str) -> str:
     if path.startswith(FORGED_PATHS):
         raise _bad(base, f"is under {', '.join(FORGED_PATHS)}, where the probe serves the forger's key: {like}")
     return base
-
-
-def key_url_prefix(key_port: int, base: str | None) -> str:
-    """The prefix a server must trust for ``--trusted``: the base, else the loopback prefix."""
-    return base if base else f"http://127.0.0.1:{key_port}{PREFIX_PATH}"
 
 
 def busy_port_hint(base: str | None) -> str:

@@ -244,3 +244,12 @@ def test_a_remote_server_without_a_base_is_announced_on_stderr(remote: Namespace
 def test_a_deadline_that_is_not_a_positive_number_is_a_usage_error() -> None:
     r = osscb("http://127.0.0.1:9/cb", "--deadline", "0")
     assert r.returncode == 2 and "--deadline" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_on_this_machine_means_loopback_our_own_address_or_one_bound_here(remote: NamespaceHost) -> None:
+    from osscb_notebook.probe.target import on_this_machine
+
+    assert on_this_machine("127.0.0.1", "127.0.0.1") and on_this_machine("::1", "::ffff:127.0.0.1")
+    assert on_this_machine("127.0.0.1", remote.host_ip)  # this machine's end of the pair: bound here
+    assert not on_this_machine(remote.host_ip, remote.ns_ip)  # the namespace's end: another host
+    assert not on_this_machine("127.0.0.1", "not an address")
