@@ -18,6 +18,8 @@ from types import TracebackType
 REPO = Path(__file__).resolve().parents[2]
 #: The netns server script, run as ``python -m tests.probe.ns_server`` from the repository root.
 NS_SERVER = "tests.probe.ns_server"
+#: Seconds a server in the namespace may take to print its port (a Python start on a busy machine).
+STARTUP_TIMEOUT = 60.0
 
 
 class NamespaceUnavailable(RuntimeError):
@@ -101,8 +103,12 @@ class NamespaceHost:
     def port_of(self, proc: subprocess.Popen[str]) -> int:
         """The port a server started with :meth:`popen` printed on its first line ("... :PORT ...")."""
         import re
+        import select
 
         assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], STARTUP_TIMEOUT)
+        if not ready:
+            raise RuntimeError(f"{proc.args!r} printed nothing within {STARTUP_TIMEOUT:g} s")
         line = proc.stdout.readline()
         match = re.search(r":(\d+)", line)
         if not match:
