@@ -206,7 +206,7 @@ def test_a_busy_key_port_with_a_base_names_the_base_and_the_port() -> None:
     import socket
 
     with s.Correct() as server, socket.socket() as busy:
-        busy.bind(("0.0.0.0", 0))  # noqa: S104 - the key server binds all interfaces with a base
+        busy.bind(("127.0.0.1", 0))  # the key server binds all interfaces with a base, this one among them
         busy.listen()
         port = busy.getsockname()[1]
         r = osscb(server.url, "--key-port", str(port), "--key-url-base", "http://198.18.0.1:9870/osscb-probe/")
@@ -255,3 +255,13 @@ def test_on_this_machine_means_loopback_our_own_address_or_one_bound_here(remote
     assert on_this_machine("127.0.0.1", remote.host_ip)  # this machine's end of the pair: bound here
     assert not on_this_machine(remote.host_ip, remote.ns_ip)  # the namespace's end: another host
     assert not on_this_machine("127.0.0.1", "not an address")
+
+
+def test_trusted_mode_against_a_remote_server_without_a_base_says_it_cannot_reach_the_key(
+        remote: NamespaceHost, key_port: int, tmp_path: Path) -> None:
+    with exported_receiver(remote, tmp_path, f"http://127.0.0.1:{key_port}/osscb-probe/") as url:
+        report = run_probe(url, trusted=True, key_port=key_port, checks=("valid-form",))
+    row = report.check("valid-form")
+    assert row.verdict == "fail" and "never fetched the probe's key" in row.observed
+    assert "your server is not on this machine, so it cannot reach 127.0.0.1 here" in row.observed
+    assert "--key-url-base" in row.fix and "signature was never checked" in row.fix
