@@ -252,9 +252,11 @@ for name, url in (("naive", naive_url), ("fixed", fixed_url)):
 #   with: {name: probe-report, path: probe.json}
 # ```
 #
-# Trust the probe's prefix only in that test run, never in production. For a server on another machine,
-# `--key-url-base URL` publishes the key through a tunnel to the key port (the key server then listens on all
-# interfaces); otherwise it binds 127.0.0.1 only.
+# Trust the probe's prefix only in that test run, never in production. A server on another machine cannot
+# reach this machine's 127.0.0.1: give the probe `--key-url-base http://HOST:9870/osscb-probe/` (HOST: this
+# machine as that server reaches it; a tunnel only when it cannot), and the key server listens on all interfaces
+# for the run; without a base the key-URL checks are `warn` (inconclusive), never `pass` (README, *Remote
+# servers*). Otherwise it binds 127.0.0.1 only.
 #
 # ## Clean up
 

@@ -33,6 +33,20 @@ def trust_lines(prefix: str) -> list[str]:
     ]
 
 
+def run_notes(report: ProbeReport) -> list[str]:
+    """What limits the whole run (issue #28): a server the key server cannot be reached from, the deadline."""
+    notes = []
+    if not report.on_this_machine and not report.key_url_base:
+        notes.append("Your server is not on this machine: it cannot fetch keys from 127.0.0.1 here, so the key-URL "
+                     "checks are inconclusive (warn); pass --key-url-base.")
+    elif report.key_self_check:
+        notes.append(f"The probe could not fetch its own key through {report.key_url_base} "
+                     f"({report.key_self_check}): check --key-url-base and --key-port.")
+    if report.deadline_passed:
+        notes.append("The run's overall deadline passed: the checks it cut off are warn, and the exit status is 1.")
+    return notes
+
+
 def _headline(report: ProbeReport) -> str:
     s = report.summary()
     counts = ", ".join(f"{s[k]} {k}" for k in ("pass", "fail", "warn", "skip", "info"))
@@ -47,7 +61,7 @@ def probe_text(report: ProbeReport) -> str:
     """The report card as text: header, how to trust the prefix, findings in detail, one line per check."""
     lines = [f"osscb probe {report.url}: {report.mode} mode, {len(report.checks)} checks in {report.elapsed:.1f} s",
              f"Key-URL prefix to trust for --trusted: {report.trusted_prefix}",
-             *("  " + line for line in trust_lines(report.trusted_prefix)), ""]
+             *("  " + line for line in trust_lines(report.trusted_prefix)), *run_notes(report), ""]
     findings = [c for c in ordered(report.checks) if c.verdict in ("fail", "warn")]
     if findings:
         lines.append("Findings (most severe first):")
@@ -78,7 +92,8 @@ def probe_html(report: ProbeReport) -> str:
     head = (f"<div class='osscb-title'>osscb probe {h.esc(report.url)}</div>"
             f"{h.box(f'<b>{h.esc(report.mode)} mode</b>: {h.esc(_headline(report))}', kind)}")
     trust = (f"<div>Key-URL prefix to trust for <code>--trusted</code>: <code>{h.esc(report.trusted_prefix)}</code>"
-             f"</div>{h.code(chr(10).join(trust_lines(report.trusted_prefix)))}")
+             f"</div>{h.code(chr(10).join(trust_lines(report.trusted_prefix)))}"
+             + "".join(f"<div><b>{h.esc(note)}</b></div>" for note in run_notes(report)))
     table = ('<table class="osscb-table"><tr><th>verdict</th><th>severity</th><th>check</th><th>details</th></tr>'
              + "".join(_row(c) for c in ordered(report.checks)) + "</table>")
     return mask(h.wrap(head + trust + table), report.secrets())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -75,14 +76,23 @@ def shown(data: bytes | None) -> str:
     return text + ("…" if len(data) > SHOWN_BYTES else "")
 
 
-def answer(s: Sent) -> str:
-    """``400 {"Status":"verify not ok"}``, ``no reply (connection dropped)`` or ``no reply within 10 s``."""
+def whole(data: bytes | None) -> str:
+    """A reply body as kept (up to the runner's ``KEEP_REFUSAL`` bytes), printable and not cut."""
+    if not data:
+        return ""
+    text = data.decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def answer(s: Sent, whole_reply: bool = False) -> str:
+    """``400 {"Status":"verify not ok"}``, ``no reply (connection dropped)`` or ``no reply within 10 s``;
+    ``whole_reply``: the body as kept, not cut after 80 bytes (the server's own reason for a refusal)."""
     a = s.attempt
     if a.status is None:
         if a.outcome == "timeout":
             return f"no reply within {a.elapsed_ms / 1000:.1f} s"
         return "no reply (connection refused or dropped)"
-    body = shown(a.reply_body)
+    body = whole(a.reply_body) if whole_reply else shown(a.reply_body)
     return f"{a.status}" + (f" {body}" if body else "")
 
 
@@ -149,19 +159,25 @@ def malformed(check_id: str, sent: Sequence[Sent]) -> CheckResult:
 
 
 # ---- valid callbacks and their replies ------------------------------------------------------------
-def valid(check_id: str, s: Sent, *, others_ok: bool = False) -> CheckResult:
-    """2xx passes; a 404 on the encoded sub-path alone is a warning about routing, not verification."""
+def valid(check_id: str, s: Sent, *, others_ok: bool = False, note: str | None = None,
+          fix: str | None = None) -> CheckResult:
+    """2xx passes; a 404 on the encoded sub-path alone is a warning about routing, not verification.
+    A refusal shows the server's reply whole, then ``note`` (why: see ``diagnose.refused_valid``) and
+    ``fix`` replacing the catalogue's when given."""
     outcome = client_outcome(s)
-    observed = f"{answer(s)}{fetch_note(s.untrusted)}; the uploading client would get {outcome}"
+    observed = f"{answer(s, whole_reply=not s.accepted)}{fetch_note(s.untrusted)}; the uploading client would get {outcome}"
     if s.accepted:
         return result(check_id, "pass", observed, sent=s, client_outcome=outcome)
     if check_id == "valid-encoded-path" and s.status == 404 and others_ok:
         return result(check_id, "warn", observed + ": your route matches only the exact callback path, so this "
                       "sub-path was not found (the other valid cases passed); fine if your callbackUrl never has "
                       "a sub-path", severity="low", sent=s, client_outcome=outcome)
-    if not s.fetched:
+    if note is not None:
+        observed += note
+    elif not s.fetched:
         observed += f"; the server never fetched the probe's key {_key_url(s)}: was it started trusting the prefix?"
-    return result(check_id, "fail", observed + " (genuine uploads get a 203)", sent=s, client_outcome=outcome)
+    row = result(check_id, "fail", observed + " (genuine uploads get a 203)", sent=s, client_outcome=outcome)
+    return dataclasses.replace(row, fix=fix) if fix else row
 
 
 def _key_url(s: Sent) -> str:
@@ -217,17 +233,31 @@ def p95(values: Sequence[float]) -> float:
 
 
 def latency(sent: Sequence[Sent], planned: int) -> CheckResult:
-    times = [s.attempt.elapsed_ms / 1000 for s in sent]
+    """p95 over the answered callbacks only; an unanswered one counts as slower than OSS's 5 s for the
+    verdict (the client gets a 203 either way), and the row says how many were not answered."""
+    answered = [s for s in sent if s.status is not None]
+    unanswered = len(sent) - len(answered)
     accepted = sum(s.accepted for s in sent)
-    value = p95(times)
     cut = f" (stopped after {len(sent)} of {planned}: the verdict was decided)" if len(sent) < planned else ""
-    observed = (f"p95 {seconds(value)}, max {seconds(max(times))} over {len(sent)} callbacks{cut}; "
-                f"{accepted} answered 2xx")
-    slowest = max(sent, key=lambda s: s.attempt.elapsed_ms)
-    if value >= OSS_TIMEOUT:
+    missing = f"; {unanswered} of {len(sent)} not answered ({answer(next(s for s in sent if s.status is None))})" \
+        if unanswered else ""
+    if not answered:
+        return result("reply-latency", "fail", f"none of {len(sent)} callbacks was answered{cut}{missing}; OSS gives "
+                      "up after 5 s (the client gets 203)", sent=sent[0] if sent else None)
+    times = [s.attempt.elapsed_ms / 1000 for s in answered]
+    value = p95(times)
+    # for the verdict, an unanswered callback is slower than any answer
+    verdict_value = p95(times + [math.inf] * unanswered)
+    observed = (f"p95 {seconds(value)}, max {seconds(max(times))} over {len(answered)} answered callbacks{cut}; "
+                f"{accepted} answered 2xx{missing}")
+    slowest = max(answered, key=lambda s: s.attempt.elapsed_ms)
+    if verdict_value >= OSS_TIMEOUT:
         return result("reply-latency", "fail", observed + "; OSS gives up after 5 s (the client gets 203)", sent=slowest)
     if value > 1.0:
         return result("reply-latency", "warn", observed + "; close to OSS's 5 s", severity="low", sent=slowest)
+    if unanswered:
+        return result("reply-latency", "warn", observed + " (the client gets 203 for those)", severity="low",
+                      sent=next(s for s in sent if s.status is None))
     return result("reply-latency", "pass", observed, sent=slowest)
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .._wire import QuietHTTPServer
 from ..errors import ProbeError
+from .target import busy_port_hint
 
 #: Fetches kept per run: enough for every check several times over; the rest are counted only.
 MAX_FETCHES = 2000
@@ -57,7 +58,7 @@ class KeyServer:
             raise ProbeError(
                 f"The probe's key server cannot listen on {host}:{port}: "
                 + ("the port is in use." if busy else f"{exc.strerror or exc}."),
-                port=port, hint="Pick a free port with --key-port PORT (and trust the prefix it prints).",
+                port=port, hint=busy_port_hint(base),
             ) from None
         self.port = int(self._main.server_address[1])
         if base:

@@ -55,6 +55,14 @@ class ProbeReport:
     key_pem: bytes
     checks: list[CheckResult]
     elapsed: float = 0.0
+    #: ``--key-url-base`` (then also ``trusted_prefix``), or None for the loopback prefix
+    key_url_base: str | None = None
+    #: whether the server answered from this machine (only then can it reach 127.0.0.1 here)
+    on_this_machine: bool = True
+    #: '' or why the probe could not fetch its own key through the base from this machine
+    key_self_check: str = ""
+    #: the run's overall deadline passed before every check finished (those rows are ``warn``)
+    deadline_passed: bool = False
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(("pass", "fail", "warn", "skip", "info"), 0)
@@ -64,8 +72,9 @@ class ProbeReport:
 
     @property
     def exit_code(self) -> int:
-        """0 with no ``fail``, 1 with any (the CLI's exit status; 2 is a usage error)."""
-        return 1 if any(c.verdict == "fail" for c in self.checks) else 0
+        """0 with no ``fail``, 1 with any or when the run's deadline cut checks off (an unfinished run
+        passes nothing); the CLI's exit status, 2 being a usage error."""
+        return 1 if self.deadline_passed or any(c.verdict == "fail" for c in self.checks) else 0
 
     @property
     def ok(self) -> bool:
@@ -89,7 +98,9 @@ class ProbeReport:
 
         secrets = self.secrets()
         return {"url": mask(self.url, secrets), "mode": self.mode,
-                "checks": [c.to_dict(secrets) for c in self.checks], "summary": self.summary()}
+                "checks": [c.to_dict(secrets) for c in self.checks], "summary": self.summary(),
+                "key_url_prefix": self.trusted_prefix, "key_url_base": self.key_url_base,
+                "server_on_this_machine": self.on_this_machine, "deadline_passed": self.deadline_passed}
 
     def secrets(self) -> set[str]:
         """Credentials in the probed URL (a Jupyter ``?token=``, a scoped capability): masked in output."""

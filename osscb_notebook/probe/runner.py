@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import socket
 import threading
 import time
@@ -23,7 +24,9 @@ from ..params import CallbackTarget
 from ..params.urls import parse_callback_url
 from ..verification import OFFICIAL_KEY_URLS
 from . import cases as c
+from . import diagnose as d
 from . import judge as j
+from . import target as t
 from .catalogue import BY_ID, CHECK_IDS, DEFAULT_KEY_PORT, OSS_TIMEOUT, trust_hint
 from .keyserver import KeyServer
 from .report import CheckResult, ProbeReport
@@ -34,8 +37,8 @@ Progress = Callable[[int, int, str], None]
 LATENCY_COUNT = 20
 LATENCY_BUDGET = 60.0
 BURST_COUNT = 20
-#: Keep this much of a refusal's body to show it (OSS ignores it).
-KEEP_REFUSAL = 256
+#: Keep this much of a refusal's body to show it (OSS ignores it); a valid callback's refusal is shown whole.
+KEEP_REFUSAL = 2048
 #: Bound on resolving OSS's key host (never connected to).
 RESOLVE_TIMEOUT = 2.0
 OSS_KEY_HOST = "gosspublic.alicdn.com"
@@ -52,11 +55,8 @@ def parse_probe_url(url: str) -> CallbackTarget:
 
 
 def normalize_key_url_base(base: str) -> str:
-    """``--key-url-base`` checked and ending in '/'."""
-    check_http_url(base)
-    if "?" in base or "#" in base:
-        raise ValueError(f"{base!r}: the key URL base cannot have a query or fragment")
-    return base if base.endswith("/") else base + "/"
+    """``--key-url-base`` checked (:func:`.target.check_key_url_base`: a path the probe owns, ending in '/')."""
+    return t.check_key_url_base(base)
 
 
 def key_host_reachable(host: str = OSS_KEY_HOST, timeout: float = RESOLVE_TIMEOUT) -> bool:
@@ -79,15 +79,45 @@ class _Run:
     """One probe run: the keys, the key server, the requests sent, and a lazily built result per check."""
 
     def __init__(self, base: CallbackTarget, keys: KeyServer, trusted: bool, timeout: float,
-                 trusted_signer: c.Signer, forged_signer: c.Signer) -> None:
+                 trusted_signer: c.Signer, forged_signer: c.Signer, *, started: float | None = None,
+                 deadline: float = math.inf, reach: d.Reach | None = None) -> None:
         self.base, self.keys, self.trusted, self.timeout = base, keys, trusted, timeout
         self.good, self.forged = trusted_signer, forged_signer
         self.valid_cases = c.valid_cases(base)
+        #: the run's start (``time.monotonic()``), its overall deadline in seconds, what it knows about key reach
+        self.started = time.monotonic() if started is None else started
+        self.deadline, self.reach = deadline, reach or d.Reach(keys.prefix)
+        self.ends = self.started + deadline
+        self.deadline_passed = False
+
+    def request_timeout(self) -> float:
+        """The next request's timeout: ``--timeout``, or less when the run's deadline is nearer
+        (:class:`DeadlinePassed` once it has passed)."""
+        remaining = self.ends - time.monotonic()
+        if remaining <= 0:
+            raise DeadlinePassed
+        return min(self.timeout, remaining)
+
+    def run_within_deadline(self, check_id: str) -> CheckResult:
+        """:meth:`run`, cut off by the run's deadline (a ``warn``), a key-URL pass that the server could
+        not have earned turned into an inconclusive ``warn``."""
+        try:
+            row = self.run(check_id)
+        except DeadlinePassed:
+            self.deadline_passed = True
+            return d.not_finished(check_id, self.deadline, time.monotonic() - self.started)
+        problem = self.reach.problem
+        if problem and d.needs_reachable_keys(check_id):
+            row = d.inconclusive(row, problem)
+        return row
 
     # ---- sending --------------------------------------------------------------------------------
     def send(self, label: str, request: CallbackRequest, tag: str | None = None,
              target: CallbackTarget | None = None) -> j.Sent:
-        attempt = send_callback(request, target or self.base, self.timeout, keep_refusal=KEEP_REFUSAL)
+        timeout = self.request_timeout()
+        attempt = send_callback(request, target or self.base, timeout, keep_refusal=KEEP_REFUSAL)
+        if attempt.outcome == "timeout" and timeout < self.timeout:
+            raise DeadlinePassed  # cut by the run's deadline, not judged against --timeout
         fetches = self.keys.fetches(tag) if tag else []
         return j.Sent(label, request, attempt, [f.url for f in fetches], [f.url for f in fetches if not f.trusted])
 
@@ -150,7 +180,14 @@ class _Run:
     def valid_check(self, check_id: str) -> CheckResult:
         s = self.valid[check_id]
         others = all(v.accepted for k, v in self.valid.items() if k != check_id)
-        return j.valid(check_id, s, others_ok=others)
+        if s.accepted:
+            return j.valid(check_id, s, others_ok=others)
+        note, fix = d.refused_valid(s, self.keys.trusted_url(check_id), self.key_hits(), self.reach)
+        return j.valid(check_id, s, others_ok=others, note=note, fix=fix)
+
+    def key_hits(self) -> int:
+        """Requests the key server got this run from anyone, the probe's own self-check excluded."""
+        return len(self.keys.fetches()) - len(self.keys.fetches(SELF_CHECK_TAG))
 
     def tampered(self, check_id: str) -> CheckResult:
         base_id = "valid-query" if check_id == "tampered-query" else "valid-form"
@@ -178,7 +215,7 @@ class _Run:
         for n in range(LATENCY_COUNT):
             sent.append(self.send_valid("reply-latency", self.fresh("reply-latency", n), f"#{n + 1}"))
             # two replies at 5 s or more fix the p95 of 20 at 5 s or more: the verdict is decided
-            if sum(s.slow for s in sent) >= 2 or time.monotonic() - start > LATENCY_BUDGET:
+            if sum(s.slow or s.status is None for s in sent) >= 2 or time.monotonic() - start > LATENCY_BUDGET:
                 break
         return j.latency(sent, LATENCY_COUNT)
 
@@ -187,18 +224,25 @@ class _Run:
         target = self.valid_cases["valid-form"].target
         results: list[j.Sent | None] = [None] * BURST_COUNT
         gate = threading.Barrier(BURST_COUNT)
+        cut: list[int] = []
+        wait = self.request_timeout()
 
         def one(i: int) -> None:
             with contextlib.suppress(threading.BrokenBarrierError):
-                gate.wait(self.timeout)
-            results[i] = self.send(f"#{i + 1}", requests[i], None, target)
+                gate.wait(wait)
+            try:
+                results[i] = self.send(f"#{i + 1}", requests[i], None, target)
+            except DeadlinePassed:
+                cut.append(i)
 
         threads = [threading.Thread(target=one, args=(i,), daemon=True, name="osscb-probe-burst")
                    for i in range(BURST_COUNT)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(self.timeout * 2 + 1)
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(self.timeout * 2 + 1)
+        if cut:
+            raise DeadlinePassed
         done = [s for s in results if s is not None]
         return j.burst(done, BURST_COUNT)
 
@@ -238,9 +282,18 @@ class _Run:
         return {r.id: r for r in j.reply_checks(list(self.valid.values()))}
 
 
-def _reachable(target: CallbackTarget, timeout: float) -> None:
+class DeadlinePassed(Exception):
+    """The run's overall deadline passed before a check finished."""
+
+
+SELF_CHECK_TAG = "self-check"
+
+
+def _reachable(target: CallbackTarget, timeout: float) -> tuple[str, str]:
+    """(our address, the server's) of one connection to ``target``; ``ProbeError`` when nothing answers."""
     try:
-        socket.create_connection((target.host, target.port), timeout).close()
+        with socket.create_connection((target.host, target.port), timeout) as sock:
+            return str(sock.getsockname()[0]), str(sock.getpeername()[0])
     except OSError as exc:
         raise ProbeError(f"Nothing answers at {target.url} ({exc.strerror or exc}).", url=target.url,
                          hint="Start your callback server first, and give its full callback URL.") from None
@@ -258,31 +311,64 @@ def _selection(checks: Iterable[str] | None) -> list[str]:
 
 def run_probe(url: str, *, trusted: bool = False, key_port: int = DEFAULT_KEY_PORT, key_url_base: str | None = None,
               timeout: float = 10.0, progress: Progress | None = None,
-              checks: Iterable[str] | None = None) -> ProbeReport:
+              checks: Iterable[str] | None = None, deadline: float = t.DEFAULT_DEADLINE,
+              notice: Callable[[str], None] | None = None) -> ProbeReport:
     """Play OSS against the callback server at ``url`` and return its report card.
 
     ``trusted``: the server was started trusting :attr:`ProbeReport.trusted_prefix` (valid, tampered
     and reply checks run too). The key server listens on 127.0.0.1:``key_port`` for the run, or on
-    0.0.0.0 when ``key_url_base`` (a tunnel's URL to that port) is given. ``timeout`` bounds each
-    request; ``progress(done, total, check_id)`` is called on this thread as checks complete;
-    ``checks`` runs a subset (ids from ``CHECK_IDS``). Raises ``ValueError`` for a bad argument and
-    :class:`~osscb_notebook.errors.ProbeError` when the key port is busy or nothing answers at ``url``.
+    0.0.0.0 when ``key_url_base`` is given: a URL of this machine that the server can reach (directly or
+    through a tunnel to ``key_port``, paths unchanged), naming a path the probe owns such as
+    ``http://HOST:9870/osscb-probe/`` (:func:`.target.check_key_url_base`); it is then the prefix to trust.
+    A server not on this machine cannot reach 127.0.0.1 here: without a base, its key-URL checks are
+    ``warn`` (inconclusive), never ``pass``. ``timeout`` bounds each request and ``deadline`` the whole
+    run (checks it cuts off are ``warn``); ``progress(done, total, check_id)`` is called on this thread as
+    checks complete; ``notice(line)`` once the run starts (the prefix to trust, and whether the server can
+    reach it); ``checks`` runs a subset (ids from ``CHECK_IDS``). Raises ``ValueError`` for a bad
+    argument and :class:`~osscb_notebook.errors.ProbeError` when the key port is busy or nothing answers
+    at ``url``.
     """
     base = parse_probe_url(url)
     check_port(key_port)
     base_url = normalize_key_url_base(key_url_base) if key_url_base else None
     timeout = check_positive_seconds(timeout)
+    deadline = check_deadline(deadline)
     selected = _selection(checks)
     started = time.monotonic()
-    _reachable(base, min(timeout, OSS_TIMEOUT))
+    local, peer = _reachable(base, min(timeout, OSS_TIMEOUT, deadline))
+    here = t.on_this_machine(local, peer)
     good_key, forged_key = generate_private_key(KEY_BITS), generate_private_key(KEY_BITS)
     rows: list[CheckResult] = []
     with KeyServer(public_key_pem(good_key), public_key_pem(forged_key), port=key_port, base=base_url) as keys:
-        run = _Run(base, keys, trusted, timeout, c.Signer(good_key), c.Signer(forged_key))
+        problem = _self_check(keys, started + deadline) if base_url else ""
+        reach = d.Reach(keys.prefix, base_url, here, problem)
+        if notice is not None:
+            for line in d.start_lines(url, trusted, timeout, deadline, reach):
+                notice(line)
+        run = _Run(base, keys, trusted, timeout, c.Signer(good_key), c.Signer(forged_key), started=started,
+                   deadline=deadline, reach=reach)
         for check_id in selected:
-            rows.append(run.run(check_id))
+            rows.append(run.run_within_deadline(check_id))
             if progress is not None:
                 progress(len(rows), len(selected), check_id)
         prefix = keys.prefix
     return ProbeReport(url=url, mode="trusted" if trusted else "default", trusted_prefix=prefix,
-                       key_pem=public_key_pem(good_key), checks=rows, elapsed=time.monotonic() - started)
+                       key_pem=public_key_pem(good_key), checks=rows, elapsed=time.monotonic() - started,
+                       key_url_base=base_url, on_this_machine=here, key_self_check=problem,
+                       deadline_passed=run.deadline_passed)
+
+
+def check_deadline(value: str | float) -> float:
+    """``--deadline``: positive seconds (``ValueError`` otherwise)."""
+    return check_positive_seconds(value, "the deadline")
+
+
+def _self_check(keys: KeyServer, ends: float) -> str:
+    """'' when the probe fetches its own key through the base and its key server sees it, else why not."""
+    url = keys.trusted_url(SELF_CHECK_TAG)
+    problem = t.self_check(url, max(min(t.SELF_CHECK_TIMEOUT, ends - time.monotonic()), 0.1))
+    if problem:
+        return problem
+    if not keys.fetches(SELF_CHECK_TAG):
+        return f"{url} answered, but not from this run's key server on port {keys.port}"
+    return ""

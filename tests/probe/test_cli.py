@@ -17,9 +17,14 @@ from tests.support import closed_port
 
 VERDICTS = ["pass", "fail", "warn", "skip", "info"]
 SCHEMA = {
-    "type": "object", "additionalProperties": False, "required": ["url", "mode", "checks", "summary"],
+    "type": "object", "additionalProperties": False,
+    "required": ["url", "mode", "checks", "summary", "key_url_prefix", "key_url_base", "server_on_this_machine",
+                 "deadline_passed"],
     "properties": {
         "url": {"type": "string"},
+        "key_url_prefix": {"type": "string", "pattern": "^https?://.+/$"},
+        "key_url_base": {"type": ["string", "null"]},
+        "server_on_this_machine": {"type": "boolean"}, "deadline_passed": {"type": "boolean"},
         "mode": {"enum": ["default", "trusted"]},
         "checks": {"type": "array", "items": {
             "type": "object", "additionalProperties": False,

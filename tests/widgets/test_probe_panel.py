@@ -131,7 +131,7 @@ def test_the_mode_toggle_says_what_to_trust(session: Session) -> None:
     assert "OSS_CALLBACK_TRUSTED_KEY_URLS=http://127.0.0.1:9870/osscb-probe/" in panel.mode_help.value
     panel.key_port.value = 9999
     assert "http://127.0.0.1:9999/osscb-probe/" in panel.mode_help.value
-    based = ProbePanel(session=session, key_url_base="https://keys.example.com/x", trusted=True)
+    based = ProbePanel(session=session, key_url_base="https://keys.example.com/x/", trusted=True)  # issue #28: ends in /
     assert based.prefix == "https://keys.example.com/x/" and based.key_port.disabled
     assert repr(panel) == ("ProbePanel(url='http://127.0.0.1:8080/callback', mode=trusted, "
                            "key prefix http://127.0.0.1:9999/osscb-probe/)\n  not run yet")
