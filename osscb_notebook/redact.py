@@ -262,15 +262,29 @@ _LogFunction = TypeVar("_LogFunction", bound=Callable[..., None])
 
 
 def request_log(log_function: _LogFunction) -> _LogFunction:
-    """``log_function`` (a tornado application's request logger) with every record it writes
-    masked as a request line: ``?token=`` values included, whatever logger or handler it reaches."""
+    """``log_function`` (a tornado application's request logger, called with the handler) writing
+    the request's URI and ``Referer`` masked, ``?token=`` values included, to whichever logger the
+    handler uses (an extension app's own logger too); every record it writes meanwhile is masked as
+    a request line by any :class:`LogMasker` it meets."""
     @functools.wraps(log_function)
-    def logged(*args: object, **kwargs: object) -> None:
+    def logged(handler: object, *args: object, **kwargs: object) -> None:
+        request = getattr(handler, "request", None)
+        uri = getattr(request, "uri", None)
+        headers = getattr(request, "headers", None)
+        referer = headers.get("Referer") if headers is not None else None
+        if isinstance(uri, str):
+            request.uri = mask_log_text(uri)  # type: ignore[union-attr]
+        if isinstance(referer, str):
+            headers["Referer"] = mask_log_text(referer)  # type: ignore[index]
         mark = _IN_REQUEST_LOG.set(True)
         try:
-            log_function(*args, **kwargs)
+            log_function(handler, *args, **kwargs)
         finally:
             _IN_REQUEST_LOG.reset(mark)
+            if isinstance(uri, str):
+                request.uri = uri  # type: ignore[union-attr]
+            if isinstance(referer, str):
+                headers["Referer"] = referer  # type: ignore[index]
 
     return logged  # type: ignore[return-value]
 
