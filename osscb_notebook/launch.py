@@ -48,7 +48,7 @@ def _lab(args: argparse.Namespace) -> int:
         cmd.append("--allow-root")
     print(f"osscb lab: JupyterLab on {folder} (backend: {args.backend}); Ctrl-C to stop.", flush=True)
     extra = args.extra[1:] if args.extra[:1] == ["--"] else args.extra
-    runtime = _runtime_dir(extra)
+    runtime = _runtime_dirs(extra)
     if os.name == "posix":
         # Become JupyterLab rather than wait on it as a child: a SIGTERM from a supervisor (or a
         # test) then stops the server itself instead of orphaning it on the port. A detached
@@ -63,18 +63,19 @@ def _lab(args: argparse.Namespace) -> int:
         return 0
 
 
-def _runtime_dir(extra: list[str]) -> Path:
-    """Where the server will write ``jpserver-<pid>.json``: ``--ServerApp.runtime_dir`` if given,
-    else Jupyter's (``JUPYTER_RUNTIME_DIR``...)."""
+def _runtime_dirs(extra: list[str]) -> list[Path]:
+    """Where the server may write ``jpserver-<pid>.json``: ``--ServerApp.runtime_dir`` if given
+    (``jupyter lab`` does not always honour it), and Jupyter's own (``JUPYTER_RUNTIME_DIR``...)."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    found = []
     for i, item in enumerate(extra):
         for name in ("--ServerApp.runtime_dir", "--runtime-dir"):
             if item.startswith(name + "="):
-                return Path(item.split("=", 1)[1]).expanduser()
-            if item == name and i + 1 < len(extra):
-                return Path(extra[i + 1]).expanduser()
-    from jupyter_core.paths import jupyter_runtime_dir
-
-    return Path(jupyter_runtime_dir())
+                found.append(Path(item.split("=", 1)[1]).expanduser())
+            elif item == name and i + 1 < len(extra):
+                found.append(Path(extra[i + 1]).expanduser())
+    return [*found, Path(jupyter_runtime_dir())]
 
 
 def login_line(info: dict[str, object]) -> str:
@@ -87,19 +88,24 @@ def login_line(info: dict[str, object]) -> str:
             f"`ssh -L {port}:127.0.0.1:{port} HOST` on your computer first, then open that URL there.")
 
 
-def announce(pid: int, runtime: Path, timeout: float = 300.0) -> bool:
-    """Wait for the server ``pid`` to write its ``jpserver-<pid>.json`` in ``runtime``, then print
-    :func:`login_line`; False if the server stopped or never wrote it in ``timeout`` seconds."""
-    path = runtime / f"jpserver-{pid}.json"
+def announce(pid: int, runtime: list[Path], timeout: float = 300.0) -> bool:
+    """Wait for the server ``pid`` to write its ``jpserver-<pid>.json`` in one of the ``runtime``
+    folders, then print :func:`login_line`; False if the server stopped or never wrote it in
+    ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
+    started = time.time() - 2  # a file left by an earlier server with the same pid is older
     while time.monotonic() < deadline:
-        try:
-            info = json.loads(path.read_text())
-        except (OSError, ValueError):
-            info = None
-        if isinstance(info, dict) and info.get("url"):
-            print(login_line(info), flush=True)
-            return True
+        for folder in runtime:
+            path = folder / f"jpserver-{pid}.json"
+            try:
+                if path.stat().st_mtime < started:
+                    continue
+                info = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if isinstance(info, dict) and info.get("url"):
+                print(login_line(info), flush=True)
+                return True
         if not _running(pid):
             return False
         time.sleep(0.2)
@@ -119,7 +125,7 @@ def _running(pid: int) -> bool:
         return True
 
 
-def _announce_detached(pid: int, runtime: Path) -> None:
+def _announce_detached(pid: int, runtime: list[Path]) -> None:
     """Run :func:`announce` in a grandchild (double fork: the server, which this process becomes,
     never has to reap it)."""
     sys.stdout.flush()
