@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..serverext import RELAY_HEADER
+from ..serverext.hop import RELAY_HEADER
 from ..verification import CapturedRequest, Step, Trace
 from ..verification.rawrequest import RequestView
 

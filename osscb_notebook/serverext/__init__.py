@@ -13,10 +13,9 @@ import secrets
 from typing import Any
 
 from . import registry
+from .hop import RELAY_HEADER
 
 ROUTE = "osscb/callback"
-#: The relay's hop header (loop detection). It belongs to the relay alone: receivers never record it.
-RELAY_HEADER = "X-Osscb-Relay"
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -52,3 +51,5 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
 
 
 load_jupyter_server_extension = _load_jupyter_server_extension  # the pre-2.0 name
+
+__all__ = ["RELAY_HEADER", "ROUTE", "load_jupyter_server_extension", "registry"]

@@ -44,7 +44,8 @@ from tornado.ioloop import IOLoop
 
 from .._wire import PING_SUFFIX, FramingError, framing_of
 from ..redact import MASK
-from . import RELAY_HEADER, registry
+from . import registry
+from .hop import RELAY_HEADER
 
 UPSTREAM_TIMEOUT = 4.5  # the whole relay, connect to last byte: inside OSS's 5 s for the callback
 BODY_DEADLINE = 3.0  # seconds a caller has to send the whole request body (as the receiver's own)
