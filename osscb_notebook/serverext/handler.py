@@ -279,10 +279,11 @@ class CallbackHandler(web.RequestHandler):
     def _bare(self, status: int, body: bytes) -> None:
         if self._finished:
             return
-        allow = self._headers.get("Allow")
+        kept = [(name, self._headers.get(name)) for name in ("Allow", "Retry-After")]
         self.clear()
-        if allow:
-            self.set_header("Allow", allow)
+        for name, value in kept:
+            if value:
+                self.set_header(name, value)
         self.set_status(status)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         for name, value in _SAFETY:

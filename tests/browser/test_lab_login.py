@@ -48,19 +48,41 @@ class Output:
         raise AssertionError(f"no line matching {pattern.pattern!r} in {timeout} s:\n" + "\n".join(self.lines))
 
 
-@pytest.fixture
-def osscb_lab(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Output]]:
-    # a checkout's notebooks/ (a copy: running a cell must not touch the repository's notebooks)
+def _fresh_tree(dest: Path) -> None:
+    """The repository's tracked files, as a fresh clone has them (no .venv, no build output)."""
+    files = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, check=True).stdout
+    for name in files.decode().split("\0"):
+        if name and (REPO / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, dest / name)
+
+
+@pytest.fixture(params=["osscb lab", "make lab"])
+def osscb_lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Output]]:
     checkout = tmp_path / "checkout"
-    shutil.copytree(REPO / "notebooks", checkout / "notebooks", ignore=shutil.ignore_patterns("__pycache__"))
     home = tmp_path / "home"
     _quiet_settings(home / "settings")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "OSSCB_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "OSSCB_", "MAKE"))}
     env.update(JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
                JUPYTER_DATA_DIR=str(home / "data"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
                JUPYTERLAB_SETTINGS_DIR=str(home / "settings"), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([str(OSSCB), "lab", "--port", str(_free_port()), "--", "--no-browser"], cwd=checkout,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    if request.param == "make lab":
+        # A fresh clone's files; its .venv is this one (installing a new one takes minutes), and make
+        # is told not to rebuild it (-o), so `make lab` runs exactly its recipe: `.venv/bin/osscb lab`,
+        # no options (port 8888, or the next free one). No desktop: the browser Jupyter opens is `true`.
+        make = shutil.which("make")
+        assert make, "make is required (the README's two commands)"
+        _fresh_tree(checkout)
+        (checkout / ".venv").symlink_to(Path(sys.prefix))
+        assert (checkout / ".venv" / ".installed").exists(), "run `make .venv/.installed` first"
+        cmd = [make, "-s", "-o", ".venv/.installed", "lab"]
+        env["BROWSER"] = "true"
+    else:
+        # a checkout's notebooks/ (a copy: running a cell must not touch the repository's notebooks)
+        shutil.copytree(REPO / "notebooks", checkout / "notebooks", ignore=shutil.ignore_patterns("__pycache__"))
+        cmd = [str(OSSCB), "lab", "--port", str(_free_port()), "--", "--no-browser"]
+    proc = subprocess.Popen(cmd, cwd=checkout, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
     out = Output()
 
     def read() -> None:
@@ -82,7 +104,7 @@ def osscb_lab(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Output]]:
         reader.join(10)
 
 
-def test_the_url_osscb_lab_prints_logs_a_headless_browser_into_jupyterlab(osscb_lab, page) -> None:
+def test_the_url_the_lab_prints_logs_a_headless_browser_into_jupyterlab(osscb_lab, page) -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent")
     proc, out = osscb_lab
