@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from ._cliargs import arg, check_port
@@ -24,7 +27,8 @@ def find_notebooks(start: Path | None = None) -> Path:
 def _lab_args(p: argparse.ArgumentParser) -> None:
     p.description = "Open JupyterLab on the osscb notebooks (emulator backend, loopback only)."
     p.add_argument("--notebook-dir", type=Path, default=None, help="folder to open (default: notebooks/)")
-    p.add_argument("--port", type=arg(check_port), default=8888, help="JupyterLab port (default 8888)")
+    p.add_argument("--port", type=arg(check_port), default=8888,
+                   help="JupyterLab port (default 8888; the next free one if taken, as Jupyter does)")
     p.add_argument("--ip", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--backend", choices=("emulator", "oss"), default="emulator",
                    help="default upload backend the notebooks and magics use, passed to kernels as OSSCB_BACKEND "
@@ -44,14 +48,100 @@ def _lab(args: argparse.Namespace) -> int:
         cmd.append("--allow-root")
     print(f"osscb lab: JupyterLab on {folder} (backend: {args.backend}); Ctrl-C to stop.", flush=True)
     extra = args.extra[1:] if args.extra[:1] == ["--"] else args.extra
+    runtime = _runtime_dirs(extra)
     if os.name == "posix":
         # Become JupyterLab rather than wait on it as a child: a SIGTERM from a supervisor (or a
-        # test) then stops the server itself instead of orphaning it on the port.
+        # test) then stops the server itself instead of orphaning it on the port. A detached
+        # helper prints the login URL once the server has written it.
+        _announce_detached(os.getpid(), runtime)
         os.execve(sys.executable, cmd + extra, env)
     try:
-        return subprocess.call(cmd + extra, env=env)
+        child = subprocess.Popen(cmd + extra, env=env)
+        threading.Thread(target=announce, args=(child.pid, runtime), daemon=True).start()
+        return child.wait()
     except KeyboardInterrupt:
         return 0
+
+
+def _runtime_dirs(extra: list[str]) -> list[Path]:
+    """Where the server may write ``jpserver-<pid>.json``: ``--ServerApp.runtime_dir`` if given
+    (``jupyter lab`` does not always honour it), and Jupyter's own (``JUPYTER_RUNTIME_DIR``...)."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    found = []
+    for i, item in enumerate(extra):
+        for name in ("--ServerApp.runtime_dir", "--runtime-dir"):
+            if item.startswith(name + "="):
+                found.append(Path(item.split("=", 1)[1]).expanduser())
+            elif item == name and i + 1 < len(extra):
+                found.append(Path(extra[i + 1]).expanduser())
+    return [*found, Path(jupyter_runtime_dir())]
+
+
+def login_line(info: dict[str, object]) -> str:
+    """The one line ``osscb lab`` prints: the URL to open (with the server's token, as Jupyter's
+    own startup lines show it) and the SSH tunnel for a server without a browser."""
+    url = str(info.get("url") or "").rstrip("/") + "/lab"
+    token = str(info.get("token") or "")
+    port = info.get("port")
+    return (f"osscb lab: open {url}{'?token=' + token if token else ''} in a browser; on a remote machine, run "
+            f"`ssh -L {port}:127.0.0.1:{port} HOST` on your computer first, then open that URL there.")
+
+
+def announce(pid: int, runtime: list[Path], timeout: float = 300.0) -> bool:
+    """Wait for the server ``pid`` to write its ``jpserver-<pid>.json`` in one of the ``runtime``
+    folders, then print :func:`login_line`; False if the server stopped or never wrote it in
+    ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    started = time.time() - 2  # a file left by an earlier server with the same pid is older
+    while time.monotonic() < deadline:
+        for folder in runtime:
+            path = folder / f"jpserver-{pid}.json"
+            try:
+                if path.stat().st_mtime < started:
+                    continue
+                info = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if isinstance(info, dict) and info.get("url"):
+                print(login_line(info), flush=True)
+                return True
+        if not _running(pid):
+            return False
+        time.sleep(0.2)
+    return False
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # an exited server not yet reaped by whoever started it is a zombie ("Z")
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _announce_detached(pid: int, runtime: list[Path]) -> None:
+    """Run :func:`announce` in a grandchild (double fork: the server, which this process becomes,
+    never has to reap it)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child:
+        os.waitpid(child, 0)
+        return
+    try:
+        if os.fork() == 0:
+            try:
+                announce(pid, runtime)
+            finally:
+                os._exit(0)
+    finally:
+        os._exit(0)
 
 
 def _demo_args(p: argparse.ArgumentParser) -> None:

@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..serverext.hop import RELAY_HEADER
 from ..verification import CapturedRequest, Step, Trace
 from ..verification.rawrequest import RequestView
 
 # Hop-by-hop or recomputed headers: a replay or curl must not copy them.
 SKIP_ON_RESEND = {"host", "content-length", "connection", "transfer-encoding", "expect", "keep-alive"}
+#: Headers a hop added for itself, never part of the request: the osscb relay's loop-detection
+#: header (a replay through the relay that carried it would be refused as a loop, 508).
+NOT_RECORDED = frozenset({RELAY_HEADER.lower()})
 REPLY_PREVIEW = 64 * 1024
 
 
@@ -45,6 +49,9 @@ class CallbackRecord(RequestView):
     id: int = 0
     # The target before masking, kept in memory only (never serialised) so replays still verify.
     raw_target: str = field(default="", repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.headers = [(k, v) for k, v in self.headers if k.lower() not in NOT_RECORDED]
 
     @property
     def verified(self) -> bool:

@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 from . import registry
+from .hop import RELAY_HEADER
 
 ROUTE = "osscb/callback"
 
@@ -24,13 +25,18 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     from jupyter_server.utils import url_path_join
 
-    from ..redact import mask_logs
+    from ..redact import ROUTE_MASKER, mask_logs, request_log
     from .handler import CallbackHandler
 
     # Capabilities are masked in every log line, including near-miss routes and 405s that never
     # reach the handler (on the loggers tornado and Jupyter use, and on the handlers they reach).
-    mask_logs(*(logging.getLogger(name) for name in ("tornado.access", "tornado.general", "tornado.application")),
-              serverapp.log, *serverapp.log.handlers, *logging.getLogger().handlers)
+    # ``?token=`` values are masked in request logs (tornado's loggers and the app's request log
+    # function), not in the server's own messages: its startup lines keep the URL a user logs in with.
+    mask_logs(*(logging.getLogger(name) for name in ("tornado.access", "tornado.general", "tornado.application")))
+    mask_logs(serverapp.log, *serverapp.log.handlers, *logging.getLogger().handlers, masker=ROUTE_MASKER)
+    settings = serverapp.web_app.settings
+    if callable(settings.get("log_function")):  # without one, tornado writes to tornado.access (masked above)
+        settings["log_function"] = request_log(settings["log_function"])
     base_url = serverapp.base_url
     if registry.shared_runtime(serverapp.runtime_dir):
         serverapp.log.warning("osscb: the runtime directory %s is writable by other users; set "
@@ -45,3 +51,5 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
 
 
 load_jupyter_server_extension = _load_jupyter_server_extension  # the pre-2.0 name
+
+__all__ = ["RELAY_HEADER", "ROUTE", "load_jupyter_server_extension", "registry"]

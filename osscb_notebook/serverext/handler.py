@@ -4,21 +4,30 @@ No Jupyter login and no XSRF check: OSS cannot log in. The capability grants exa
 on loopback (its registered address, ``127.0.0.1`` or ``::1``); anything else gets a bare 404
 before the body is read. Only ``POST`` (what OSS sends) is relayed, plus the tunnels' ``GET`` of
 the ping path; other methods get 405. The request goes on with its method, full path (this prefix
-included: the signature covers the path OSS requested), query, headers and body; the browser's
-``Cookie`` (the Jupyter session, ``_xsrf``) is not passed on, and an ``X-Osscb-Relay`` hop header
-is added so a request that comes back to a relay (a loop) is refused with 508.
+included: the signature covers the path OSS requested), query, headers and body, as a proxy
+forwards it (RFC 9110 section 7.6.1): hop-by-hop headers and every header the ``Connection`` header
+names are dropped, and so are the browser's ``Cookie`` (the Jupyter session, ``_xsrf``), the
+caller's ``X-Forwarded-*``/``Forwarded``/``X-Real-IP`` and its ``Host``; the relay sends ``Host``
+(the receiver's address), ``X-Forwarded-For`` (the caller's address as the server sees it) and an
+``X-Osscb-Relay`` hop header carrying this server's relay id, so a request that comes back to the
+same relay (a loop) is refused with 508. That header is the relay's alone: the receiver never
+records it (:class:`~osscb_notebook.receiver.record.CallbackRecord`), so a replay is not a loop.
 
 Each relay is one asyncio connection with one total deadline (4.5 s, inside OSS's 5 s): no thread
 pool, so a slow receiver delays only its own callers. The body is capped while it is read (a
 declared length over the receiver's cap is a 413 before any of it is read) and must arrive within
 :data:`BODY_DEADLINE`. After connecting, and before sending a byte, the relay checks that the
-socket it reached is still the registered receiver's (:mod:`.registry`).
+socket it reached is still the registered receiver's (:mod:`.registry`); when the listening sockets
+cannot be listed at all, that request gets 503 and the registration stays.
 
-The reply comes back as the receiver sent it (status, body, headers, chunked stays chunked) except
-what would act on the Jupyter origin: ``Set-Cookie`` and ``Access-Control-*`` are dropped, and
-``Content-Security-Policy: sandbox`` and ``X-Content-Type-Options: nosniff`` are added (OSS ignores
-all of them). The capability is masked in the server's logs by :class:`~osscb_notebook.redact.
-LogMasker`, which also covers near-miss routes and 405s that never reach this handler.
+The reply comes back with the receiver's status (204 and 304 without a body; a status outside
+100-599 is a 502) and body (chunked stays chunked), and only the headers OSS or the learner can use
+(:data:`REPLY_HEADERS`, and custom ``X-*`` headers): nothing that acts on the Jupyter origin
+(``Set-Cookie``, CORS, ``Location``, ``Refresh``, ``Clear-Site-Data``, ``WWW-Authenticate``,
+``Link``, ``Service-Worker-Allowed``...) passes, and ``Content-Security-Policy: sandbox`` and
+``X-Content-Type-Options: nosniff`` are added (OSS ignores all of them). The capability is masked in
+the server's logs by :class:`~osscb_notebook.redact.LogMasker`, which also covers near-miss routes
+and 405s that never reach this handler.
 """
 
 from __future__ import annotations
@@ -36,18 +45,24 @@ from tornado.ioloop import IOLoop
 from .._wire import PING_SUFFIX, FramingError, framing_of
 from ..redact import MASK
 from . import registry
+from .hop import RELAY_HEADER
 
 UPSTREAM_TIMEOUT = 4.5  # the whole relay, connect to last byte: inside OSS's 5 s for the callback
 BODY_DEADLINE = 3.0  # seconds a caller has to send the whole request body (as the receiver's own)
 MAX_REPLY = 8 * 1024 * 1024  # OSS refuses replies over 1 MB; relay an oversized one so OSS can refuse it
-RELAY_HEADER = "X-Osscb-Relay"
 _HEAD_LIMIT = 64 * 1024
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
                "proxy-connection", "proxy-authenticate", "proxy-authorization"}
-_NOT_FORWARDED = _HOP_BY_HOP | {"cookie", "content-length"}
-#: Reply headers that would act on the Jupyter origin (cookies, CORS) or that the relay sets itself.
-_NOT_RETURNED = _HOP_BY_HOP | {"content-length", "set-cookie", "set-cookie2", "content-security-policy",
-                               "x-content-type-options"}
+#: Request headers the relay never passes on: hop-by-hop, the browser's cookies, what it sets itself
+#: (framing, ``Host``) and what only a proxy may say (``X-Forwarded-*`` is set by the relay).
+_NOT_FORWARDED = _HOP_BY_HOP | {"cookie", "content-length", "host", "forwarded", "x-real-ip"}
+#: Reply headers relayed besides custom ``X-*`` ones: what OSS or the learner can use. The rest is
+#: dropped (``Content-Length`` is recomputed from the body relayed).
+REPLY_HEADERS = frozenset({"content-type", "content-encoding", "date", "server"})
+#: ``X-*`` reply headers that are not custom: they act on the browser, or are a proxy's or the relay's.
+_X_NOT_RETURNED = frozenset({"x-frame-options", "x-content-type-options", "x-xss-protection", "x-real-ip",
+                             "x-permitted-cross-domain-policies", "x-dns-prefetch-control", "x-download-options",
+                             "x-ua-compatible", RELAY_HEADER.lower()})
 _SAFETY = (("Content-Security-Policy", "sandbox"), ("X-Content-Type-Options", "nosniff"))
 _CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?\r\n")
 
@@ -136,6 +151,31 @@ async def _read_reply(reader: asyncio.StreamReader) -> Upstream:
     return Upstream(status, reason, headers, body, chunked)
 
 
+def request_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The caller's headers a relay passes on (RFC 9110 section 7.6.1): without hop-by-hop headers,
+    the headers the ``Connection`` header lists, cookies, ``Host`` and a caller's forwarding headers."""
+    listed = {name.strip().lower() for k, v in headers if k.lower() == "connection" for name in v.split(",")}
+    return [(k, v) for k, v in headers
+            if k.lower() not in _NOT_FORWARDED and k.lower() not in listed and not k.lower().startswith("x-forwarded-")]
+
+
+def reply_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The receiver's reply headers a relay passes back: :data:`REPLY_HEADERS` and custom ``X-*``
+    headers that are neither a proxy's (``X-Forwarded-*``) nor a browser directive."""
+    listed = {name.strip().lower() for k, v in headers if k.lower() == "connection" for name in v.split(",")}
+    kept = []
+    for name, value in headers:
+        lower = name.lower()
+        custom = lower.startswith("x-") and not lower.startswith("x-forwarded-") and lower not in _X_NOT_RETURNED
+        if (lower in REPLY_HEADERS or custom) and lower not in listed:
+            kept.append((name, value))
+    return kept
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
 async def forward(reg: registry.Registration, method: str, target: str, headers: list[tuple[str, str]],
                   body: bytes) -> Upstream:
     """Send the request to the registered receiver and read its whole reply (no deadline here)."""
@@ -178,12 +218,19 @@ class CallbackHandler(web.RequestHandler):
         for attr in ("uri", "path"):
             value = getattr(self.request, attr) or ""
             setattr(self.request, attr, value.replace(f"/{capability}", f"/{MASK}", 1) if capability else value)
-        reg = registry.lookup(self._registry_dir, capability)
+        try:
+            reg = registry.lookup(self._registry_dir, capability)
+        except registry.RegistryUnavailable:
+            # The listening sockets could not be listed (EMFILE...): refuse this request, keep the registration.
+            self.set_header("Retry-After", "1")
+            self._bare(503, b"the receiver's socket could not be checked just now; try again\n")
+            return
         if reg is None:
             self._bare(404, b"Not Found\n")
             return
-        if RELAY_HEADER in self.request.headers:
-            self._bare(508, b"this request already went through an osscb relay: a forwarding loop\n")
+        seen = {one.strip() for v in self.request.headers.get_list(RELAY_HEADER) for one in v.split(",")}
+        if self._relay_id in seen:
+            self._bare(508, b"this request already went through this osscb relay: a forwarding loop\n")
             return
         path = self._target.partition("?")[0]
         if self.request.method != "POST" and not (self.request.method == "GET" and path.endswith(PING_SUFFIX)):
@@ -232,10 +279,11 @@ class CallbackHandler(web.RequestHandler):
     def _bare(self, status: int, body: bytes) -> None:
         if self._finished:
             return
-        allow = self._headers.get("Allow")
+        kept = [(name, self._headers.get(name)) for name in ("Allow", "Retry-After")]
         self.clear()
-        if allow:
-            self.set_header("Allow", allow)
+        for name, value in kept:
+            if value:
+                self.set_header(name, value)
         self.set_status(status)
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         for name, value in _SAFETY:
@@ -250,9 +298,10 @@ class CallbackHandler(web.RequestHandler):
         if reg is None or self._finished:
             return
         body = b"".join(self._chunks)
-        headers = [(k, v) for k, v in self.request.headers.get_all() if k.lower() not in _NOT_FORWARDED]
+        headers = [("Host", f"{_url_host(reg.host)}:{reg.port}"), *request_headers(list(self.request.headers.get_all()))]
         if body or self.request.method == "POST":
             headers.append(("Content-Length", str(len(body))))
+        headers.append(("X-Forwarded-For", self.request.remote_ip or ""))
         headers.append((RELAY_HEADER, self._relay_id))
         try:
             up = await asyncio.wait_for(forward(reg, self.request.method or "POST", self._target, headers, body),
@@ -263,13 +312,13 @@ class CallbackHandler(web.RequestHandler):
         except (OSError, UpstreamError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             self._bare(502, b"the receiver behind this address is not answering\n")
             return
+        if not 100 <= up.status <= 599:
+            self._bare(502, b"the receiver answered with an invalid status code\n")
+            return
         self.clear()
         self._headers = httputil.HTTPHeaders()  # no tornado defaults: relay the receiver's own headers
         self.set_status(up.status, up.reason or None)
-        for name, value in up.headers:
-            lower = name.lower()
-            if lower in _NOT_RETURNED or lower.startswith("access-control-"):
-                continue
+        for name, value in reply_headers(up.headers):
             with contextlib.suppress(httputil.HTTPInputError, ValueError):
                 self._headers.add(name, value)
         for name, value in _SAFETY:
@@ -280,6 +329,7 @@ class CallbackHandler(web.RequestHandler):
             await self.flush()
             self.finish()
             return
-        self.finish(up.body)
+        # 204 and 304 have no body: tornado refuses even an empty write for them (N6: a 500)
+        self.finish(up.body or None)
 
     get = post = _relay  # type: ignore[assignment]

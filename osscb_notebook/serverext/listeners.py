@@ -29,6 +29,11 @@ _NLMSG = struct.Struct("=IHHII")
 _DIAG_MSG = struct.Struct("=BBBB2H16s16sI8sIIIII")  # inet_diag_msg
 
 
+class ListenersUnavailable(OSError):
+    """Neither sock_diag netlink nor ``/proc/net/tcp*`` could be read (EMFILE, a sandbox...): who
+    listens is unknown, which is not the same as "nobody listens"."""
+
+
 @dataclass(frozen=True)
 class Listener:
     host: str
@@ -74,7 +79,8 @@ def _diag_listeners(family: int) -> list[Listener]:
 
 
 def listening(port: int | None = None) -> list[Listener]:
-    """The listening TCP sockets of this network namespace (on ``port``, if given)."""
+    """The listening TCP sockets of this network namespace (on ``port``, if given);
+    :class:`ListenersUnavailable` when they cannot be listed at all."""
     if hasattr(socket, "AF_NETLINK"):
         try:
             found = _diag_listeners(socket.AF_INET) + _diag_listeners(socket.AF_INET6)
@@ -88,13 +94,20 @@ def listening(port: int | None = None) -> list[Listener]:
 def _proc_listening(port: int | None = None) -> list[Listener]:
     """The listening TCP sockets of this network namespace (on ``port``, if given); empty where
     ``/proc`` has none. A busy machine lists thousands of sockets (TIME_WAIT): with a port, only
-    the lines of that port's listeners are parsed."""
+    the lines of that port's listeners are parsed. :class:`ListenersUnavailable` when no table
+    could be read (a missing ``tcp6``, IPv6 being off, is not a failure)."""
     out: list[Listener] = []
+    read = 0
+    failure: OSError | None = None
     for path, family in _TABLES:
         try:
             data = Path(path).read_bytes()
-        except OSError:
+        except FileNotFoundError:
             continue
+        except OSError as exc:
+            failure = exc
+            continue
+        read += 1
         if port is None:
             lines = data.splitlines()[1:]
         else:
@@ -112,6 +125,8 @@ def _proc_listening(port: int | None = None) -> list[Listener]:
                 continue
             addr, _, hex_port = fields[1].partition(":")
             out.append(Listener(_address(addr, family), int(hex_port, 16), int(fields[7]), int(fields[9])))
+    if not read and failure is not None:
+        raise ListenersUnavailable(failure.errno or 0, f"cannot list the listening sockets: {failure}")
     return out
 
 

@@ -42,6 +42,11 @@ CAPABILITY_BYTES = 24  # 192 bits; the issue asks for at least 128
 _CAPABILITY = re.compile(r"[A-Za-z0-9_-]{22,86}")
 
 
+class RegistryUnavailable(OSError):
+    """Whether a registered receiver still listens cannot be told right now (the listening sockets
+    could not be listed): refuse the request, keep the registration."""
+
+
 @dataclass(frozen=True)
 class ServerInfo:
     """What a running server with the extension wrote about itself."""
@@ -66,10 +71,14 @@ class Registration:
     kernel_pid: int = 0
 
     def listener_ok(self) -> bool:
-        """The socket registered still listens there (always True without ``/proc``)."""
+        """The socket registered still listens there (always True without ``/proc``);
+        :class:`RegistryUnavailable` when the listening sockets cannot be listed."""
         if not self.inode:
             return not listeners.available()
-        sock = listeners.listener_for(self.host, self.port)
+        try:
+            sock = listeners.listener_for(self.host, self.port)
+        except listeners.ListenersUnavailable as exc:
+            raise RegistryUnavailable(exc.errno or 0, str(exc)) from None
         return sock is not None and sock.inode == self.inode and sock.uid == os.getuid()
 
     def alive(self) -> bool:
@@ -182,7 +191,8 @@ def _loopback(host: str) -> bool:
 
 def lookup(registry: Path, capability: str) -> Registration | None:
     """The receiver ``capability`` grants, or None (unknown, revoked, tampered, or the receiver
-    gone: its process exited or its socket no longer listens; such a file is deleted)."""
+    gone: its process exited or its socket no longer listens; such a file is deleted).
+    :class:`RegistryUnavailable` (the file is kept) when the listening sockets cannot be listed."""
     if not looks_like_capability(capability):
         return None
     path = registry / f"{_digest(capability)}.json"

@@ -16,6 +16,7 @@ receiver of another process; the ping then checks the receiver's instance id.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import warnings
 from typing import Literal
@@ -109,6 +110,14 @@ def _not_active(ctx: JupyterContext) -> str:
     return why
 
 
+def _ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _foreign_instance(host: str, port: int, timeout: float) -> str:
     """The instance id a receiver of another process answers its ping with ("" if none)."""
     host_part = f"[{host}]" if ":" in host else host
@@ -125,15 +134,20 @@ def _registration(port: int, receiver: Receiver | None, timeout: float | None) -
     for, unless ``timeout`` is None: nothing will check it)."""
     try:
         if receiver is not None:
-            host, pid, inode = registry.locate(port, receiver.loopback_host, receiver.pid)
+            # a name ("localhost") is not an address: look for the receiver's socket on 127.0.0.1 and ::1
+            host_given = receiver.loopback_host if _ip_literal(receiver.loopback_host) else None
+            host, pid, inode = registry.locate(port, host_given, receiver.pid)
             if pid != receiver.pid:
                 raise LookupError(f"port {port} is held by pid {pid}, not by the receiver (pid {receiver.pid})")
             return registry.Registration(port, receiver.config.max_body, host, pid, inode, receiver.config.instance)
         host, pid, inode = registry.locate(port)
     except LookupError as exc:
         raise TunnelUnavailableError(f"Cannot register port {port} with the osscb endpoint: {exc}.",
-                                     hint="Start the receiver first (start_receiver(...)), then open the tunnel "
-                                          "to it.") from None
+                                     hint="Start the receiver first (start_receiver(...)) on 127.0.0.1 or ::1, "
+                                          "then open the tunnel to it.") from None
+    except OSError as exc:
+        raise TunnelUnavailableError(f"Cannot register port {port} with the osscb endpoint: the listening sockets "
+                                     f"could not be listed ({exc}).", hint="Try again in a moment.") from None
     instance = _foreign_instance(host, port, timeout) if timeout is not None else ""
     return registry.Registration(port, DEFAULT_MAX_BODY, host, pid, inode, instance)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def test_lab_serves_the_notebooks_on_loopback(tmp_path: Path) -> None:
          f"--IdentityProvider.token={token}", f"--ServerApp.runtime_dir={tmp_path}"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(line.rstrip("\n") for line in proc.stdout or ()), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -43,9 +47,16 @@ def test_lab_serves_the_notebooks_on_loopback(tmp_path: Path) -> None:
                 resp = httpx.get(f"http://127.0.0.1:{port}/api/contents", params={"token": token}, timeout=2)
                 break
             except httpx.TransportError:
-                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert proc.poll() is None, "\n".join(lines)
                 assert time.monotonic() < deadline, "JupyterLab did not start within 90 s"
                 time.sleep(0.3)
+        # its own line: the login URL (the server's token, read from the server) and the SSH tunnel hint
+        deadline = time.monotonic() + 30
+        while not any(line.startswith("osscb lab: open") for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (ours,) = [line for line in lines if line.startswith("osscb lab: open")]
+        assert f"open http://127.0.0.1:{port}/lab?token={token} in a browser" in ours
+        assert f"`ssh -L {port}:127.0.0.1:{port} HOST`" in ours
         names = {item["name"] for item in resp.json()["content"]}
         assert "01-quickstart.ipynb" in names
         lab = httpx.get(f"http://127.0.0.1:{port}/lab", params={"token": token}, timeout=10)

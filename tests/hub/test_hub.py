@@ -69,6 +69,31 @@ def test_two_students_each_get_a_verified_callback_through_the_hub_without_a_tok
     assert _requests(hub, "bob") == 2
 
 
+REPLAY = """
+import json
+from urllib.parse import urlsplit
+from osscb_notebook.receiver import replay
+from osscb_notebook.serverext import RELAY_HEADER
+parts = urlsplit(url)
+again = replay(rec, f"{parts.scheme}://{parts.netloc}")  # the public .../osscb/callback/<capability>/... URL
+shown = "\\n".join([repr(rec.headers), repr(rec.resend_headers()), rec.as_curl(), rec.as_curl(reveal=True),
+                    json.dumps(rec.to_dict())]).lower()
+print(json.dumps({"status": again.status, "body": again.text, "url": again.url, "verified": receiver.last.verified,
+                  "records": len(receiver.history), "hop_header_shown": RELAY_HEADER.lower() in shown}))
+"""
+
+
+def test_a_captured_callback_replayed_through_the_hub_gets_200(hub):
+    """#26.1: the relay's hop header is in no record, so a replay to the public URL is not a loop (508)."""
+    first = _lesson(hub, "bob")
+    assert first["status"] == 200 and first["verified"], first
+    res = json.loads(hub.execute("bob", REPLAY).strip().splitlines()[-1])
+    assert str(res["url"]).startswith(f"{hub.url}user/bob/osscb/callback/")
+    assert res["status"] == 200, res
+    assert res["verified"] and not res["hop_header_shown"]
+    assert res["records"] >= 2
+
+
 def test_fallback_through_the_proxy_when_the_hub_allows_tokens_in_urls(hub):
     res = _lesson(hub, "dave")
     assert res["status"] == 200 and res["verified"] and res["route"] == "absolute"
