@@ -41,6 +41,7 @@ class OssCallbackApp < Sinatra::Base
   end
 
   enable :sessions
+  enable :method_override # a "_method" form field overrides POST, as in classic Sinatra apps
   set :session_secret, ENV.fetch("SESSION_SECRET") { SecureRandom.hex(64) }
   set :protection, session: true # Sinatra's default Rack::Protection set, on the session too
   use CsrfExceptCallbacks, CALLBACK_PATHS
@@ -69,6 +70,8 @@ class OssCallbackApp < Sinatra::Base
     end
 
     def oss_callback
+      method = env["rack.methodoverride.original_method"] || request.request_method
+      reply(405, "method not allowed", "OSS callbacks are POST requests", "Allow" => "POST") unless method == "POST"
       declared = request.content_length
       reply(413, "body too large", "the body is over #{OssCallback::MAX_BODY} bytes") if declared.to_i > OssCallback::MAX_BODY
       request.body.rewind
@@ -78,7 +81,7 @@ class OssCallbackApp < Sinatra::Base
       target = target.sub(%r{\A[A-Za-z][A-Za-z0-9+.-]*://[^/?]*}, "") # absolute-form: keep the path
       path, sep, query = target.partition("?")
       headers = ->(name) { env["HTTP_#{name.upcase.tr('-', '_')}"] }
-      reason = OssCallback.verify(request.request_method, path, sep.empty? ? nil : query,
+      reason = OssCallback.verify(method, path, sep.empty? ? nil : query,
                                   Hash.new { |_, k| headers.call(k) }, body)
       if reason
         logger&.warn("callback rejected: #{reason}")
@@ -96,11 +99,17 @@ class OssCallbackApp < Sinatra::Base
     end
   end
 
+  # Rack::MethodOverride turns a POST whose form has a "_method" field into a PUT/PATCH/DELETE:
+  # those routes take the callback too, and it checks the method as sent.
   CALLBACK_PATHS.each do |path|
-    post(path) { oss_callback }
-    %i[get put patch delete].each do |verb|
-      send(verb, path) { reply(405, "method not allowed", "OSS callbacks are POST requests", "Allow" => "POST") }
-    end
+    %i[post put patch delete].each { |verb| send(verb, path) { oss_callback } }
+    get(path) { reply(405, "method not allowed", "OSS callbacks are POST requests", "Allow" => "POST") }
+  end
+
+  # Sinatra turns Rack's other parse errors into 400 but not this one (a 500), raised while it
+  # parses the form for `params`, before any route runs.
+  error Rack::QueryParser::ParamsTooDeepError do
+    reply(400, "bad request", "the form's parameters are nested too deeply")
   end
 
   # The rest of the app (a stand-in for yours): a session-backed page and a CSRF-protected form.
