@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from tests.frameworks.harness import Hookup
-from tests.frameworks.route_lists import add_after
+from tests.frameworks.route_lists import add_after, probe_slow_work
 
 POM = Path(__file__).parents[2] / "osscb_notebook/exports/java/spring/pom.xml"
 JAR = Path("target/oss-callback-spring.jar")
@@ -27,6 +27,7 @@ def _problem() -> str:
 
 
 def _prepare(folder: Path) -> None:
+    probe_slow_work(folder / "OssCallbackReceiver.java", "java")
     done = subprocess.run(["mvn", "-B", "-q", "package", "-DskipTests"], cwd=folder, capture_output=True,
                           text=True, timeout=900, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, f"mvn package failed:\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from tests.frameworks.harness import Hookup
-from tests.frameworks.route_lists import add_after
+from tests.frameworks.route_lists import add_after, probe_slow_work
 
 #: Laravel routes a request for the front controller, /index.php?id=1 (G1), as '/': Symfony's
 #: Request moves '/index.php' into the base URL. The hookup still verifies over the raw
@@ -50,5 +50,5 @@ HOOKUPS = [
     Hookup("laravel", "php", _problem, _routes, lambda folder, port: ["php", "artisan", "serve", f"--port={port}"],
            # the PHP export caches fetched keys in files: in a folder of this run, not the shared /tmp one
            env={"OSS_CALLBACK_KEY_CACHE_DIR": os.path.join(tempfile.gettempdir(), f"osscb-fw-php-keys-{os.getpid()}")},
-           version=_version),
+           prepare=lambda folder: probe_slow_work(folder / "oss_callback_receiver.php", "php"), version=_version),
 ]

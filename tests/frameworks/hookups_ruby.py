@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from tests.frameworks.harness import Hookup
-from tests.frameworks.route_lists import add_after
+from tests.frameworks.route_lists import add_after, probe_slow_work
 
 REQUIRES = {
     "sinatra": ("sinatra/base", "puma", "rack"),
@@ -55,11 +55,15 @@ def _rails_routes(folder: Path, paths: Sequence[str]) -> None:
     add_after(folder / "config" / "routes.rb", '"/hooks/oss/callback", "/hooks/oss/callback/*rest",', paths)
 
 
+def _prepare(folder: Path) -> None:
+    probe_slow_work(folder / "oss_callback_receiver.rb", "ruby")
+
+
 HOOKUPS = [
     Hookup("sinatra", "ruby", lambda: _problem("sinatra"), _sinatra_routes,
            lambda folder, port: ["rackup", "-p", str(port), "-o", "127.0.0.1"],
-           version=lambda: _version("sinatra")),
+           prepare=_prepare, version=lambda: _version("sinatra")),
     Hookup("rails", "ruby", lambda: _problem("rails"), _rails_routes,
            lambda folder, port: ["bin/rails", "server", "-p", str(port), "-b", "127.0.0.1"],
-           version=lambda: _version("rails")),
+           prepare=_prepare, version=lambda: _version("rails")),
 ]

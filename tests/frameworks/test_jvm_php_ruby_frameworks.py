@@ -13,6 +13,7 @@ import http.client
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -160,3 +161,16 @@ def test_other_methods_get_a_405(app: harness.RunningApp) -> None:
     reply = post(app.port, HOOK_PATH, {}, b"", method="GET")
     assert reply.status == 405, f"{app.hookup.name}: {reply.status} {reply.body[:200]!r}"
     assert json.loads(reply.body)["Status"] == "method not allowed"
+
+
+def test_slow_work_runs_after_the_reply(app: harness.RunningApp, signer: Signer) -> None:
+    """The exported slow-work hook (instrumented by the hookup's ``prepare``: 1 s, then a marker
+    file) runs for a verified callback, and the reply does not wait for it."""
+    name = secrets.token_hex(6)
+    marker = app.folder / f"slow-work-{name}"
+    _ok(_send(app, signer, HOOK_PATH, f"bucket=b&slow-work-marker={name}".encode()), "a callback with slow work", app)
+    assert not marker.exists(), f"{app.hookup.name}: the reply waited for the slow work"
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert marker.exists(), f"{app.hookup.name}: the slow work never ran\n{app.output[-3000:]}"
