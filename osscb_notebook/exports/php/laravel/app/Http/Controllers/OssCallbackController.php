@@ -17,6 +17,9 @@ use OssCallback;
  *    callback to /index.php?id=1 as '/', while OSS signed '/index.php'.
  *  - getRealMethod(), not method(): a form field "_method" may override the latter.
  *  - CSRF: VerifyCsrfToken::$except holds CALLBACK_PATHS (OSS sends no token).
+ *  - OSS_CALLBACK_TRUSTED_KEY_URLS (extra key-URL prefixes) may go in .env: Laravel's Dotenv puts
+ *    it in getenv(), which the export reads (not after `php artisan config:cache`: then set it in
+ *    the server's environment).
  *  - The reply carries Content-Length: Laravel's JsonResponse has none, and OSS requires one (the
  *    built-in server and PHP-FPM behind nginx may send the body chunked or keep the connection open).
  */
