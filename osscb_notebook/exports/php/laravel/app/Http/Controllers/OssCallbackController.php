@@ -16,7 +16,9 @@ use OssCallback;
  *    decodedPath() decodes, and getPathInfo() drops the front controller: Laravel routes a
  *    callback to /index.php?id=1 as '/', while OSS signed '/index.php'.
  *  - getRealMethod(), not method(): a form field "_method" may override the latter.
- *  - CSRF: VerifyCsrfToken::$except holds CALLBACK_PATHS (OSS sends no token).
+ *  - CSRF: VerifyCsrfToken::$except holds CALLBACK_PATHS (OSS sends no token). The web group
+ *    still starts a session for each callback (a file with the file driver, cleaned by its
+ *    lottery); a route in routes/api.php has neither sessions nor CSRF.
  *  - OSS_CALLBACK_TRUSTED_KEY_URLS (extra key-URL prefixes) may go in .env: Laravel's Dotenv puts
  *    it in getenv(), which the export reads (not after `php artisan config:cache`: then set it in
  *    the server's environment).
@@ -49,8 +51,10 @@ class OssCallbackController extends Controller
         }
         $job = ['path' => $path, 'query' => $query, 'headers' => $request->headers->all(), 'body' => $body];
         $answer = handle_callback($job);  // oss_callback_receiver.php: your fast reply
-        // Slow work after the reply has been sent (Laravel runs it when the request terminates;
-        // with a queue worker, dispatch a queued job instead).
+        // Slow work after the reply has been sent (Laravel runs it when the request terminates).
+        // `php artisan serve` handles one request at a time, so it takes no other request until
+        // the work is done; under PHP-FPM it holds one worker; a queue (`php artisan queue:work`)
+        // with a queued job takes it out of the web server altogether.
         dispatch(function () use ($job) {
             slow_work($job);  // oss_callback_receiver.php: YOUR SLOW WORK GOES HERE
         })->afterResponse();
