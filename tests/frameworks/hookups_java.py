@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from tests.frameworks.app_edits import add_after, probe_slow_work
 from tests.frameworks.harness import Hookup
-from tests.frameworks.route_lists import add_after, probe_slow_work
 
 POM = Path(__file__).parents[2] / "osscb_notebook/exports/java/spring/pom.xml"
 JAR = Path("target/oss-callback-spring.jar")

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from tests.frameworks.app_edits import add_after, probe_slow_work
 from tests.frameworks.harness import Hookup
-from tests.frameworks.route_lists import add_after, probe_slow_work
 
 #: Laravel routes a request for the front controller, /index.php?id=1 (G1), as '/': Symfony's
 #: Request moves '/index.php' into the base URL. The hookup still verifies over the raw

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from tests.frameworks.app_edits import add_after, probe_slow_work
 from tests.frameworks.harness import Hookup
-from tests.frameworks.route_lists import add_after, probe_slow_work
 
 REQUIRES = {
     "sinatra": ("sinatra/base", "puma", "rack"),

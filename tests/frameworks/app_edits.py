@@ -1,6 +1,7 @@
-"""Adds the G vectors' paths to an exported hookup's route list, as a user adds a path: each
-Spring, Laravel, Rails and Sinatra hookup keeps its list (``CALLBACK_PATHS``) on lines between a
-marker comment and the first entry, ``HOOK_PATH`` and its sub-paths."""
+"""The edits the tests make to an exported Spring, Laravel, Rails or Sinatra app, as a user would
+make them: the G vectors' paths added to the app's route list (``CALLBACK_PATHS``, kept on lines
+after a marker, the first entry ``HOOK_PATH`` and its sub-paths), and the stand-alone export's
+slow-work hook instrumented so a test can see when the work runs."""
 
 from __future__ import annotations
 
