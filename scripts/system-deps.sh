@@ -15,9 +15,28 @@ command -v php >/dev/null 2>&1 || need+=(php-cli)
 command -v ruby >/dev/null 2>&1 || need+=(ruby)
 # Ruby 3 no longer bundles webrick: add it with a new ruby, or to a ruby that lacks it.
 if ! command -v ruby >/dev/null 2>&1 || ! ruby -e 'require "webrick"' >/dev/null 2>&1; then need+=(ruby-webrick); fi
-[ ${#need[@]} -eq 0 ] && exit 0
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "installing system packages: ${need[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "installing system packages: ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The PHP and Ruby web frameworks the framework hookups are tested with (tests/frameworks), from
+# Debian only (no composer, no rubygems): Laravel 8 (php-laravel-framework pulls the mbstring, xml
+# and intl extensions it needs), Rails 6.1 (ruby-rails: the framework without the `rails` package's
+# webpacker/node tool chain, whose node-* packages clash with a Node.js from elsewhere), Sinatra
+# 3 with rack-protection, and Puma, the server rackup and `rails server` pick.
+fw=()
+php -r 'require "Illuminate/autoload.php"; exit(class_exists("Illuminate\\Foundation\\Application") ? 0 : 1);' >/dev/null 2>&1 || fw+=(php-laravel-framework)
+ruby -e 'require "action_controller/railtie"; require "active_job/railtie"' >/dev/null 2>&1 || fw+=(ruby-rails)
+ruby -e 'require "sinatra/base"; require "rack/protection"' >/dev/null 2>&1 || fw+=(ruby-sinatra)
+command -v puma >/dev/null 2>&1 && command -v rackup >/dev/null 2>&1 || fw+=(puma ruby-rack)
+if [ ${#fw[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "installing framework packages: ${fw[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${fw[@]}" >/dev/null
+fi
