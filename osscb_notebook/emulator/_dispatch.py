@@ -146,7 +146,8 @@ def send(request: CallbackRequest, target: CallbackTarget, timeout: float, addre
         except NoReply:
             return _fail(attempt, "connect", m.MSG_CANNOT_CONNECT, EC_OTHER)
         except ReplyError as exc:
-            attempt.reply_body = exc.detail.encode()
+            # what came back, when it was a status line nobody can parse (e.g. b"http/1.1 403\r\n")
+            attempt.reply_body = exc.raw or None
             return _fail(attempt, "bad_reply", m.MSG_CANNOT_CONNECT, EC_OTHER)
         attempt.status = head.status
         attempt.reply_headers = list(head.headers)

@@ -24,9 +24,9 @@ class ReplyError(Exception):
     """The reply cannot be read as HTTP/1.x: ``kind`` is ``status_line`` (the first line is not
     ``HTTP/x.y NNN``, e.g. ``http/1.1 403``) or ``headers`` (too long, too many, or cut off)."""
 
-    def __init__(self, kind: str, detail: str) -> None:
+    def __init__(self, kind: str, detail: str, raw: bytes = b"") -> None:
         super().__init__(detail)
-        self.kind, self.detail = kind, detail
+        self.kind, self.detail, self.raw = kind, detail, raw
 
 
 class NoReply(Exception):
@@ -110,7 +110,7 @@ def _status(line: bytes) -> tuple[str, int, str]:
     code, _, reason = rest.partition(" ")
     # http.client's rules: the version starts with "HTTP/" (case-sensitive), the status is 3 digits
     if not version.startswith("HTTP/") or len(code) != 3 or not code.isascii() or not code.isdigit():
-        raise ReplyError("status_line", f"unparseable status line {text[:80]!r}")
+        raise ReplyError("status_line", f"unparseable status line {text[:80]!r}", line[:256])
     return version, int(code), reason.strip()
 
 
