@@ -200,8 +200,9 @@ def stopped(check_id: str, after: str) -> CheckResult:
 
 
 # ---- valid callbacks and their replies ------------------------------------------------------------
-def valid(check_id: str, s: Sent, *, others_ok: bool = False) -> CheckResult:
-    """2xx passes; a 404 on the encoded sub-path alone is a warning about routing, not verification."""
+def valid(check_id: str, s: Sent, *, others_ok: bool = False, header_case_ok: bool = False) -> CheckResult:
+    """2xx passes; a 404 on the encoded sub-path alone is a warning about routing, not verification.
+    ``others_ok``: every other valid case passed; ``header_case_ok``: the older spelling passed."""
     outcome = client_outcome(s)
     observed = f"{answer(s)}{fetch_note(s.untrusted)}; the uploading client would get {outcome}"
     if s.accepted:
@@ -210,7 +211,14 @@ def valid(check_id: str, s: Sent, *, others_ok: bool = False) -> CheckResult:
         return result(check_id, "warn", observed + ": your route matches only the exact callback path, so this "
                       "sub-path was not found (the other valid cases passed); fine if your callbackUrl never has "
                       "a sub-path", severity="low", sent=s, client_outcome=outcome)
-    if not s.fetched:
+    if check_id == "valid-header-case" and others_ok:
+        observed += ("; the same callback spelled 'Authorization' was accepted (valid-form): your server reads the "
+                     "header name case-sensitively")
+    elif check_id != "valid-header-case" and header_case_ok:
+        observed += ("; the same callback spelled as OSS's older example (lower-case 'authorization') was accepted "
+                     "(valid-header-case): your server reads the header name case-sensitively, and OSS sends "
+                     "'Authorization'")
+    elif not s.fetched:
         observed += f"; the server never fetched the probe's key {_key_url(s)}: was it started trusting the prefix?"
     return result(check_id, "fail", observed + " (genuine uploads get a 203)", sent=s, client_outcome=outcome)
 
