@@ -22,7 +22,8 @@ _CHUNK = 65536
 
 class ReplyError(Exception):
     """The reply cannot be read as HTTP/1.x: ``kind`` is ``status_line`` (the first line is not
-    ``HTTP/x.y NNN``, e.g. ``http/1.1 403``) or ``headers`` (too long, too many, or cut off)."""
+    ``HTTP/x.y NNN``, e.g. ``http/1.1 403``), ``interim`` (``100 Continue`` after ``100 Continue``,
+    never a final status) or ``headers`` (too long, too many, or cut off). ``raw``: the line at fault."""
 
     def __init__(self, kind: str, detail: str, raw: bytes = b"") -> None:
         super().__init__(detail)
@@ -149,7 +150,8 @@ def read_head(reader: DeadlineReader) -> Head:
             return Head(version, status, reason, headers, interim)
         interim += 1
         if interim > MAX_INTERIM:
-            raise ReplyError("status_line", f"more than {MAX_INTERIM} '100 Continue' replies and no final status")
+            raise ReplyError("interim", f"more than {MAX_INTERIM} '100 Continue' replies and no final status",
+                             line[:256])
 
 
 def read_some(reader: DeadlineReader, head: Head, limit: int, until: float) -> bytes | None:

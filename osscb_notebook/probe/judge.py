@@ -88,8 +88,10 @@ def answer(s: Sent) -> str:
         if a.outcome == "timeout":
             return f"no reply within {a.elapsed_ms / 1000:.1f} s"
         if a.outcome == "bad_reply":
-            if a.reply_body:
-                line = a.reply_body.rstrip(b"\r\n").decode("latin-1")
+            line = (a.reply_body or b"").rstrip(b"\r\n").decode("latin-1")
+            if line.startswith("HTTP/") and line[len(line.split(" ")[0]):].strip().startswith("100"):
+                return "'100 Continue' after '100 Continue' and never a final status"
+            if line:
                 return f"unparseable status line {printable(line, SHOWN_BYTES)!r} (not 'HTTP/1.1 NNN'; OSS cannot read it)"
             return "unparseable reply headers (cut off, too long or too many; OSS cannot read them)"
         return "no reply (connection refused or dropped)"
