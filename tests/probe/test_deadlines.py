@@ -24,3 +24,13 @@ def test_a_hostile_server_is_cut_off_at_the_probes_deadline(mode: str) -> None:
     assert row.status == status, row.observed
     # a 200 to a forged callback is an acceptance, however slowly its body comes
     assert row.verdict == ("fail" if status == 200 else "pass"), row.observed
+
+
+@pytest.mark.parametrize("mode", ["continue", "body-trickle"])
+def test_a_burst_against_a_hostile_server_ends_at_the_deadline(mode: str, key_port: int) -> None:
+    # 20 concurrent requests, each cut off at 1 s (the review found them stuck for good)
+    with Hostile(mode) as server:
+        report = run_probe(server.url, trusted=True, key_port=key_port, timeout=1.0, checks=("burst",))
+    assert report.elapsed < 1.0 + SLACK, (mode, report.elapsed)
+    if mode == "continue":
+        assert report.check("burst").verdict == "fail"
