@@ -287,7 +287,7 @@ class _Run:
         cached = self.send("cached", self.signed("key-timeout/cached", self.fresh("key-timeout", 2)),
                            "key-timeout/cached", target)
         t.join(budget + 1.0)
-        return j.key_timeout(box[0] if box else None, cached, warm)
+        return j.key_timeout(box[0] if box else None, cached, warm, budget)
 
     def key_garbage(self) -> CheckResult:
         sent = []

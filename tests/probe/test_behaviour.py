@@ -189,3 +189,10 @@ def test_terminal_control_sequences_from_the_server_never_reach_the_text_report(
     assert "\x1b" not in text and "\x1b" not in json.dumps(report.to_dict(), ensure_ascii=False)
     assert "\\x1b[2J\\x1b[31mFAKE-PASS" in text  # shown, escaped
     assert all("\x1b" not in u for c in report.checks for u in c.fetched)
+
+
+def test_key_timeout_is_not_judged_when_the_probes_timeout_is_under_oss_5_s(key_port: int) -> None:
+    with s.Correct((f"http://127.0.0.1:{key_port}/osscb-probe/",)) as server:  # its key fetch gives up after 3 s
+        report = run_probe(server.url, trusted=True, key_port=key_port, timeout=2.0, checks=("key-timeout",))
+    row = report.check("key-timeout")
+    assert row.verdict == "skip" and "--timeout 6" in row.observed, row.observed
