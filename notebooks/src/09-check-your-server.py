@@ -40,8 +40,8 @@ import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote_to_bytes
-from urllib.request import urlopen
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.request import HTTPRedirectHandler, build_opener, urlopen
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -100,8 +100,8 @@ print(production_url)
 # Here is a handler you could find in many code bases. It does verify the signature: it rebuilds the string to sign
 # (decoded path, `?` + raw query if any, a newline, the raw body) and checks RSA-MD5. It even pins OSS's own key. But:
 #
-# 1. for any other key URL it **downloads whatever `x-oss-pub-key-url` names**: an attacker signs with their own key
-#    and points the header at it, and the signature checks out;
+# 1. for any other key URL it **downloads whatever `x-oss-pub-key-url` names**, following redirects: an attacker
+#    signs with their own key and points the header at it, and the signature checks out;
 # 2. it writes its JSON reply with `encoding="utf-8-sig"`, which puts a **BOM** in front.
 
 # %%
@@ -166,6 +166,8 @@ panel
 #   your server believe an upload happened.
 # * **`prefix-bypass` (critical)** and **`untrusted-key-fetched` (high)**: the server fetched URLs it should never
 #   have touched (a fetch of an attacker's URL is also SSRF: the attacker makes your server send requests for them).
+# * **`key-redirect` (critical)**: a key URL under a trusted prefix answered 302 to the attacker's key, and the
+#   server followed it.
 # * **`reply-bom` (high)**: the valid callbacks were verified and answered 200, yet OSS cannot parse the reply, so
 #   every genuine upload ends in a 203 for the client.
 #
@@ -189,19 +191,34 @@ print("the uploading client gets:     ", report.check("valid-form").client_outco
 # %% [markdown]
 # ## 3. The same server, fixed
 #
-# Two small changes: check the key URL **before** fetching it, against prefixes that each **end with `/`** (without
-# the slash, `http://127.0.0.1:9870/osscb-probe-evil/...` would pass for `http://127.0.0.1:9870/osscb-probe`), keep
-# OSS's key pinned; and reply without a BOM.
+# Three small changes: check the key URL **before** fetching it, against prefixes that each **end with `/`** (without
+# the slash, `http://127.0.0.1:9870/osscb-probe-evil/...` would pass for `http://127.0.0.1:9870/osscb-probe`), and
+# refuse dot segments and encoded slashes (a key host resolves `PREFIX..?x=1` or `PREFIX..%2fevil.pem` outside the
+# prefix), keep OSS's key pinned; fetch without following redirects; and reply without a BOM.
 
 # %%
+class NoRedirects(HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 3xx is no key: the redirect would leave the trusted prefix
+
+
+def leaves_prefix(url):
+    """A decoded path with a '.' or '..' segment, or an encoded '/' or '\\': resolved outside the prefix."""
+    path = urlsplit(url).path
+    encoded = "%2f" in path.lower() or "%5c" in path.lower()
+    return encoded or any(seg in (".", "..") for seg in unquote(path).replace("\\", "/").split("/"))
+
+
 class FixedHandler(NaiveHandler):
     keys = {url: OFFICIAL_PUBLIC_KEY_PEM for url in OFFICIAL_KEY_URLS}  # its own cache; OSS's key pinned
     trusted_prefixes = (PREFIX,)  # yours (here the probe's), each ending in "/"
-    encoding = "utf-8"  # fix 2: no BOM
+    encoding = "utf-8"  # fix 3: no BOM
 
     def public_key(self, url):
-        if url not in self.keys and not url.startswith(self.trusted_prefixes):  # fix 1: check, then fetch
-            raise ValueError("untrusted key URL: not fetched")
+        if url not in self.keys:
+            if not url.startswith(self.trusted_prefixes) or leaves_prefix(url):  # fix 1: check, then fetch
+                raise ValueError("untrusted key URL: not fetched")
+            self.keys[url] = build_opener(NoRedirects).open(url, timeout=3).read(16 * 1024)  # fix 2: no redirects
         return super().public_key(url)
 
 

@@ -14,15 +14,18 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..callback import CallbackRequest, build_callback_request
+from ..callback.request import legacy_spelling
 from ..params import CallbackTarget
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 #: Laid out as no serialiser would: Python's json.dumps gives {"a": 1, "b": "x"}, JavaScript's {"a":1,"b":"x"}.
 ODD_JSON = b'{"a":1, "b" :"x"}'
-PROBE_QUERY = "probe=1&v=a%20b"
-#: Appended after a '/': '%20', '%2B' and the UTF-8 of U+4E2D, which the signature sees decoded.
-ENCODED_SUB_PATH = "probe%20dir/a%2Bb%E4%B8%AD.txt"
+PROBE_QUERY = "probe=1&v=a%20b&w=a%2541"
+#: Appended after a '/': '%20', '%2B', the UTF-8 of U+4E2D, and '%25' sequences whose single and double
+#: decoding differ ('a%2541' is 'a%41' once and 'aA' twice; '100%25' is '100%'), which the signature
+#: sees decoded exactly once.
+ENCODED_SUB_PATH = "probe%20dir/a%2Bb%E4%B8%AD-a%2541-100%25.txt"
 #: The size of the "huge" header values (64 KiB): beyond most servers' header limits.
 HUGE = 64 * 1024
 BUCKET = "osscb-probe"
@@ -35,6 +38,8 @@ class Case:
     target: CallbackTarget
     body: bytes
     content_type: str = FORM
+    #: spelled as OSS's older signing example (lower-case authorization, User-Agent: http-client/0.0.1)
+    legacy: bool = False
 
 
 def form_body(etag: str | None = None, extra: str = "") -> bytes:
@@ -49,7 +54,7 @@ def with_query(target: CallbackTarget, extra: str) -> CallbackTarget:
 
 
 def valid_cases(base: CallbackTarget) -> dict[str, Case]:
-    """The seven valid cases for the user's URL ``base``."""
+    """The eight valid cases for the user's URL ``base``."""
     sub = dataclasses.replace(base, path=base.path.rstrip("/") + "/" + ENCODED_SUB_PATH)
     return {
         "valid-form": Case(base, form_body()),
@@ -59,6 +64,7 @@ def valid_cases(base: CallbackTarget) -> dict[str, Case]:
         "valid-encoded-path": Case(sub, form_body()),
         "valid-plus": Case(base, b"name=a+b&plus=%2B&sum=1+1%3D2&raw=C++&" + form_body()),
         "valid-unicode": Case(base, "name=照片/猫 ü.jpg&city=杭州&".encode() + form_body()),
+        "valid-header-case": Case(base, form_body(), legacy=True),
     }
 
 
@@ -76,6 +82,8 @@ class Signer:
             bucket=BUCKET, request_id=secrets.token_hex(12).upper(), requester="osscb-probe",
             host=case.target.netloc,
         )
+        if case.legacy:
+            request = legacy_spelling(request)
         if signed_target is None:
             return request
         return dataclasses.replace(request, url=case.target.url, target=case.target.target)
@@ -128,17 +136,22 @@ def _b64(text: str) -> str:
 
 def missing_header_cases(request: CallbackRequest) -> dict[str, CallbackRequest]:
     return {
-        "no authorization": with_header(request, "authorization", None),
+        "no Authorization": with_header(request, "authorization", None),
         "no x-oss-pub-key-url": with_header(request, "x-oss-pub-key-url", None),
     }
 
 
 def malformed_signature_cases(request: CallbackRequest) -> dict[str, CallbackRequest]:
     return {
-        "authorization not Base64": with_header(request, "authorization", "not*base64!"),
-        "authorization empty": with_header(request, "authorization", ""),
-        "authorization 64 KiB": with_header(request, "authorization", "A" * HUGE),
+        "Authorization not Base64": with_header(request, "authorization", "not*base64!"),
+        "Authorization empty": with_header(request, "authorization", ""),
+        "Authorization 64 KiB": with_header(request, "authorization", "A" * HUGE),
     }
+
+
+def oss_key_url_variant(request: CallbackRequest, key_url: str) -> CallbackRequest:
+    """``request`` with its x-oss-pub-key-url set to ``key_url`` (Base64), nothing else changed."""
+    return with_header(request, "x-oss-pub-key-url", _b64(key_url))
 
 
 def malformed_key_url_cases(request: CallbackRequest) -> dict[str, CallbackRequest]:

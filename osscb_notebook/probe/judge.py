@@ -8,13 +8,14 @@ import base64
 import binascii
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..callback import CallbackRequest
 from ..emulator import CallbackAttempt
 from ..params import messages as m
 from .catalogue import BY_ID, OSS_TIMEOUT
+from .keyserver import printable
 from .report import CheckResult
 
 BOM = b"\xef\xbb\xbf"
@@ -50,15 +51,19 @@ class Sent:
 
 
 def result(check_id: str, verdict: str, observed: str, *, severity: str | None = None, sent: Sent | None = None,
-           fetched: Sequence[str] = (), client_outcome: str = "", expected: str | None = None) -> CheckResult:
-    """A row with the catalogue's expectation and fix; ``sent`` fills request, status and reply."""
+           fetched: Sequence[str] = (), client_outcome: str = "", expected: str | None = None,
+           fix: str | None = None) -> CheckResult:
+    """A row with the catalogue's expectation and fix (``fix`` adds the cause found); ``sent`` fills
+    request, status and reply. ``observed`` is made printable: it carries what the server chose
+    (reply bytes, fetched paths), and terminal control sequences must not reach the text report."""
     check = BY_ID[check_id]
     return CheckResult(
         id=check_id, verdict=verdict, severity=severity or ("info" if verdict == "info" else check.severity),
-        expected=expected or check.expected, observed=observed, fix=check.fix,
+        expected=expected or check.expected, observed=printable(observed), fix=fix or check.fix,
         request=sent.request if sent else None, status=sent.status if sent else None,
         reply=(sent.attempt.reply_body or b"") if sent else b"",
-        fetched=list(fetched) if fetched else (list(sent.fetched) if sent else []), client_outcome=client_outcome,
+        fetched=[printable(u) for u in (fetched or (sent.fetched if sent else []))],
+        client_outcome=printable(client_outcome),
     )
 
 
@@ -85,12 +90,20 @@ def whole(data: bytes | None) -> str:
 
 
 def answer(s: Sent, whole_reply: bool = False) -> str:
-    """``400 {"Status":"verify not ok"}``, ``no reply (connection dropped)`` or ``no reply within 10 s``;
-    ``whole_reply``: the body as kept, not cut after 80 bytes (the server's own reason for a refusal)."""
+    """``400 {"Status":"verify not ok"}``, ``no reply (connection dropped)``, ``no reply within 10 s``
+    or ``unparseable status line 'http/1.1 403'``; ``whole_reply``: the body as kept, not cut after
+    80 bytes (the server's own reason for a refusal)."""
     a = s.attempt
     if a.status is None:
         if a.outcome == "timeout":
             return f"no reply within {a.elapsed_ms / 1000:.1f} s"
+        if a.outcome == "bad_reply":
+            line = (a.reply_body or b"").rstrip(b"\r\n").decode("latin-1")
+            if line.startswith("HTTP/") and line[len(line.split(" ")[0]):].strip().startswith("100"):
+                return "'100 Continue' after '100 Continue' and never a final status"
+            if line:
+                return f"unparseable status line {printable(line, SHOWN_BYTES)!r} (not 'HTTP/1.1 NNN'; OSS cannot read it)"
+            return "unparseable reply headers (cut off, too long or too many; OSS cannot read them)"
         return "no reply (connection refused or dropped)"
     body = whole(a.reply_body) if whole_reply else shown(a.reply_body)
     return f"{a.status}" + (f" {body}" if body else "")
@@ -112,6 +125,22 @@ def client_outcome(s: Sent) -> str:
     if a.ok:
         return f"200 {shown(a.reply_body)}".rstrip()
     return f"203 {a.message or m.MSG_CANNOT_CONNECT}"
+
+
+def body_never_arrived(s: Sent) -> bool:
+    """A 200 whose headers (with a Content-Length above 0) arrived and whose body never did."""
+    a = s.attempt
+    if a.status != 200 or a.outcome != "not_json" or a.reply_body:
+        return False
+    length = next((v for k, v in a.reply_headers if k.lower() == "content-length"), "0").strip()
+    return length.isdigit() and int(length) > 0
+
+
+BODY_NEVER_ARRIVED_FIX = (
+    "Your server sent 200 and its headers, then closed without the body it announced: the handler failed "
+    "after the headers. On Python 3, http.server's wfile.write(str) raises TypeError (write bytes: "
+    "wfile.write(body.encode())), the exact bug OSS's FAQ quotes for 'Response body is not valid json format'. "
+    "Build the body as bytes first, then send the headers and the body.")
 
 
 # ---- checks that must be refused -----------------------------------------------------------------
@@ -146,24 +175,49 @@ def prefix_bypass(sent: Sequence[Sent]) -> CheckResult:
     return result("prefix-bypass", "fail", "; ".join(rows), severity=severity, sent=bad[0], fetched=fetched)
 
 
-def malformed(check_id: str, sent: Sequence[Sent]) -> CheckResult:
-    """4xx for every case passes; any 2xx is high; a 5xx, another status or no reply is medium."""
-    rows = [f"{s.label} → {answer(s)}" for s in sent]
-    accepted = [s for s in sent if s.accepted]
+INCONCLUSIVE = "inconclusive: your server could not fetch OSS's key (it does not pin it)"
+
+
+def malformed(check_id: str, sent: Sequence[Sent], oss_sent: Sequence[Sent] = (),
+              oss_key_unusable: Callable[[], bool] | None = None) -> CheckResult:
+    """4xx for every case passes; any 2xx is high; a 5xx, another status or no reply is medium.
+
+    ``sent`` carry the probe's own key URL (the server's answer never depends on reaching OSS);
+    ``oss_sent`` are the same broken headers with OSS's key URL. When only those go wrong and the
+    server cannot use OSS's key (``oss_key_unusable()``), the header handling is not to blame: warn,
+    inconclusive."""
+    everything = [*sent, *oss_sent]
+    rows = [f"{s.label} → {answer(s)}" for s in everything]
+    accepted = [s for s in everything if s.accepted]
     other = [s for s in sent if not s.accepted and not s.clean_refusal]
     if accepted:
         return result(check_id, "fail", "; ".join(rows), severity="high", sent=accepted[0])
     if other:
         return result(check_id, "fail", "; ".join(rows), severity="medium", sent=other[0])
-    return result(check_id, "pass", "; ".join(rows), sent=sent[0])
+    oss_other = [s for s in oss_sent if not s.clean_refusal]
+    if oss_other:
+        if oss_key_unusable is not None and oss_key_unusable():
+            return result(check_id, "warn", "; ".join(rows) + f". {INCONCLUSIVE}: with the probe's key URL every "
+                          "case got a 4xx; with OSS's key URL the answer depends on fetching OSS's key, which failed "
+                          "(pin OSS's key, as the kit's exports do, then probe again)", severity="low", sent=oss_other[0])
+        return result(check_id, "fail", "; ".join(rows), severity="medium", sent=oss_other[0])
+    return result(check_id, "pass", "; ".join(rows), sent=everything[0])
+
+
+def stopped(check_id: str, after: str) -> CheckResult:
+    """The server stopped answering after a request whose answer depended on fetching OSS's key."""
+    return result(check_id, "warn", f"{INCONCLUSIVE}: it stopped answering after {after}, so this check was not "
+                  "run (a server that exits when a key fetch fails can be stopped by anyone: pin OSS's key and "
+                  "answer a failed fetch with a 4xx)", severity="low")
 
 
 # ---- valid callbacks and their replies ------------------------------------------------------------
-def valid(check_id: str, s: Sent, *, others_ok: bool = False, note: str | None = None,
-          fix: str | None = None) -> CheckResult:
+def valid(check_id: str, s: Sent, *, others_ok: bool = False, header_case_ok: bool = False,
+          note: str | None = None, fix: str | None = None) -> CheckResult:
     """2xx passes; a 404 on the encoded sub-path alone is a warning about routing, not verification.
-    A refusal shows the server's reply whole, then ``note`` (why: see ``diagnose.refused_valid``) and
-    ``fix`` replacing the catalogue's when given."""
+    ``others_ok``: every other valid case passed; ``header_case_ok``: the older spelling passed. A
+    refusal shows the server's reply whole, then why (the header spelling, or ``note``: see
+    ``diagnose.refused_valid``); ``fix`` replaces the catalogue's when given."""
     outcome = client_outcome(s)
     observed = f"{answer(s, whole_reply=not s.accepted)}{fetch_note(s.untrusted)}; the uploading client would get {outcome}"
     if s.accepted:
@@ -172,7 +226,14 @@ def valid(check_id: str, s: Sent, *, others_ok: bool = False, note: str | None =
         return result(check_id, "warn", observed + ": your route matches only the exact callback path, so this "
                       "sub-path was not found (the other valid cases passed); fine if your callbackUrl never has "
                       "a sub-path", severity="low", sent=s, client_outcome=outcome)
-    if note is not None:
+    if check_id == "valid-header-case" and others_ok:
+        observed += ("; the same callback spelled 'Authorization' was accepted (valid-form): your server reads the "
+                     "header name case-sensitively")
+    elif check_id != "valid-header-case" and header_case_ok:
+        observed += ("; the same callback spelled as OSS's older example (lower-case 'authorization') was accepted "
+                     "(valid-header-case): your server reads the header name case-sensitively, and OSS sends "
+                     "'Authorization'")
+    elif note is not None:
         observed += note
     elif not s.fetched:
         observed += f"; the server never fetched the probe's key {_key_url(s)}: was it started trusting the prefix?"
@@ -205,6 +266,9 @@ def reply_checks(valid_sent: Sequence[Sent]) -> list[CheckResult]:
     def judge(check_id: str, bad: list[Sent], judged: list[Sent], good: str) -> CheckResult:
         if bad:
             s = bad[0]
+            if body_never_arrived(s):
+                return result(check_id, "fail", f"{s.label}: 200 and its headers, then no body; the client gets "
+                              f"{client_outcome(s)}", sent=s, fix=BODY_NEVER_ARRIVED_FIX)
             return result(check_id, "fail", f"{s.label}: {answer(s)}; the client gets {client_outcome(s)}", sent=s)
         if not judged:
             return skip(check_id, "no valid callback was answered 200 with a readable body")
@@ -286,8 +350,8 @@ def replay(first: Sent, second: Sent) -> CheckResult:
                   f"(the replay was {verdict})", sent=second)
 
 
-UNREACHABLE = ("your server rejected OSS's real signatures; OSS's key host is unreachable from here, so a server "
-               "that fetches the key cannot verify them: pin OSS's key (the kit's exports do)")
+UNREACHABLE = (f"{INCONCLUSIVE}: your server rejected OSS's real signatures; OSS's key host is unreachable from "
+               "here, so a server that fetches the key cannot verify them: pin OSS's key (the kit's exports do)")
 
 
 def oss_vectors(sent: Sequence[Sent], key_host_reachable: bool) -> CheckResult:
@@ -297,5 +361,88 @@ def oss_vectors(sent: Sequence[Sent], key_host_reachable: bool) -> CheckResult:
     if not refused:
         return result("real-oss-vectors", "pass", observed, sent=sent[0])
     if not key_host_reachable:
-        return result("real-oss-vectors", "skip", f"{observed}. {UNREACHABLE}", sent=refused[0])
+        return result("real-oss-vectors", "warn", f"{observed}. {UNREACHABLE}", severity="low", sent=refused[0])
     return result("real-oss-vectors", "fail", observed, sent=refused[0])
+
+
+# ---- the key fetch (trusted mode: the probe's key server plays a hostile key host) ----------------
+def _proves_nothing(check_id: str, observed: str, baseline: Sent, s: Sent | None = None) -> CheckResult:
+    return result(check_id, "skip", observed + f"; but the valid form callback got {answer(baseline)}, so a "
+                  "refusal here proves nothing (see valid-form)", sent=s)
+
+
+def key_redirect(s: Sent, baseline: Sent) -> CheckResult:
+    """Accepted: critical. The redirect followed (the forger's key fetched) but refused: high."""
+    observed = f"{s.label}: {answer(s)}" + fetch_note(s.fetched)
+    if s.accepted:
+        return result("key-redirect", "fail", observed + " (accepted: the redirect was followed to the forger's key)",
+                      sent=s)
+    if s.untrusted:
+        return result("key-redirect", "fail", observed + " (refused, but the redirect out of the trusted prefix was "
+                      "followed)", severity="high", sent=s)
+    if not baseline.accepted:
+        return _proves_nothing("key-redirect", observed, baseline, s)
+    return result("key-redirect", "pass", observed + " (redirect not followed)", sent=s)
+
+
+def key_timeout(stalled: Sent | None, cached: Sent | None, warm: Sent, budget: float = OSS_TIMEOUT + 1) -> CheckResult:
+    """The stalled-key callback answered within 5 s, and a cached-key callback meanwhile in under 1 s (2xx).
+    ``budget``: the stalled request's own limit (``--timeout`` when that is under OSS's 5 s)."""
+    if not warm.accepted:
+        return _proves_nothing("key-timeout", f"warm-up on a cached key URL: {answer(warm)}", warm, warm)
+    if stalled is not None and stalled.status is None and budget < OSS_TIMEOUT and stalled.attempt.outcome == "timeout":
+        return result("key-timeout", "skip", f"no answer within the probe's --timeout of {seconds(budget)}, shorter "
+                      "than OSS's 5 s: run with --timeout 6 or more to judge this check", sent=stalled)
+    rows = []
+    bad: Sent | None = None
+    if stalled is None:
+        rows.append("the callback whose key URL stalls never came back within the probe's time limit")
+    else:
+        took = stalled.attempt.elapsed_ms / 1000
+        rows.append(f"key URL that stalls: {answer(stalled)} after {seconds(took)}")
+        if stalled.status is None or took >= OSS_TIMEOUT:
+            bad = stalled
+            rows[-1] += " (OSS gives up after 5 s: the client gets 203)"
+    if cached is None:
+        rows.append("the callback on the cached key never came back")
+    else:
+        took = cached.attempt.elapsed_ms / 1000
+        rows.append(f"meanwhile, on a cached key: {answer(cached)} after {seconds(took)}")
+        if not cached.accepted or took >= 1.0:
+            bad = bad or cached
+            rows[-1] += " (blocked behind the stalled fetch)" if cached.accepted else ""
+    observed = "; ".join(rows)
+    if bad is not None or stalled is None or cached is None:
+        return result("key-timeout", "fail", observed, sent=bad)
+    return result("key-timeout", "pass", observed, sent=stalled)
+
+
+def key_garbage(sent: Sequence[Sent], after: Sent, baseline: Sent) -> CheckResult:
+    """Each garbage key gets a 4xx (2xx: high; 5xx, other or no reply: medium) and the server answers after."""
+    rows = [f"{s.label} → {answer(s)}" for s in sent] + [f"then a valid callback → {answer(after)}"]
+    observed = "; ".join(rows)
+    accepted = [s for s in sent if s.accepted]
+    other = [s for s in sent if not s.accepted and not s.clean_refusal]
+    if accepted:
+        return result("key-garbage", "fail", observed + " (accepted with no usable key)", severity="high",
+                      sent=accepted[0])
+    if other:
+        return result("key-garbage", "fail", observed, sent=other[0])
+    if after.status is None:
+        return result("key-garbage", "fail", observed + " (the server stopped answering)", sent=after)
+    if not baseline.accepted:
+        return _proves_nothing("key-garbage", observed, baseline, sent[0])
+    return result("key-garbage", "pass", observed, sent=sent[0])
+
+
+def key_cache(own: Sequence[Sent], own_url: str, own_fetches: int, run_wide: str) -> CheckResult:
+    """Information only: the fetches of one key URL over several callbacks."""
+    accepted = sum(s.accepted for s in own)
+    observed = (f"{len(own)} callbacks with the key URL {own_url} ({accepted} answered 2xx): fetched "
+                f"{own_fetches} time{'s' if own_fetches != 1 else ''}")
+    if own_fetches == 1:
+        observed += " (cached)"
+    elif own_fetches > 1:
+        observed += " (not cached: a fetch per callback)"
+    return result("key-cache", "info", observed + (f"; over the run: {run_wide}" if run_wide else ""),
+                  sent=own[0] if own else None, fetched=())

@@ -12,6 +12,7 @@ import math
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import cached_property
 
@@ -28,7 +29,7 @@ from . import diagnose as d
 from . import judge as j
 from . import target as t
 from .catalogue import BY_ID, CHECK_IDS, DEFAULT_KEY_PORT, OSS_TIMEOUT, trust_hint
-from .keyserver import KeyServer
+from .keyserver import GARBAGE_KINDS, KeyServer
 from .report import CheckResult, ProbeReport
 
 Progress = Callable[[int, int, str], None]
@@ -42,6 +43,9 @@ KEEP_REFUSAL = 2048
 #: Bound on resolving OSS's key host (never connected to).
 RESOLVE_TIMEOUT = 2.0
 OSS_KEY_HOST = "gosspublic.alicdn.com"
+#: key-cache: callbacks sent with one key URL; key-timeout: how long to wait for the stalled fetch to start.
+KEY_CACHE_COUNT = 3
+STALL_WAIT = 2.0
 KEY_BITS = 1024  # test keys only: fast to make per run
 
 
@@ -84,6 +88,10 @@ class _Run:
         self.base, self.keys, self.trusted, self.timeout = base, keys, trusted, timeout
         self.good, self.forged = trusted_signer, forged_signer
         self.valid_cases = c.valid_cases(base)
+        #: the label of the request after which the server stopped answering (it tried OSS's key)
+        self.stopped_after: str | None = None
+        #: valid callbacks sent per trusted key URL (key-cache)
+        self.sent_per_url: Counter[str] = Counter()
         #: the run's start (``time.monotonic()``), its overall deadline in seconds, what it knows about key reach
         self.started = time.monotonic() if started is None else started
         self.deadline, self.reach = deadline, reach or d.Reach(keys.prefix)
@@ -122,7 +130,9 @@ class _Run:
         return j.Sent(label, request, attempt, [f.url for f in fetches], [f.url for f in fetches if not f.trusted])
 
     def signed(self, check_id: str, case: c.Case) -> CallbackRequest:
-        return self.good.sign(case, self.keys.trusted_url(check_id))
+        url = self.keys.trusted_url(check_id)
+        self.sent_per_url[url] += 1
+        return self.good.sign(case, url)
 
     def send_valid(self, check_id: str, case: c.Case, label: str | None = None) -> j.Sent:
         return self.send(label or check_id, self.signed(check_id, case), check_id, case.target)
@@ -132,12 +142,35 @@ class _Run:
         return {cid: self.send_valid(cid, case) for cid, case in self.valid_cases.items()}
 
     def header_base(self, check_id: str) -> CallbackRequest:
-        """A valid form callback to break headers of: signed by OSS's official key URL in default mode
-        (a pinned server reaches its signature check), by the probe's key in trusted mode."""
-        case = self.valid_cases["valid-form"]
-        if self.trusted:
-            return self.signed(check_id, case)
-        return self.good.sign(case, OFFICIAL_KEY_URLS[0])
+        """A valid form callback to break headers of, with the probe's own key URL: the server trusts it
+        (trusted mode) or rejects it (default mode), and reaches it either way, so the answer never
+        depends on reaching OSS."""
+        return self.good.sign(self.valid_cases["valid-form"], self.keys.trusted_url(check_id))
+
+    def oss_base(self) -> CallbackRequest:
+        """The same callback with OSS's official key URL: a pinned server reaches its header checks."""
+        return self.good.sign(self.valid_cases["valid-form"], OFFICIAL_KEY_URLS[0])
+
+    def alive(self) -> bool:
+        try:
+            socket.create_connection((self.base.host, self.base.port), min(self.timeout, OSS_TIMEOUT)).close()
+        except OSError:
+            return False
+        return True
+
+    @cached_property
+    def oss_key_unusable(self) -> bool:
+        """The server cannot use OSS's key: it refuses OSS's own signed request (G1) and OSS's key host
+        does not resolve from here (so it does not pin the key, and its fetch fails)."""
+        vector = OSS_VECTORS[0]
+        request = vector.request(self.base.url)
+        # spelled as OSS sends it now, so a server that reads only 'Authorization' is not mistaken for one
+        # that cannot fetch the key (the signature covers no header)
+        headers = [("Authorization" if k.lower() == "authorization" else k, v) for k, v in request.headers]
+        request = dataclasses.replace(request, headers=[("Host", self.base.netloc), *headers])
+        if self.send(f"{vector.name} (OSS's own signature)", request, None, self.base).accepted:
+            return False
+        return not key_host_reachable()
 
     # ---- checks ---------------------------------------------------------------------------------
     @cached_property
@@ -157,16 +190,29 @@ class _Run:
 
     def prefix_bypass(self) -> CheckResult:
         case = self.valid_cases["valid-form"]
-        sent = []
-        for label, url in (("userinfo", self.keys.userinfo_url("prefix-bypass/userinfo")),
-                           ("last '/' replaced", self.keys.slash_url("prefix-bypass/slash"))):
-            tag = "prefix-bypass/" + ("userinfo" if label == "userinfo" else "slash")
-            sent.append(self.send(f"{label} {url}", self.forged.sign(case, url), tag))
+        urls = [("userinfo", self.keys.userinfo_url("prefix-bypass/userinfo"), "prefix-bypass/userinfo"),
+                ("last '/' replaced", self.keys.slash_url("prefix-bypass/slash"), "prefix-bypass/slash")]
+        dots = self.keys.dot_urls("prefix-bypass")
+        for (label, url), sub in zip(dots.items(), ("dot-query", "encoded-dot-query", "encoded-slash"), strict=True):
+            urls.append((label, url, f"prefix-bypass/{sub}"))
+        sent = [self.send(f"{label} {url}", self.forged.sign(case, url), tag) for label, url, tag in urls]
         return j.prefix_bypass(sent)
 
     def _malformed(self, check_id: str, make: Callable[[CallbackRequest], dict[str, CallbackRequest]]) -> CheckResult:
+        """The broken headers with the probe's key URL first, then (those that still carry a key URL)
+        with OSS's: only the second kind can fail because the server cannot fetch OSS's key."""
         sent = [self.send(label, req, check_id) for label, req in make(self.header_base(check_id)).items()]
-        return j.malformed(check_id, sent)
+        oss = self.oss_base()
+        oss_sent: list[j.Sent] = []
+        for label, req in make(oss).items():
+            if req.header("x-oss-pub-key-url") != oss.header("x-oss-pub-key-url"):
+                continue  # the key URL itself is what is broken: sent once, above
+            s = self.send(f"{label} (OSS's key URL)", req, check_id)
+            oss_sent.append(s)
+            if s.status is None and not self.alive():
+                self.stopped_after = f"'{s.label}' ({check_id})"
+                break
+        return j.malformed(check_id, sent, oss_sent, lambda: self.oss_key_unusable)
 
     def missing_headers(self) -> CheckResult:
         return self._malformed("missing-headers", c.missing_header_cases)
@@ -179,11 +225,13 @@ class _Run:
 
     def valid_check(self, check_id: str) -> CheckResult:
         s = self.valid[check_id]
-        others = all(v.accepted for k, v in self.valid.items() if k != check_id)
+        others = all(v.accepted for k, v in self.valid.items() if k not in (check_id, "valid-header-case"))
+        legacy = self.valid.get("valid-header-case")
+        header_case_ok = legacy is not None and legacy.accepted
         if s.accepted:
-            return j.valid(check_id, s, others_ok=others)
+            return j.valid(check_id, s, others_ok=others, header_case_ok=header_case_ok)
         note, fix = d.refused_valid(s, self.keys.trusted_url(check_id), self.key_hits(), self.reach)
-        return j.valid(check_id, s, others_ok=others, note=note, fix=fix)
+        return j.valid(check_id, s, others_ok=others, header_case_ok=header_case_ok, note=note, fix=fix)
 
     def key_hits(self) -> int:
         """Requests the key server got this run from anyone, the probe's own self-check excluded."""
@@ -253,6 +301,62 @@ class _Run:
         second = self.send("replay", request, "replay", target)
         return j.replay(first, second)
 
+    # ---- the key fetch ---------------------------------------------------------------------------
+    def key_redirect(self) -> CheckResult:
+        url = self.keys.redirect_url("key-redirect")
+        request = self.forged.sign(self.fresh("key-redirect", 0), url)
+        s = self.send(f"key URL answering 302 to the forger's key {url}", request, "key-redirect")
+        return j.key_redirect(s, self.valid["valid-form"])
+
+    def key_timeout(self) -> CheckResult:
+        target = self.valid_cases["valid-form"].target
+        warm = self.send("warm-up", self.signed("key-timeout/cached", self.fresh("key-timeout", 0)),
+                         "key-timeout/cached", target)
+        if not warm.accepted:
+            return j.key_timeout(None, None, warm)
+        stall_url = self.keys.stall_url("key-timeout/stall")
+        stalled_request = self.good.sign(self.fresh("key-timeout", 1), stall_url)
+        box: list[j.Sent] = []
+        # the stalled callback may take up to OSS's 5 s (and a little more, to see it fail): never past
+        # --timeout, nor past the run's deadline
+        budget = min(self.request_timeout(), OSS_TIMEOUT + 1.0)
+
+        def stalled() -> None:
+            box.append(j.Sent("stalled", stalled_request,
+                              send_callback(stalled_request, target, budget, keep_refusal=KEEP_REFUSAL)))
+
+        t = threading.Thread(target=stalled, daemon=True, name="osscb-probe-stall")
+        t.start()
+        until = time.monotonic() + STALL_WAIT
+        while not self.keys.fetches("key-timeout/stall") and time.monotonic() < until and t.is_alive():
+            time.sleep(0.02)
+        cached = self.send("cached", self.signed("key-timeout/cached", self.fresh("key-timeout", 2)),
+                           "key-timeout/cached", target)
+        t.join(budget + 1.0)
+        return j.key_timeout(box[0] if box else None, cached, warm, budget)
+
+    def key_garbage(self) -> CheckResult:
+        sent = []
+        for n, kind in enumerate(GARBAGE_KINDS):
+            url = self.keys.garbage_url("key-garbage", kind)
+            label = {"not-pem": "non-PEM", "empty": "empty body", "2mb": "2 MB body", "ec": "EC key"}[kind]
+            sent.append(self.send(label, self.good.sign(self.fresh("key-garbage", n), url), f"key-garbage/{kind}"))
+        after = self.send_valid("key-garbage/after", self.fresh("key-garbage", len(GARBAGE_KINDS)), "after")
+        return j.key_garbage(sent, after, self.valid["valid-form"])
+
+    def key_cache(self) -> CheckResult:
+        own_url = self.keys.trusted_url("key-cache")
+        own = [self.send_valid("key-cache", self.fresh("key-cache", n), f"#{n + 1}") for n in range(KEY_CACHE_COUNT)]
+        time.sleep(0.05)  # a fetch may land just after the reply
+        others = [(n, u) for u, n in self.sent_per_url.items() if u != own_url and n > 1]
+        run_wide = ""
+        if others:
+            count, url = max(others)
+            fetched = self.keys.fetch_count(url)
+            run_wide = (f"the key URL used most ({count} callbacks, {url.rsplit('/', 2)[-2]}) was fetched "
+                        f"{fetched} time{'s' if fetched != 1 else ''}")
+        return j.key_cache(own, own_url, self.keys.fetch_count(own_url), run_wide)
+
     def real_oss_vectors(self) -> CheckResult:
         sent = []
         for v in OSS_VECTORS:
@@ -267,6 +371,8 @@ class _Run:
     def run(self, check_id: str) -> CheckResult:
         if BY_ID[check_id].trusted and not self.trusted:
             return j.skip(check_id, trust_hint(self.keys.prefix))
+        if self.stopped_after is not None and not self.alive():
+            return j.stopped(check_id, self.stopped_after)
         if check_id.startswith("valid-"):
             return self.valid_check(check_id)
         if check_id.startswith("tampered-"):

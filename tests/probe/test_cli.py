@@ -55,7 +55,7 @@ def test_json_has_the_exact_shape_and_a_clean_server_exits_0(key_port: int, trus
     assert doc["url"] == server.url and doc["mode"] == ("trusted" if trusted else "default")
     assert [c["id"] for c in doc["checks"]] == list(CHECK_IDS)
     assert sum(doc["summary"].values()) == len(CHECK_IDS) and doc["summary"]["fail"] == 0
-    assert doc["summary"]["skip"] == (0 if trusted else 19)
+    assert doc["summary"]["skip"] == (0 if trusted else 24)
 
 
 def test_a_failing_server_exits_1_and_the_text_leads_with_the_critical_finding(key_port: int) -> None:

@@ -25,6 +25,8 @@ def test_the_correct_server_gets_no_fail(probe: Probe, trusted: bool) -> None:
         passed = {c.id for c in report.checks if c.verdict == "pass"}
         assert {i for i in CHECK_IDS if i.startswith(("valid-", "tampered-", "reply-"))} <= passed, report.render_text()
         assert {"burst", "forged-key-url", "untrusted-key-fetched", "prefix-bypass"} <= passed
+        assert {"key-redirect", "key-timeout", "key-garbage", "valid-header-case"} <= passed, report.render_text()
+        assert report.check("key-cache").verdict == "info" and "fetched 1 time (cached)" in report.check("key-cache").observed
         assert report.check("replay").verdict == "info"
         assert "accepted" in report.check("replay").observed
     else:
@@ -44,15 +46,31 @@ def test_the_correct_server_gets_no_fail(probe: Probe, trusted: bool) -> None:
     (s.AcceptsEverything, True, {
         "forged-key-url": "critical", "prefix-bypass": "critical", "missing-headers": "high",
         "malformed-signature": "high", "malformed-key-url": "high", "tampered-body": "critical",
-        "tampered-path": "critical", "tampered-query": "critical", "tampered-signature": "critical"}),
+        "tampered-path": "critical", "tampered-query": "critical", "tampered-signature": "critical",
+        "key-redirect": "critical", "key-garbage": "high"}),
     (s.ReserialisesJSON, True, {"valid-json": "high"}),
     (s.AlwaysAddsQuery, True, {"valid-form": "high", "valid-json": "high", "valid-no-query": "high",
-                               "valid-encoded-path": "high", "valid-plus": "high", "valid-unicode": "high"}),
+                               "valid-encoded-path": "high", "valid-plus": "high", "valid-unicode": "high",
+                               "valid-header-case": "high"}),
     (s.PathNotDecoded, True, {"valid-encoded-path": "high"}),
     (s.BomReply, True, {"reply-bom": "high"}),
     (s.ChunkedReply, True, {"reply-length": "high"}),
     (s.PlainTextReply, True, {"reply-format": "high"}),
     (s.Status204, True, {"reply-status": "high"}),
+    # issue #25: one defect per new behaviour
+    (s.CaseSensitiveAuthorization, True, {"valid-header-case": "high", "forged-key-url": "critical",
+                                          "untrusted-key-fetched": "high", "prefix-bypass": "critical"}),
+    (s.CaseSensitiveLowerAuthorization, True, {i: "high" for i in (
+        "valid-form", "valid-json", "valid-query", "valid-no-query", "valid-encoded-path", "valid-plus",
+        "valid-unicode")}),
+    (s.DoubleDecoding, True, {"valid-encoded-path": "high"}),
+    (s.DotCheckStopsAtQuery, False, {"prefix-bypass": "critical"}),
+    (s.FollowsKeyRedirects, True, {"key-redirect": "critical"}),
+    (s.BlockingKeyFetch, True, {"key-timeout": "high"}),
+    (s.ErrorOnGarbageKey, True, {"key-garbage": "medium"}),
+    (s.LowerCaseStatusLine, False, {"missing-headers": "medium", "malformed-signature": "medium",
+                                    "malformed-key-url": "medium"}),
+    (s.HeadersWithoutBody, True, {"reply-format": "high"}),
 ], ids=lambda v: v.__name__ if isinstance(v, type) else None)
 def test_each_defect_is_reported_under_its_check(probe: Probe, server: type[s.Correct], trusted: bool,
                                                  expected: dict[str, str]) -> None:
@@ -112,3 +130,29 @@ def test_the_rows_requests_verify_with_the_reports_key_so_a_stepper_can_replay_t
     assert wrongly_refused is not None and tampered is not None
     assert verify_request(parse_raw_request(wrongly_refused.to_raw()), resolver).ok  # the server was wrong
     assert not verify_request(parse_raw_request(tampered.to_raw()), resolver).ok
+
+
+def test_a_lower_case_status_line_is_named_as_such_not_as_no_reply(probe: Probe) -> None:
+    report = probe(s.LowerCaseStatusLine, trusted=False, checks=("missing-headers",))
+    observed = report.check("missing-headers").observed
+    assert "unparseable status line 'http/1.1 403 Forbidden'" in observed, observed
+    assert "no reply" not in observed
+
+
+def test_headers_without_a_body_are_osss_not_json_with_the_cause_in_the_fix(probe: Probe) -> None:
+    report = probe(s.HeadersWithoutBody, checks=("valid-form", "reply-format", "reply-length"))
+    row = report.check("reply-format")
+    assert row.verdict == "fail" and "then no body" in row.observed
+    assert "Response body is not valid json format" in row.observed  # what the uploading client gets
+    assert "wfile.write" in row.fix and "bytes" in row.fix
+    assert report.check("reply-length").verdict == "pass"
+    assert report.check("valid-form").client_outcome.startswith("203 Response body is not valid json format")
+
+
+def test_the_case_sensitive_servers_are_told_why(probe: Probe) -> None:
+    upper = probe(s.CaseSensitiveAuthorization, checks=("valid-form", "valid-header-case"))
+    assert "reads the header name case-sensitively" in upper.check("valid-header-case").observed
+    lower = probe(s.CaseSensitiveLowerAuthorization, checks=("valid-form", "valid-header-case"))
+    assert "OSS sends 'Authorization'" in lower.check("valid-form").observed
+    sent = lower.check("valid-form").request
+    assert sent is not None and [k for k, _ in sent.headers if k.lower() == "authorization"] == ["Authorization"]

@@ -91,4 +91,4 @@ def test_the_notebook_receiver_gets_no_fail_in_trusted_mode(key_port: int) -> No
         report = run_probe(f"http://127.0.0.1:{receiver.port}/cb", trusted=True, key_port=key_port)
     finally:
         receiver.stop()
-    assert report.summary() == {"pass": 25, "fail": 0, "warn": 0, "skip": 0, "info": 1}, report.render_text()
+    assert report.summary() == {"pass": 29, "fail": 0, "warn": 0, "skip": 0, "info": 2}, report.render_text()

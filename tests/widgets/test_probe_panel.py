@@ -109,8 +109,8 @@ def test_kit_receiver_passes_from_the_run_button_with_the_url_prefilled(session:
     assert report.trusted_prefix == panel.prefix
     assert panel.progress.value == panel.progress.max == len(CHECK_IDS) and panel.progress.bar_style == "success"
     assert panel.findings.children == () and panel.message.value == ""
-    assert panel.card_box.selected_index == 0 and "25 pass, 0 fail" in panel.card.value  # nothing to fold it under
-    assert repr(panel).splitlines()[1] == "  25 pass, 0 fail, 0 warn, 0 skip, 1 info (exit 0)"
+    assert panel.card_box.selected_index == 0 and "29 pass, 0 fail" in panel.card.value  # nothing to fold it under
+    assert repr(panel).splitlines()[1] == "  29 pass, 0 fail, 0 warn, 0 skip, 2 info (exit 0)"
 
 
 def test_errors_are_shown_in_the_panel(session: Session) -> None:
