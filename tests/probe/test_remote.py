@@ -100,8 +100,10 @@ def test_a_remote_naive_server_with_a_base_fails_the_key_url_checks(remote: Name
     assert report.exit_code == 1 and report.key_self_check == ""
     fetched = report.check("untrusted-key-fetched").fetched
     assert fetched and all(u.startswith(f"http://{remote.host_ip}:{key_port}/osscb-forged/") for u in fetched)
-    # the forged keys live beside the base, never under it
-    assert not any(u.startswith(base) for c in report.checks for u in c.fetched)
+    # the forged keys live beside the base, never under it (prefix-bypass's dot-segment URLs only look
+    # as if they were: `BASE..?x=1` and `BASE%2e%2e?x=1` resolve outside it)
+    assert not any(u.startswith(base) and not u[len(base):].lower().startswith(("..", "%2e%2e"))
+                   for c in report.checks for u in c.fetched)
     doc = report.to_dict()
     assert doc["key_url_prefix"] == base and doc["key_url_base"] == base
 
