@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import http.client
 import json
 import os
 import socket
 import sys
-import http.client
 from typing import Any
 from urllib.parse import urlsplit
 
