@@ -4,6 +4,7 @@ the exported receivers (one per language, trusting the emulator's key prefix) an
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from osscb_notebook.emulator import Emulator
+from osscb_notebook.exports.export import production_receiver_source
 from osscb_notebook.exports.languages import LANGUAGES
 from tests.clients.harness import Builds
 from tests.receivers import harness as receivers
@@ -50,6 +52,22 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     return Builds(tmp_path_factory.mktemp("clients-build"))
 
 
+#: The Java export's slow-work hook (which runs only for a verified callback) logs nothing; the
+#: other exports log ``callback: <body>`` there. This statement makes Java's do the same.
+JAVA_LOG = ('System.err.println("callback: " + new String(job.body(), '
+            'java.nio.charset.StandardCharsets.ISO_8859_1));')
+
+
+def _logging_source(lang: str) -> str | None:
+    if lang != "java":
+        return None
+    source = production_receiver_source("java")
+    lines = source.split("\n")
+    (at,) = [i for i, line in enumerate(lines) if receivers.SLOW_WORK_MARKER in line]
+    lines.insert(at + 1, " " * 8 + JAVA_LOG)
+    return "\n".join(lines)
+
+
 class Receivers:
     """Starts each language's exported receiver at most once per session."""
 
@@ -63,13 +81,24 @@ class Receivers:
             receivers.require(row)
             folder = self.root / lang
             folder.mkdir()
-            script = receivers.export(row, folder)
+            script = receivers.export(row, folder, _logging_source(lang))
             env = None
             if lang == "go":  # `go run` with Go's usual build cache, warm from the clients' build
                 cache = subprocess.run(["go", "env", "GOCACHE"], capture_output=True, text=True).stdout.strip()
                 env = {"GOCACHE": cache}
             self.running[lang] = receivers.start(row, script, trusted=self.trusted, documented=True, env=env)
         return self.running[lang].url + "callback"
+
+    def logged(self, lang: str, text: str, timeout: float = 10.0) -> bool:
+        """Whether the receiver's slow-work hook logged a body containing ``text`` (it runs after the
+        reply, so wait a little, bounded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if any("callback: " in line and text in line for line in list(self.running[lang].lines)):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
 
     def stop(self) -> None:
         for running in self.running.values():

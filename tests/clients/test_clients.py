@@ -7,7 +7,8 @@ exported receiver of the same language (trusting the emulator's key prefix) and 
 server answering 500. Each flow checks:
 
 - the SDK's own result carries the receiver's JSON reply ({"Status":"OK"}, sent only after the
-  receiver verified the signature; a refused callback would be its 400 and a 203 here);
+  receiver verified the signature; a refused callback would be its 400 and a 203 here), and the
+  receiver's slow-work hook (run only for verified callbacks) logged the body;
 - the emulator's record: the callback went to that receiver, was answered 200, and its body
   carried the ``x:uid`` callback variable the client set;
 - the failure path: the SDK's own 203 / CallbackFailed (error or result), the object stored.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import pytest
 
@@ -80,6 +81,9 @@ def test_flow(client_config: tuple[str, str, str], flow: str, steps: dict[str, d
     (attempt,) = record.attempts
     assert attempt.url == exported_receivers.url(client.receiver) and attempt.status == 200
     assert _uid_in(attempt.request_body, flow) == ok["uid"]
+    # ... and its slow-work hook, which runs only for a verified callback, logged that body
+    sent = quote(ok["uid"], safe="") if flow in ("put-form", "presigned") else ok["uid"]
+    assert exported_receivers.logged(client.receiver, sent), exported_receivers.running[client.receiver].output[-2000:]
     # 3. a receiver answering 500: the SDK's 203 / CallbackFailed, the object stored
     assert fail["code"] == "CallbackFailed" and not fail["error"], fail
     # (the presigned upload is a plain HTTP client's, which always sees the status)
