@@ -119,3 +119,28 @@ def test_java_sdk_v1_json_callback_body_must_be_escaped_by_the_app(emulator: Emu
         assert e.status == 400 and e.message == "The callback configuration is not json format."
         assert e.ec == "0007-00000003"
     assert _stored(emulator, key) is None
+
+
+def test_a_chunked_put_object_with_a_callback_and_its_crc64(emulator: Emulator, callback_server: object) -> None:
+    """The Java SDK V1 (3.18.5) sends PutObject from an InputStream with Transfer-Encoding: chunked
+    and, by default, checks the answer's x-oss-hash-crc64ecma against its own CRC-64: the object,
+    the callback and the CRC must all come out of a chunked body as from a sized one."""
+    import oss2
+
+    from osscb_notebook._crc64 import crc64
+    from tests.emulator.emulator_helpers import b64json
+
+    bucket = oss2.Bucket(oss2.Auth(emulator.access_key_id, emulator.access_key_secret), emulator.endpoint, "demo")
+    key = unique("chunked")
+    chunks = [b"first chunk|", b"", b"second chunk|" * 100, b"end"]
+    data = b"".join(chunks)
+    callback = b64json({"callbackUrl": callback_server.url("/ok"),  # type: ignore[attr-defined]
+                        "callbackBody": "object=${object}&size=${size}"})
+    r = bucket.put_object(key, iter(chunks), headers={"x-oss-callback": callback})
+    assert r.status == 200 and json.loads(r.resp.read())["Status"] == "OK"
+    record = emulator.last_record
+    assert record is not None
+    assert ("transfer-encoding", "chunked") in [(k.lower(), v) for k, v in record.request_headers]
+    assert r.headers["x-oss-hash-crc64ecma"] == str(crc64(data))
+    assert record.attempts[-1].request_body == f"object={key.replace('/', '%2F')}&size={len(data)}".encode()
+    assert _stored(emulator, key) == data
