@@ -89,6 +89,9 @@ def test_flow(client_config: tuple[str, str, str], flow: str, steps: dict[str, d
     # (the presigned upload is a plain HTTP client's, which always sees the status)
     assert fail["status"] == (203 if client.status_on_203 or flow == "presigned" else None), fail
     assert "Error status : 500." in fail["message"], fail
+    # the SDK's own call fails on a 203, or hands it back as a result (as the README's table says)
+    assert fail["raised"] == (client.raises_on_203 and flow != "presigned"), fail
+    assert not ok["raised"], ok
     failed = _record(emulator, fail["key"])
     assert failed.outcome == "callback_failed" and failed.status == 203
     expected_size = CONTENT.get(flow)

@@ -115,7 +115,7 @@ async function run(flow, step, url) {
     for (const flow of ['put-form', 'put-json', 'multipart', 'presigned']) {
       if (!flows.includes(flow)) continue;
       const step = {
-        client: NAME, flow, case: kase, status: null, reply: null, code: '', ec: '', message: '', error: '',
+        client: NAME, flow, case: kase, status: null, reply: null, code: '', ec: '', message: '', error: '', raised: false,
         key: `${opts.prefix}/${NAME}/${opts.sign}-${opts.style}/${flow}-${kase}.txt`,
         uid: `${NAME} ${opts.sign}-${opts.style} ${flow}/${kase}`,
       };
@@ -123,6 +123,7 @@ async function run(flow, step, url) {
         await run(flow, step, url);
       } catch (err) {
         // a 203 is an error whose status is 203 and code CallbackFailed
+        step.raised = true;
         if (err.status) Object.assign(step, { status: err.status, code: err.code, ec: err.ec || '', message: err.message });
         else step.error = String(err && err.stack ? err.stack : err);
       }

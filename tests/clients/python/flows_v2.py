@@ -106,12 +106,13 @@ def main() -> int:
                 continue
             step: dict[str, Any] = {
                 "client": NAME, "flow": flow, "case": case, "status": None, "reply_raw": None,
-                "code": "", "ec": "", "message": "", "error": "",
+                "code": "", "ec": "", "message": "", "error": "", "raised": False,
                 "key": f"{a.prefix}/{NAME}/{a.sign}-{a.style}/{flow}-{case}.txt",
                 "uid": f"{NAME} {a.sign}-{a.style} {flow}/{case}"}
             try:
                 run(client, a.bucket, flow, step, url)
             except oss.exceptions.OperationError as e:
+                step["raised"] = True
                 se = e.unwrap()
                 if isinstance(se, oss.exceptions.ServiceError):
                     step.update(status=se.status_code, code=se.code, ec=se.ec, message=se.message)

@@ -60,6 +60,7 @@ func newStep(s flows.Settings, flow string, c [2]string) flows.Step {
 // success the receiver's reply is what oss.CallbackResult captured.
 func finish(step *flows.Step, err error, body []byte) {
 	var se oss.ServiceError
+	step.Raised = err != nil
 	if errors.As(err, &se) {
 		step.Status, step.Code, step.EC, step.Message = se.StatusCode, se.Code, se.Ec, se.Message
 		return

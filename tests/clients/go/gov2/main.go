@@ -63,6 +63,7 @@ func newStep(s flows.Settings, flow string, c [2]string) flows.Step {
 
 // fromError: the SDK's own error for a 203 is a *oss.ServiceError with Code CallbackFailed.
 func fromError(step *flows.Step, err error) {
+	step.Raised = true
 	var se *oss.ServiceError
 	if errors.As(err, &se) {
 		step.Status, step.Code, step.EC, step.Message = se.StatusCode, se.Code, se.EC, se.Message

@@ -139,6 +139,7 @@ type Step struct {
 	EC      string         `json:"ec"`
 	Message string         `json:"message"`
 	Error   string         `json:"error"`
+	Raised  bool           `json:"raised"` // the SDK call itself failed (rather than returning a result)
 }
 
 // Emit prints the step as one JSON line.

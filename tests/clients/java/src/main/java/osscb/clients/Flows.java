@@ -182,6 +182,7 @@ final class Flows {
         String ec = "";
         String message = "";
         String error = "";
+        boolean raised; // the SDK call itself threw (rather than returning a result)
 
         void plain(Object[] answer) {
             status = (Integer) answer[0];
@@ -199,7 +200,7 @@ final class Flows {
             System.out.println("{\"client\":" + quote(client) + ",\"flow\":" + quote(flow) + ",\"case\":" + quote(kase)
                     + ",\"key\":" + quote(key) + ",\"uid\":" + quote(uid) + ",\"status\":" + status
                     + ",\"reply_raw\":" + quote(replyRaw) + ",\"code\":" + quote(code) + ",\"ec\":" + quote(ec)
-                    + ",\"message\":" + quote(message) + ",\"error\":" + quote(error) + "}");
+                    + ",\"message\":" + quote(message) + ",\"error\":" + quote(error) + ",\"raised\":" + raised + "}");
             System.out.flush();
         }
     }

@@ -80,6 +80,7 @@ public final class JavaV1 {
 
     /** A 203 is an OSSException with error code CallbackFailed (the SDK does not expose the status). */
     static void failed(Flows.Step step, Exception e) {
+        step.raised = true;
         if (e instanceof OSSException oe) {
             step.code = oe.getErrorCode();
             step.ec = oe.getEC() == null ? "" : oe.getEC();

@@ -60,6 +60,7 @@ public final class JavaV2 {
 
     /** A 203 is a ServiceException (status 203, code CallbackFailed), possibly wrapped. */
     static void failed(Flows.Step step, Exception e) {
+        step.raised = true;
         ServiceException se = ServiceException.asCause(e);
         if (se != null) {
             step.status = se.statusCode();
