@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests drive for real: Debian's chromium (browser tests), an OpenSSH server
 # (the SSH tunnel's loopback peer) and the toolchains that run the exported receivers (Node.js,
-# Go, a JDK, PHP, Ruby with webrick). Installs only what is missing; needs root or sudo.
+# Go, a JDK and Maven, PHP, Ruby with webrick). Installs only what is missing; needs root or sudo.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -11,6 +11,7 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
 command -v java >/dev/null 2>&1 || need+=(default-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v php >/dev/null 2>&1 || need+=(php-cli)
 command -v ruby >/dev/null 2>&1 || need+=(ruby)
 # Ruby 3 no longer bundles webrick: add it with a new ruby, or to a ruby that lacks it.

@@ -185,3 +185,90 @@ if REAL:
     print("cleaned up")
 else:
     print("skipped: nothing to clean up")
+
+# %% [markdown]
+# ## Your own Java or Go app against the emulator
+#
+# Before real OSS, point your **unchanged** upload code at the emulator: only its configuration changes. The
+# repository's `tests/clients/` holds small apps, one per SDK, that run OSS's three client flows (PutObject with
+# `callback` + `callback-var`, a multipart upload completed with a callback, a presigned PUT URL carrying the
+# callback); `make test` runs them all (the table is in the README, "Your own client against the kit"). What each
+# one sets:
+#
+# | | endpoint | credentials | addressing | signature |
+# |---|---|---|---|---|
+# | Go SDK V2 | `WithEndpoint("http://127.0.0.1:PORT")`, `WithRegion("cn-hangzhou")` | `NewStaticCredentialsProvider(id, secret)` | `WithUsePathStyle(true)` | V4 (default) |
+# | Java SDK V1 | `OSSClientBuilder.create().endpoint("http://127.0.0.1:PORT").region("cn-hangzhou")` | `DefaultCredentialProvider(id, secret)` | `conf.setSLDEnabled(true)` | `conf.setSignatureVersion(SignVersion.V4)` |
+#
+# The bucket is `demo`, the credentials the emulator's local pair (`osscb-local-id` and its secret, read by the apps
+# from `OSS_ACCESS_KEY_ID` / `OSS_ACCESS_KEY_SECRET`). The callback URL is a receiver **you** run; it must trust the
+# emulator's key prefix, because the emulator signs callbacks with its own key. Here it is the kernel's receiver; an
+# exported one takes the prefix in `OSS_CALLBACK_TRUSTED_KEY_URLS`.
+
+# %%
+from pathlib import Path
+
+client_emulator = Emulator().start()  # the same server as `osscb emulator`, on a free port
+client_receiver = start_receiver(trust_key_urls=[client_emulator.public_key_prefix])
+os.environ["OSSCB_DEMO_ENDPOINT"] = client_emulator.endpoint
+os.environ["OSSCB_DEMO_ID"] = client_emulator.access_key_id
+os.environ["OSSCB_DEMO_SECRET"] = client_emulator.access_key_secret  # local-only credentials, never printed
+os.environ["OSSCB_DEMO_CALLBACK"] = client_receiver.url + "callback"
+os.environ["OSSCB_CLIENTS"] = str((Path.cwd().parent / "tests" / "clients").resolve())
+print("emulator:", client_emulator.endpoint, "| receiver:", client_receiver.url + "callback")
+print("receiver trusts:", client_emulator.public_key_prefix)
+
+# %% [markdown]
+# The Go SDK V2 app, built and run as you would run yours. The cell prints one line: each flow's status and the
+# receiver's reply as the SDK's own result carries it (`CallbackResult`). Without a Go toolchain, or outside a
+# checkout of the repository, it says so and skips.
+
+# %%
+%%bash
+set -eo pipefail
+if ! command -v go >/dev/null 2>&1; then echo "Go SDK V2 app: skipped (no go toolchain on PATH)"; exit 0; fi
+if [ ! -d "$OSSCB_CLIENTS/go" ]; then echo "Go SDK V2 app: skipped (tests/clients is in a checkout of the repository)"; exit 0; fi
+out="$(mktemp -d)"
+(cd "$OSSCB_CLIENTS/go" && GOFLAGS=-mod=readonly go build -o "$out/gov2" ./gov2) >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
+OSS_ACCESS_KEY_ID="$OSSCB_DEMO_ID" OSS_ACCESS_KEY_SECRET="$OSSCB_DEMO_SECRET" "$out/gov2" \
+    -endpoint "$OSSCB_DEMO_ENDPOINT" -style path -sign v4 -ok-url "$OSSCB_DEMO_CALLBACK" -prefix notebook07 \
+  | python3 -c '
+import json, sys
+steps = [json.loads(line) for line in sys.stdin]
+assert steps and all(s["status"] == 200 for s in steps), steps  # a failed flow fails the cell
+print("Go SDK V2 app:", " | ".join("%s %s %s" % (s["flow"], s["status"], json.dumps(s["reply"], separators=(",", ":"))) for s in steps))'
+rm -rf "$out"
+
+# %% [markdown]
+# The Java SDK V1 app, built with Maven (versions pinned in `tests/clients/java/pom.xml`) and run on the JDK:
+
+# %%
+%%bash
+set -eo pipefail
+if ! command -v mvn >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then echo "Java SDK V1 app: skipped (no mvn and java on PATH)"; exit 0; fi
+if [ ! -d "$OSSCB_CLIENTS/java" ]; then echo "Java SDK V1 app: skipped (tests/clients is in a checkout of the repository)"; exit 0; fi
+cd "$OSSCB_CLIENTS/java"
+mvn -B -q package dependency:build-classpath >/tmp/osscb-mvn.log 2>&1 || { cat /tmp/osscb-mvn.log; exit 1; }
+OSS_ACCESS_KEY_ID="$OSSCB_DEMO_ID" OSS_ACCESS_KEY_SECRET="$OSSCB_DEMO_SECRET" \
+  java -cp "target/classes:$(cat target/classpath.txt)" osscb.clients.JavaV1 \
+    --endpoint "$OSSCB_DEMO_ENDPOINT" --style path --sign v4 --ok-url "$OSSCB_DEMO_CALLBACK" --prefix notebook07 \
+  | python3 -c '
+import json, sys
+steps = [json.loads(line) for line in sys.stdin]
+assert steps and all(s["status"] == 200 for s in steps), steps  # a failed flow fails the cell
+print("Java SDK V1 app:", " | ".join("%s %s %s" % (s["flow"], s["status"], s["reply_raw"]) for s in steps))'
+
+# %% [markdown]
+# Every callback those apps triggered reached the kernel's receiver, which verified it with the emulator's key. To
+# send your app's callbacks to a receiver outside the kernel, start an exported one
+# (`osscb export-receiver --lang go`, then `OSS_CALLBACK_TRUSTED_KEY_URLS=<the prefix above> go run oss_callback_receiver.go`)
+# and pass its URL as the callback URL. Against the emulator that `make lab` runs, use its address and key prefix
+# the same way (`%osscb_receiver start` prints them).
+
+# %%
+verified = [r for r in client_receiver.history if r.verified]
+print("callbacks verified by the kernel's receiver:", "yes" if len(verified) == len(client_receiver.history) else "NO")
+client_receiver.stop()
+client_emulator.cleanup()
+for name in ("OSSCB_DEMO_ENDPOINT", "OSSCB_DEMO_ID", "OSSCB_DEMO_SECRET", "OSSCB_DEMO_CALLBACK", "OSSCB_CLIENTS"):
+    os.environ.pop(name, None)

@@ -352,7 +352,8 @@ def _parse_v4_auth(auth: str) -> dict[str, str]:
 
 
 def _check_v4(method: str, headers: dict[str, str], route: Route, creds: Credentials, *, credential: str,
-              timestamp: str, sig: str, additional: list[str], skip: tuple[str, ...]) -> None:
+              timestamp: str, sig: str, additional: list[str], skip: tuple[str, ...],
+              timestamp_day: str | None = None) -> None:
     ak, day, region, product = _parse_credential(credential)
     if ak != creds.access_key_id:
         raise _bad_key(ak)
@@ -367,7 +368,7 @@ def _check_v4(method: str, headers: dict[str, str], route: Route, creds: Credent
         raise OssError(400, "InvalidArgument", "Invalid signing product in Authorization header.",
                        extra=[("ArgumentName", "x-oss-credential" if presigned else "Authorization"),
                               ("ArgumentValue", credential)], ec="0002-00000227")
-    if timestamp[:8] != day:
+    if (timestamp_day or timestamp[:8]) != day:
         raise OssError(400, "InvalidArgument", "The date in x-oss-date does not match the credential scope.")
     scope = f"{day}/{region}/{product}/aliyun_v4_request"
     canonical = v4_canonical_request(method, headers, route, sorted(additional), skip=skip)
@@ -381,10 +382,19 @@ def _check_v4(method: str, headers: dict[str, str], route: Route, creds: Credent
 def _check_v4_header(method: str, headers: dict[str, str], route: Route, creds: Credentials, auth: str) -> str:
     fields = _parse_v4_auth(auth)
     timestamp = headers.get("x-oss-date", "")
-    _parse_v4_timestamp(timestamp)
+    timestamp_day = None
+    when = None if timestamp else _http_date(headers.get("date", ""))
+    if when is not None:
+        # No x-oss-date: the Go SDK V1 (3.0.2) signs V4 with the Date header's text as the
+        # timestamp of the string to sign and its UTC day in the scope. Its V4 tests run against
+        # OSS, so OSS accepts that; OSS's V4 page documents only x-oss-date.
+        timestamp = headers["date"]
+        timestamp_day = datetime.fromtimestamp(when, timezone.utc).strftime("%Y%m%d")
+    else:
+        _parse_v4_timestamp(timestamp)
     additional = [h.lower() for h in fields.get("AdditionalHeaders", "").split(";") if h]
     _check_v4(method, headers, route, creds, credential=fields.get("Credential", ""), timestamp=timestamp,
-              sig=fields.get("Signature", ""), additional=additional, skip=())
+              sig=fields.get("Signature", ""), additional=additional, skip=(), timestamp_day=timestamp_day)
     return "v4"
 
 
