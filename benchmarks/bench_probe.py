@@ -1,7 +1,7 @@
 """``osscb probe --trusted`` of the kit's exported production receiver, end to end on loopback, against
 the same probe of a no-op 200 server (issue #18's target: one server in under 15 s).
 
-Both servers run in their own process; the probe (key server, 26 checks, 20 sequential and 20
+Both servers run in their own process; the probe (key server, 31 checks, 20 sequential and 20
 concurrent callbacks) runs here. The no-op server accepts everything, so its report is full of
 fails, but every check sends the same requests: the difference is the receiver's own cost.
 """
