@@ -154,8 +154,8 @@ func badChars(text string) bool {
 	return false
 }
 
-// dotSegment: a '.' or '..' segment once percent-decoded, however it ends ('/', '?', '#', ';', '\\'
-// or the end), or an encoded '/', '\\' or '%' (a key server may decode and resolve them).
+// dotSegment: a '.' or '..' segment once percent-decoded, however it ends ('/', '?', '#', ';', '\'
+// or the end), or an encoded '/', '\' or '%' (a key server may decode and resolve them).
 func dotSegment(url string) bool {
 	lower := strings.ToLower(url)
 	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%25") {
