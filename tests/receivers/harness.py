@@ -184,6 +184,10 @@ def command(lang: ReceiverLanguage, script: Path, *, documented: bool) -> list[s
     equivalent (Go: a prebuilt binary of the same file)."""
     if lang.name == "go" and not documented:
         return [str(_go_binary(script, lang.run[0]))]
+    if lang.name == "php" and not documented:
+        # the file's own launcher (its forking server; OSS_CALLBACK_PORT), not the built-in `php -S`,
+        # which decides some answers before the script runs (the file's header lists them)
+        return [lang.run[0], str(script)]
     argv = lang.command(script, port=0)
     return [EXECUTABLES.get(argv[0], argv[0]), *argv[1:]]
 
