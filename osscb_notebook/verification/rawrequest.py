@@ -19,6 +19,11 @@ class RequestView:
         name = name.lower()
         return next((v for k, v in self.headers if k.lower() == name), None)
 
+    def header_count(self, name: str) -> int:
+        """How many times header ``name`` was sent (any case)."""
+        name = name.lower()
+        return sum(1 for k, _ in self.headers if k.lower() == name)
+
     @property
     def path(self) -> str:
         return self.target.partition("?")[0]

@@ -101,6 +101,9 @@ public final class OssCallbackReceiver {
             + "C0fTXv+nvlmklvkcolvpvXLTjaxUHR3W9LXxQ2EHXAJfCB+6H2YF1k8CAwEAAQ==\n"
             + "-----END PUBLIC KEY-----\n";
 
+    /** A dot segment, however it ends (initialised before trustedPrefixes, which uses it). */
+    static final java.util.regex.Pattern DOT_SEGMENT = java.util.regex.Pattern.compile("(^|[/?#;\\\\])\\.\\.?([/?#;\\\\]|$)");
+
     /** Why OSS_CALLBACK_TRUSTED_KEY_URLS is unusable, or null. */
     static String configError;
     /** OSS's prefixes plus OSS_CALLBACK_TRUSTED_KEY_URLS, read when the class loads (so Spring
@@ -244,8 +247,6 @@ public final class OssCallbackReceiver {
         }
         return false;
     }
-
-    static final java.util.regex.Pattern DOT_SEGMENT = java.util.regex.Pattern.compile("(^|[/?#;\\\\])\\.\\.?([/?#;\\\\]|$)");
 
     /** A "." or ".." segment once percent-decoded, however it ends ("/", "?", "#", ";", "\\" or the
      * end), or an encoded "/", "\\" or "%" (a key server may decode and resolve them). */
