@@ -322,7 +322,10 @@ ROWS = rows()
 SERVER_DECIDES: dict[tuple[str, str], tuple[int, str]] = {
     ("content-length-not-a-number", "go"): (400, "non-numeric or conflicting"),
     ("content-length-conflicting", "go"): (400, "non-numeric or conflicting"),
-    ("content-length-20-digits", "go"): (400, "non-numeric or conflicting"),
+    ("content-length-20-digits", "go"): (400, "a 20-digit one too"),
+    ("content-length-not-a-number", "java"): (400, "non-numeric or conflicting"),
+    ("content-length-conflicting", "java"): (400, "non-numeric or conflicting"),
+    ("content-length-20-digits", "java"): (400, "a 20-digit one too"),
 }
 
 #: (case, language) whose answer is the server's own and not JSON (the file cannot change it).

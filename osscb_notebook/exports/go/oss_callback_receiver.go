@@ -30,8 +30,9 @@
 //     Content-Length; 405 for any method but POST (exactly: "post" too); 411 with no Content-Length
 //     (a chunked body included); 413 over 1 MiB; 503 when the work queue is full.
 //   - What net/http answers itself, before this file's handler runs (plain text, not JSON, and this
-//     file cannot change it): 400 for a malformed request line or header, a non-numeric or conflicting
-//     Content-Length, a target with a malformed '%' escape; 431 for headers over 1 MiB.
+//     file cannot change it): 400 for a malformed request line or header, a target with a malformed
+//     '%' escape, and a Content-Length that is non-numeric or conflicting (a 20-digit one too: 400
+//     there, where the others answer 413); 431 for headers over 1 MiB.
 //
 // Put your slow work in processCallback(): it runs after the reply, from a bounded queue.
 //

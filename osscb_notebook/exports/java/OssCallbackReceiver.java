@@ -31,9 +31,10 @@
  *    shorter than its Content-Length; 405 for any method but POST (exactly: "post" too); 411 with
  *    no Content-Length (a chunked body included); 413 for a body over 1 MiB; 503 {"Status":"busy"}
  *    when the work queue is full;
- *  - what the JDK's HttpServer answers itself, before any handler (not JSON; this file cannot
- *    change it): 400 for a malformed request line, a target with a malformed '%' escape (its URI
- *    parser refuses it, as Tomcat does), or a non-numeric Content-Length;
+ *  - what the JDK's HttpServer answers itself, before any handler (HTML, not JSON; this file
+ *    cannot change it): 400 for a malformed request line, a target with a malformed '%' escape
+ *    (its URI parser refuses it, as Tomcat does), and for a Content-Length that is
+ *    non-numeric or conflicting (a 20-digit one too: 400 there, where the others answer 413);
  *  - stalled clients: HttpServer reads each request on the handler pool, so the pool here grows
  *    with the open connections (a fixed pool of 16 let 16 idle connections hold every callback
  *    for 30 s), and a request still unread after 30 s is cut off (sun.net.httpserver.maxReqTime).
@@ -415,7 +416,13 @@ public final class OssCallbackReceiver {
                 reply(exchange, 413, json("body too large", "the body is over " + MAX_BODY + " bytes"));
                 return;
             }
-            byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);  // the raw bytes OSS signed
+            byte[] body;
+            try {
+                body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);  // the raw bytes OSS signed
+            } catch (IOException e) {  // the client closed before sending all of it
+                reply(exchange, 400, json("bad request", "the body is shorter than its Content-Length"));
+                return;
+            }
             if (body.length > MAX_BODY) {
                 reply(exchange, 413, json("body too large", "the body is over " + MAX_BODY + " bytes"));
                 return;

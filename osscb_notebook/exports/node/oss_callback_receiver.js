@@ -311,7 +311,7 @@ async function handle(req, res) {
   }
   // Node keeps the first of duplicated authorization headers and joins others: refuse both
   const names = req.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
-  if (names.filter((n) => n === 'authorization' || n === 'x-oss-pub-key-url').length > 1) {
+  if (['authorization', 'x-oss-pub-key-url'].some((h) => names.filter((n) => n === h).length > 1)) {
     reply(res, 400, { Status: 'verify not ok', Reason: 'duplicated x-oss-pub-key-url or authorization header' });
     return;
   }
@@ -369,7 +369,13 @@ function main() {
       ERR_HTTP_REQUEST_TIMEOUT: [408, 'request timeout', 'the request took too long'],
       HPE_HEADERS_TIMEOUT: [408, 'request timeout', 'the headers took too long'],
     };
-    const [status, word, reason] = table[err.code] || [400, 'bad request', `malformed request (${err.code || 'parse error'})`];
+    let [status, word, reason] = table[err.code] || [400, 'bad request', `malformed request (${err.code || 'parse error'})`];
+    // a Content-Length too large for the parser (20 digits) is still "too large", not malformed
+    const declared = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/gi;
+    const found = [...(err.rawPacket ? err.rawPacket.toString('latin1') : '').matchAll(declared)];
+    if (err.code === 'HPE_INVALID_CONTENT_LENGTH' && found.length === 1 && found[0][1].replace(/^0+/, '').length > 15) {
+      [status, word, reason] = [413, 'body too large', `the body is over ${MAX_BODY} bytes`];
+    }
     const body = JSON.stringify({ Status: word, Reason: reason });
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n`
       + `Content-Length: ${Buffer.byteLength(body)}\r\n${status === 405 ? 'Allow: POST\r\n' : ''}Connection: close\r\n\r\n${body}`);
