@@ -81,7 +81,8 @@
  * exports/php/laravel/ in osscb-notebook): a route and controller that require this file and call
  * OssCallback::verify() with $request->getRealMethod(), the raw $request->getRequestUri(), the
  * headers and the raw $request->getContent() (never $request->all() or a re-encoded form), outside
- * the CSRF middleware, replying with an explicit Content-Length.
+ * the CSRF middleware. OSS requires a Content-Length on the reply: check yours with `curl -i`
+ * (behind nginx + PHP-FPM a reply without one can go out chunked, and OSS reports it).
  */
 
 declare(strict_types=1);
