@@ -288,6 +288,9 @@ def rows() -> list[Row]:
             v for k, v in r.headers if k.lower() == "x-oss-pub-key-url"))]))(c.signed()), 400, False),
         Row("key-url-header-with-underscores",
             lambda c: c.raw(c.signed()).replace(b"\r\nx-oss-pub-key-url:", b"\r\nx_oss_pub_key_url:"), 400, False),
+        Row("malformed-request-line", lambda c: b"POST /cb HTTP/1.1 extra\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n"
+                                                b"Connection: close\r\n\r\na=1", 400),
+        Row("target-malformed-escape", lambda c: raw_request("POST", "/cb%zz", [], b"a=1"), 400),
         Row("target-3000-bytes", lambda c: raw_request("POST", "/" + "a" * 2999, [], b"a=1"), 400),
         Row("no-signature-headers",
             lambda c: raw_request("POST", "/cb", [("Content-Type", "text/plain")], b"a=1"), 400, False),
@@ -328,6 +331,10 @@ SERVER_DECIDES: dict[tuple[str, str], tuple[int, str]] = {
     ("content-length-conflicting", "java"): (400, "non-numeric or conflicting"),
     ("content-length-20-digits", "java"): (400, "a 20-digit one too"),
     ("target-3000-bytes", "ruby"): (414, "2,083 bytes gets 414"),
+    ("malformed-request-line", "go"): (400, "400 for a malformed request line"),
+    ("malformed-request-line", "java"): (400, "400 for a malformed request line"),
+    ("target-malformed-escape", "go"): (400, "a target with a malformed"),
+    ("target-malformed-escape", "java"): (400, "a target with a malformed"),
 }
 
 #: (case, language) whose answer is the server's own and not JSON (the file cannot change it).
