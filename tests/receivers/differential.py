@@ -296,8 +296,9 @@ def rows() -> list[Row]:
             lambda c: raw_request("POST", "/cb", [("Content-Type", "text/plain")], b"a=1"), 400, False),
         # limits
         Row("content-length-1-MiB-plus-1", lambda c: raw_request("POST", "/cb", [], b"", length=str(MAX_BODY + 1)), 413),
-        Row("content-length-10^12", lambda c: raw_request("POST", "/cb", [], b"", length=str(10**12)), 413),
-        Row("content-length-20-digits", lambda c: raw_request("POST", "/cb", [], b"", length="99999999999999999999"), 413),
+        # with the first body bytes: PHP's built-in server allocates the declared size when they arrive
+        Row("content-length-10^12", lambda c: raw_request("POST", "/cb", [], b"a=1", length=str(10**12)), 413),
+        Row("content-length-20-digits", lambda c: raw_request("POST", "/cb", [], b"a=1", length="99999999999999999999"), 413),
         # framing
         Row("no-content-length", lambda c: c.raw(c.signed(), length=None)[:-len(c.signed().body)], 411, half_close=True),
         Row("chunked", lambda c: raw_request("POST", "/cb", [("Transfer-Encoding", "chunked")], b"3\r\na=1\r\n0\r\n\r\n",

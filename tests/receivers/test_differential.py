@@ -185,3 +185,23 @@ def test_thirty_concurrent_first_callbacks_fetch_the_key_once(lang: ReceiverLang
     assert len(context.host.hits_of("/pem/once.pem")) == 1, context.host.hits
 
 
+
+
+def test_php_builtin_server_dies_on_a_huge_content_length_as_the_header_says(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The documented ``php -S`` command: PHP's built-in server allocates the declared body before
+    the script runs and exits ("Out of memory"), which the file's header states; its own launcher
+    (the table above runs it) answers 413 and keeps serving."""
+    from osscb_notebook.exports.languages import LANGUAGES
+    from tests.receivers import harness
+
+    row = LANGUAGES["php"]
+    harness.require(row)
+    assert "EXIT: no 413" in production_receiver_source("php")
+    receiver = harness.start(row, harness.export(row, tmp_path), documented=True)
+    try:
+        exchange(receiver.port, raw_request("POST", "/cb", [], b"a=1", length=str(10**12)), timeout=10)
+        receiver.proc.wait(10)
+        assert receiver.proc.returncode is not None, "php -S survived: update the PHP header (and this test)"
+        assert "Out of memory" in receiver.output, receiver.output
+    finally:
+        receiver.stop()
