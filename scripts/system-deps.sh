@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # System packages the tests drive for real: Debian's chromium (browser tests), an OpenSSH server
 # (the SSH tunnel's loopback peer) and the toolchains that run the exported receivers (Node.js,
-# Go, a JDK and Maven, PHP, Ruby with webrick). Installs only what is missing; needs root or sudo.
+# a JDK and Maven, PHP, Ruby with webrick, and Debian's Go 1.19 as the oldest Go of the test matrix).
+# Installs only what is missing; needs root or sudo.
+# The machine kind brings the current Go (`go` on PATH) and a second JDK (Temurin, under
+# /usr/lib/jvm/temurin-*): tests/receivers/toolchains.py finds them. golang-1.19-go installs under
+# /usr/lib/go-1.19/ and leaves `go` alone; Debian's golang-go would replace /usr/bin/go, so it is
+# never installed here.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -9,7 +14,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
-command -v go >/dev/null 2>&1 || need+=(golang-go)
+[ -x /usr/lib/go-1.19/bin/go ] || need+=(golang-1.19-go)
 command -v java >/dev/null 2>&1 || need+=(default-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v php >/dev/null 2>&1 || need+=(php-cli)

@@ -4,13 +4,14 @@ bounded fetching and a cache. An untrusted key URL is never fetched."""
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -51,12 +52,20 @@ def normalize_prefix(prefix: str) -> str:
     return prefix if parts.path else prefix + "/"
 
 
+#: A '.' or '..' segment, however it ends: '/', '?', '#', ';', a backslash or the end.
+_DOT_SEGMENT = re.compile(rb"(?:^|[/?#;\\])\.\.?(?:[/?#;\\]|$)")
+#: An encoded '/', backslash or '%': a key server that decodes them could resolve a path elsewhere.
+_ENCODED_SEPARATOR = re.compile(r"%(?:2f|5c|25)", re.IGNORECASE)
+
+
 def _ambiguous(url: str) -> bool:
-    """A URL whose fetch could leave its prefix: ``..``/``.`` segments (also encoded), a
+    """A URL whose fetch could leave its prefix (issue #25 item 8, the rule of the six exported
+    receivers too): a ``.``/``..`` segment once percent-decoded, however it ends (``PREFIX..?x=1``,
+    ``PREFIX%2e%2e``), an encoded ``/``, backslash or ``%`` (``PREFIX..%2fevil.pem``), a
     backslash, userinfo or a fragment."""
-    lowered = url.lower().replace("%2e", ".")
-    segments = urlsplit(lowered).path.split("/")
-    return "\\" in url or "#" in url or "@" in url or any(seg in (".", "..") for seg in segments)
+    if "\\" in url or "#" in url or "@" in url or _ENCODED_SEPARATOR.search(url):
+        return True
+    return _DOT_SEGMENT.search(unquote_to_bytes(url)) is not None
 
 
 def _bad_url(url: str) -> str | None:

@@ -19,6 +19,11 @@ class RequestView:
         name = name.lower()
         return next((v for k, v in self.headers if k.lower() == name), None)
 
+    def header_count(self, name: str) -> int:
+        """How many times header ``name`` was sent (any case)."""
+        name = name.lower()
+        return sum(1 for k, _ in self.headers if k.lower() == name)
+
     @property
     def path(self) -> str:
         return self.target.partition("?")[0]
@@ -55,10 +60,12 @@ def parse_raw_request(data: bytes) -> CapturedRequest:
         head, body = data, b""
     lines = head.replace(b"\r\n", b"\n").split(b"\n")
     try:
-        request_line = lines[0].decode("latin-1").strip()
+        request_line = lines[0].decode("latin-1").strip(" \t\r")
     except IndexError:  # pragma: no cover - split always returns one item
         raise RawRequestError("No request line.") from None
-    parts = request_line.split()
+    # split on spaces only: str.split() would also split a raw UTF-8 target at the bytes that are
+    # whitespace in latin-1 (0x85, 0xa0), and the target must keep every byte (issue #25 item 11)
+    parts = [part for part in request_line.split(" ") if part]
     if len(parts) not in (2, 3) or parts[0].upper() not in _METHODS or not parts[1].startswith("/"):
         raise RawRequestError(
             f"The first line is not an HTTP request line: {request_line[:80]!r}.",

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode
 
-from ..callback.signing import md5_digest, string_to_sign, verify
+from ..callback.signing import md5_digest, verify
 from ..errors import KeyFetchError, UntrustedKeyURLError
 from .keys import OFFICIAL_KEY_URLS, KeyResolver
 from .rawrequest import CapturedRequest
@@ -24,6 +24,25 @@ def _skip_rest(trace: Trace) -> Trace:
     done = {s.name for s in trace.steps}
     trace.steps.extend(Step(n, STEP_TITLES[n], output="not run: an earlier step failed") for n in STEP_ORDER if n not in done)
     return trace
+
+
+def target_bytes(text: str) -> bytes:
+    """A request path or query as the bytes that were sent. Servers and ``parse_raw_request`` hand
+    the request line over as latin-1 text (one char per byte), so a raw UTF-8 or latin-1 target
+    comes back byte for byte; text with wider characters (typed in, never read off the wire) is
+    taken as UTF-8."""
+    return text.encode("latin-1") if all(ord(c) <= 0xFF for c in text) else text.encode("utf-8")
+
+
+def signed_message(path: str, query: str, body: bytes) -> bytes:
+    """OSS's string to sign over the bytes received: the percent-decoded path, ``?`` and the raw
+    query if there is one, LF, the raw body. No byte of the target is re-encoded (issue #25
+    item 11: ``callback.signing.string_to_sign`` reads a ``str`` path as UTF-8)."""
+    return unquote_to_bytes(target_bytes(path)) + (b"?" + target_bytes(query) if query else b"") + b"\n" + body
+
+
+_DUPLICATED = ("The request carries {} more than once. OSS sends it once; servers disagree on which copy "
+               "counts (the first, the last, both joined), so a duplicate is refused, as the exported receivers do.")
 
 
 def _b64(value: str) -> bytes:
@@ -42,6 +61,9 @@ def verify_request(request: CapturedRequest, resolver: KeyResolver | None = None
     add(step)
     if raw_url is None:
         step.ok, step.cause = False, "The request has no x-oss-pub-key-url header: it did not come from OSS, or a proxy dropped it."
+        return _skip_rest(trace)
+    if request.header_count("x-oss-pub-key-url") > 1:
+        step.ok, step.cause = False, _DUPLICATED.format("x-oss-pub-key-url")
         return _skip_rest(trace)
     try:
         key_url = _b64(raw_url).decode("utf-8")
@@ -87,6 +109,9 @@ def verify_request(request: CapturedRequest, resolver: KeyResolver | None = None
     auth = request.header("authorization")
     step = Step("signature", STEP_TITLES["signature"], {"authorization": auth or "(missing)"})
     add(step)
+    if request.header_count("authorization") > 1:
+        step.ok, step.cause = False, _DUPLICATED.format("authorization")
+        return _skip_rest(trace)
     try:
         if not auth:
             raise ValueError
@@ -101,10 +126,11 @@ def verify_request(request: CapturedRequest, resolver: KeyResolver | None = None
     step.ok, step.output = True, f"{len(signature)} bytes: {signature[:16].hex()}..."
 
     # 5. string to sign
-    message = string_to_sign(request.path, request.query, request.body)
+    message = signed_message(request.path, request.query, request.body)
     step = Step(
         "string_to_sign", STEP_TITLES["string_to_sign"],
-        {"path (raw)": request.path, "path (URL-decoded)": unquote_to_bytes(request.path).decode("utf-8", "replace"),
+        {"path (raw)": request.path,
+         "path (URL-decoded)": unquote_to_bytes(target_bytes(request.path)).decode("utf-8", "replace"),
          "query (raw)": ("?" + request.query) if request.query else "(none)", "body bytes": str(len(request.body))},
         output=visible(message), ok=True,
     )
@@ -138,26 +164,28 @@ def verify_request(request: CapturedRequest, resolver: KeyResolver | None = None
 def _variants(request: CapturedRequest) -> Iterable[tuple[str, bytes]]:
     """Strings a sender might have signed if the request changed on the way, each with its cause."""
     path, query, body = request.path, request.query, request.body
+    decoded, raw_query = unquote_to_bytes(target_bytes(path)), target_bytes(query)
     if query:
         yield ("the signature verifies without the '?': your string to sign dropped it; OSS keeps '?' + raw query",
-               unquote_to_bytes(path) + query.encode("latin-1") + b"\n" + body)
+               decoded + raw_query + b"\n" + body)
         yield ("the signature verifies without the query: something removed the query string",
-               unquote_to_bytes(path) + b"\n" + body)
-    yield ("the signature verifies over the raw (not URL-decoded) path: decode the path, and only the path",
-           path.encode("latin-1") + (b"?" + query.encode("latin-1") if query else b"") + b"\n" + body)
+               decoded + b"\n" + body)
+    if decoded != target_bytes(path):  # only a path with escapes can tell "not decoded" apart
+        yield ("the signature verifies over the raw (not URL-decoded) path: decode the path, and only the path",
+               target_bytes(path) + (b"?" + raw_query if query else b"") + b"\n" + body)
     if "+" in path:
         yield ("the signature verifies with '+' read as a space: use percent-decoding only (no form decoding) on the path",
-               string_to_sign(path.replace("+", "%20"), query, body))
-    requoted = quote(unquote_to_bytes(path), safe="/")
+               signed_message(path.replace("+", "%20"), query, body))
+    requoted = quote(decoded, safe="/")
     if requoted != path:
         yield ("the signature verifies over the re-quoted path: a proxy re-encoded the path",
-               string_to_sign(requoted, query, body))
+               signed_message(requoted, query, body))
     for sep in (b"\r\n",):
         yield ("the signature verifies with CRLF as separator: OSS uses a single LF",
-               unquote_to_bytes(path) + (b"?" + query.encode() if query else b"") + sep + body)
+               decoded + (b"?" + raw_query if query else b"") + sep + body)
     if body.endswith(b"\n"):
         yield ("the signature verifies without the body's trailing newline: something appended one",
-               string_to_sign(path, query, body.rstrip(b"\r\n")))
+               signed_message(path, query, body.rstrip(b"\r\n")))
 
 
 def _reserialised(body: bytes) -> list[bytes]:

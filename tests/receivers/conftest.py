@@ -1,5 +1,6 @@
-"""Fixtures for the exported receivers: one ``lang`` per row of the language table, a factory
-that exports and starts a receiver (stopped after the test), and one emulator per module."""
+"""Fixtures for the exported receivers: one ``lang`` per toolchain of the matrix
+(``toolchains.py``: each row of the language table, Go and Java twice), a factory that exports and
+starts a receiver (stopped after the test), and one emulator per module."""
 
 from __future__ import annotations
 
@@ -10,20 +11,34 @@ import pytest
 
 from osscb_notebook.emulator import Emulator
 from osscb_notebook.exports.languages import LANGUAGES, ReceiverLanguage
-from tests.receivers import harness
+from tests.receivers import harness, toolchains
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return ["exported receivers' toolchains:", *("  " + line for line in toolchains.describe())]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _scratch() -> Iterator[None]:
-    """Removes the run's scratch folder (Go's build cache, built binaries) at the end."""
+def _scratch(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Prints the toolchain versions once; removes the run's scratch folder (Go's build cache,
+    built binaries) at the end."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("")
+        for line in ["exported receivers' toolchains:", *toolchains.describe()]:
+            reporter.write_line("  " + line)
     yield
     harness.remove_session_dir()
 
 
-@pytest.fixture(params=list(LANGUAGES))
+@pytest.fixture(params=toolchains.matrix(), ids=[t.id for t in toolchains.matrix()])
 def lang(request: pytest.FixtureRequest) -> ReceiverLanguage:
-    """Each language of the table; skipped (failed with CI=true) without its template or toolchain."""
-    row = LANGUAGES[request.param]
+    """Each toolchain of the matrix, as its language's row with the toolchain's executable;
+    skipped (failed with CI=true) without its template or toolchain."""
+    chain: toolchains.Toolchain = request.param
+    if chain.problem:
+        harness.unavailable(f"{LANGUAGES[chain.lang].label} toolchain {chain.id}: {chain.problem}")
+    row = chain.row()
     harness.require(row)
     return row
 

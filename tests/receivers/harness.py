@@ -70,9 +70,13 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _toolchain_problem(lang: ReceiverLanguage) -> str:
+    return _check_problem(lang.label, lang.check)
+
+
 @cache
-def _toolchain_problem(name: str) -> str:
-    lang = LANGUAGES[name]
+def _check_problem(label: str, checkv: tuple[str, ...]) -> str:
+    lang = ReceiverLanguage("", label, "", "", (), checkv, "")
     exe = EXECUTABLES.get(lang.check[0], lang.check[0])
     if shutil.which(exe) is None:
         return f"{lang.label} toolchain not installed: {lang.check[0]} not on PATH (scripts/system-deps.sh installs it)"
@@ -92,7 +96,7 @@ def problem(lang: ReceiverLanguage) -> str:
         production_receiver_source(lang.name)
     except Exception as exc:  # noqa: BLE001 - ReceiverError: template not written yet
         return f"no {lang.label} template yet: {exc}"
-    return _toolchain_problem(lang.name)
+    return _toolchain_problem(lang)
 
 
 def require(lang: ReceiverLanguage) -> None:
@@ -122,13 +126,12 @@ def remove_session_dir() -> None:
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for a receiver: ours minus any OSS_CALLBACK_*, plus writable Go caches."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OSS_CALLBACK_")}
+    # no GODEBUG: the Go export must verify OSS's RSA-512 key on Go 1.24+ without rsa1024min=0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OSS_CALLBACK_") and k != "GODEBUG"}
     base = session_dir()
     env.update({
         "GOCACHE": str(base / "go-cache"), "GOPATH": str(base / "go-path"), "GOTMPDIR": "",
         "GOPROXY": "off", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod",
-        # OSS's key is RSA-512: Go 1.24+ refuses keys under 1024 bits without this (1.19 ignores it)
-        "GODEBUG": "rsa1024min=0",
         "PYTHONUNBUFFERED": "1",
         # PHP caches fetched keys in files (it keeps nothing between requests): in the run's scratch folder
         "OSS_CALLBACK_KEY_CACHE_DIR": str(base / "php-key-cache"),
@@ -164,13 +167,13 @@ _BUILT: dict[str, Path] = {}
 _BUILD_LOCK = threading.Lock()
 
 
-def _go_binary(script: Path) -> Path:
-    """`go build` once per distinct source per run: starting a binary is much faster than `go run`."""
-    digest = hashlib.sha256(script.read_bytes()).hexdigest()[:16]
+def _go_binary(script: Path, go: str = "go") -> Path:
+    """`go build` once per distinct source and Go per run: starting a binary is much faster than `go run`."""
+    digest = hashlib.sha256(script.read_bytes() + go.encode()).hexdigest()[:16]
     with _BUILD_LOCK:
         if digest not in _BUILT:
             out = session_dir() / "go-bin" / f"receiver-{digest}"
-            subprocess.run(["go", "build", "-o", str(out), str(script)], check=True, capture_output=True,
+            subprocess.run([go, "build", "-o", str(out), str(script)], check=True, capture_output=True,
                            timeout=STARTUP_TIMEOUT, env=child_env(), cwd=script.parent)
             _BUILT[digest] = out
         return _BUILT[digest]
@@ -180,7 +183,11 @@ def command(lang: ReceiverLanguage, script: Path, *, documented: bool) -> list[s
     """The argv to start ``script`` on a free port (port 0). ``documented=False`` may use a faster
     equivalent (Go: a prebuilt binary of the same file)."""
     if lang.name == "go" and not documented:
-        return [str(_go_binary(script))]
+        return [str(_go_binary(script, lang.run[0]))]
+    if lang.name == "php" and not documented:
+        # the file's own launcher (its forking server; OSS_CALLBACK_PORT), not the built-in `php -S`,
+        # which decides some answers before the script runs (the file's header lists them)
+        return [lang.run[0], str(script)]
     argv = lang.command(script, port=0)
     return [EXECUTABLES.get(argv[0], argv[0]), *argv[1:]]
 

@@ -6,53 +6,48 @@
 //	OSS_CALLBACK_HOST=0.0.0.0 OSS_CALLBACK_PORT=8080 go run oss_callback_receiver.go
 //	OSS_CALLBACK_TRUSTED_KEY_URLS=http://127.0.0.1:9000/_osscb/ go run oss_callback_receiver.go
 //
-// OSS's callback key is RSA-512. Go up to 1.23 verifies with it as is; Go 1.24 and later refuse RSA
-// keys under 1024 bits unless run with GODEBUG=rsa1024min=0 (set it in the environment, or put
-// `//go:debug rsa1024min=0` above `package main`).
+// OSS's callback key is RSA-512. Go 1.24 and later refuse RSA keys under 1024 bits in crypto/rsa
+// (golang/go#68762), so this file checks the RSA PKCS#1 v1.5 / MD5 signature itself with math/big
+// (verifyPKCS1v15MD5): it works the same on every Go from 1.19 on, with no GODEBUG setting and no
+// //go:debug line (which Go before 1.21 rejects).
 //
 // Rules (the same in every language osscb-notebook exports):
 //   - Key URL (Base64 in x-oss-pub-key-url): trusted only under http(s)://gosspublic.alicdn.com/ and the
 //     prefixes in OSS_CALLBACK_TRUSTED_KEY_URLS (comma-separated; each gets a trailing '/'; an invalid one
 //     stops the receiver at startup). Anything else is rejected WITHOUT being fetched: a forger would
-//     point it at their own key. URLs with '..' segments, '\', '#', '@', spaces, control or non-ASCII
-//     characters are refused too.
+//     point it at their own key. Also refused: '\', '#', '@', spaces, control or non-ASCII characters,
+//     an encoded '/', '\' or '%' (%2f, %5c, %25), and a '.' or '..' segment once percent-decoded,
+//     however it ends ('/', '?', '#', ';' or the end: "PREFIX..?x=1" and "PREFIX%2e%2e" too).
 //   - OSS's own key is pinned below: real callbacks verify with no fetch. Other trusted keys are
-//     fetched once (3 s timeout, 16 KiB cap, no redirects) and cached.
-//   - String to sign: percent-decoded path (to bytes; '+' stays '+'; a malformed '%' stays as it is)
-//   - '?' + raw query (only if there is one) + '\n' + raw body bytes. RSA PKCS#1 v1.5 with MD5.
-//   - Replies (JSON, with Content-Length, no BOM): 200 {"Status":"OK"}; 400 when verification fails;
-//     405 for anything but POST; 411 without Content-Length; 413 over 1 MiB; 503 when the work queue is full.
+//     fetched once (3 s in total, 16 KiB cap, no redirects, one fetch in flight per URL: callbacks
+//     arriving meanwhile wait for it) and cached; a failed fetch is remembered for 10 s, so the
+//     callbacks behind a slow key server fail at once instead of each waiting 3 s again.
+//   - String to sign: the percent-decoded path (to bytes; '+' stays '+'; a malformed '%' stays as it
+//     is), then '?' and the raw query if there is one, then '\n' and the raw body bytes. The
+//     signature is RSA PKCS#1 v1.5 with MD5.
+//   - Replies (JSON, with Content-Length, no BOM): 200 {"Status":"OK"}; 400 when verification fails,
+//     for a duplicated authorization or x-oss-pub-key-url header and for a body shorter than its
+//     Content-Length; 405 for any method but POST (exactly: "post" too); 411 with no Content-Length
+//     (a chunked body included); 413 over 1 MiB; 503 when the work queue is full.
+//   - What net/http answers itself, before this file's handler runs (plain text, not JSON, and this
+//     file cannot change it): 400 for a malformed request line or header, a target with a malformed
+//     '%' escape, and a Content-Length that is non-numeric or conflicting (a 20-digit one too: 400
+//     there, where the others answer 413); 431 for headers over 1 MiB.
 //
 // Put your slow work in processCallback(): it runs after the reply, from a bounded queue.
 //
-// Gin: copy verify() and the helpers it calls into your package. verify() needs the RAW body and
-// path: read the body with c.GetRawData() before anything else reads it (c.ShouldBind, c.BindJSON,
-// c.ShouldBindJSON and c.PostForm parse it, and re-encoding the result does not give back the bytes
-// OSS signed), and take the path and query from c.Request.RequestURI (c.Request.URL.Path is already
-// decoded; c.FullPath() is the route pattern):
-//
-//	r.POST("/oss/callback", func(c *gin.Context) {
-//		body, err := c.GetRawData()
-//		if err != nil {
-//			c.JSON(400, gin.H{"Status": "bad request"})
-//			return
-//		}
-//		rawPath, rawQuery, _ := strings.Cut(c.Request.RequestURI, "?")
-//		if reason := verify("POST", rawPath, rawQuery, c.Request.Header, body); reason != "" {
-//			c.JSON(400, gin.H{"Status": "verify not ok", "Reason": reason})
-//			return
-//		}
-//		c.JSON(200, gin.H{"Status": "OK"}) // then queue the slow work
-//	})
+// Gin: the tested hookup is `osscb export-receiver --lang go --framework gin` (folder
+// exports/go/gin/ in osscb-notebook): a Gin handler that reads the raw body with c.GetRawData() and
+// the raw target from c.Request.RequestURI, and calls verify() from this file.
 //
 // With net/http's ServeMux, note that it redirects paths with "//" or dot segments before your
 // handler runs; this file uses a plain handler so every path OSS signed reaches verify().
 package main
 
 import (
-	"crypto"
 	"crypto/md5"
 	"crypto/rsa"
+	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -61,6 +56,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -72,10 +68,11 @@ import (
 )
 
 const (
-	MAX_BODY          = 1024 * 1024 // OSS's own limit for a callback body
+	MAX_BODY          = 1024 * 1024 // a generous cap: OSS's callback bodies are small (the template is <= 5 KB of Base64)
 	MAX_KEY_BYTES     = 16 * 1024
 	KEY_FETCH_TIMEOUT = 3 * time.Second // OSS waits 5 s for the whole callback
 	QUEUE_SIZE        = 1000
+	FAILURE_MEMORY    = 10 * time.Second // a failed key fetch is not retried for this long
 )
 
 // OSS's callback public key (public data), pinned for both official URLs.
@@ -89,11 +86,13 @@ var (
 	officialPrefixes = []string{"http://gosspublic.alicdn.com/", "https://gosspublic.alicdn.com/"}
 	// OSS's prefixes plus OSS_CALLBACK_TRUSTED_KEY_URLS, read when the program starts (also when
 	// verify is copied into your package): an invalid entry stops it there, before it serves.
-	trustedPrefixes = mustTrustedPrefixes()
-	keys            = map[string]*rsa.PublicKey{} // key URL -> key, kept forever (OSS: it never changes)
-	keysLock        sync.Mutex
-	hostPattern     = regexp.MustCompile(`^[A-Za-z0-9.\-:\[\]]+$`)
-	base64Pattern   = regexp.MustCompile(`^[A-Za-z0-9+/]*={0,2}$`)
+	trustedPrefixes   = mustTrustedPrefixes()
+	keys              = map[string]*rsa.PublicKey{} // key URL -> key, kept forever (OSS: it never changes)
+	fetches           = map[string]*keyFetch{}      // key URL -> the fetch in flight, or one that failed lately
+	keysLock          sync.Mutex
+	hostPattern       = regexp.MustCompile(`^[A-Za-z0-9.\-:\[\]]+$`)
+	base64Pattern     = regexp.MustCompile(`^[A-Za-z0-9+/]*={0,2}$`)
+	dotSegmentPattern = regexp.MustCompile(`(^|[/?#;\\])\.\.?([/?#;\\]|$)`)
 	// No redirects: one could leave the trusted prefix. A 3xx is then refused like any other non-200.
 	keyClient = &http.Client{
 		Timeout:       KEY_FETCH_TIMEOUT,
@@ -156,14 +155,14 @@ func badChars(text string) bool {
 	return false
 }
 
+// dotSegment: a '.' or '..' segment once percent-decoded, however it ends ('/', '?', '#', ';', '\'
+// or the end), or an encoded '/', '\' or '%' (a key server may decode and resolve them).
 func dotSegment(url string) bool {
-	url = strings.ReplaceAll(strings.ReplaceAll(url, "%2e", "."), "%2E", ".")
-	for _, seg := range strings.Split(url, "/") {
-		if seg == "." || seg == ".." {
-			return true
-		}
+	lower := strings.ToLower(url)
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%25") {
+		return true
 	}
-	return false
+	return dotSegmentPattern.Match(percentDecode(url))
 }
 
 // normalizePrefix checks a trusted key URL prefix: an http(s) URL with a host, ending with '/'
@@ -213,7 +212,7 @@ func mustTrustedPrefixes() []string {
 // keyURLProblem says why url may not be used (it is then never fetched), or "" when it is trusted.
 func keyURLProblem(url string) string {
 	if badChars(url) || dotSegment(url) {
-		return "key URL has forbidden characters or '..' (not fetched)"
+		return "key URL has forbidden characters, an encoded '/', or a dot segment (not fetched)"
 	}
 	for _, prefix := range trustedPrefixes {
 		if strings.HasPrefix(url, prefix) {
@@ -237,14 +236,49 @@ func parsePublicKey(data []byte) (*rsa.PublicKey, error) {
 	return x509.ParsePKCS1PublicKey(block.Bytes)
 }
 
-// publicKeyFor returns the key at a trusted url: pinned, cached, or fetched once.
+type keyFetch struct {
+	done   chan struct{} // closed when the fetch ends
+	key    *rsa.PublicKey
+	err    error
+	failed time.Time
+}
+
+// publicKeyFor returns the key at a trusted url: pinned, cached, or fetched once. Callbacks that
+// arrive while it is being fetched wait for that one fetch; a failure is shared with them and
+// remembered for FAILURE_MEMORY.
 func publicKeyFor(url string) (*rsa.PublicKey, error) {
 	keysLock.Lock()
-	key, ok := keys[url]
-	keysLock.Unlock()
-	if ok {
+	if key, ok := keys[url]; ok {
+		keysLock.Unlock()
 		return key, nil
 	}
+	f, ok := fetches[url]
+	if ok && f.err != nil && time.Since(f.failed) >= FAILURE_MEMORY {
+		ok = false // an old failure: try again
+	}
+	if !ok {
+		f = &keyFetch{done: make(chan struct{})}
+		fetches[url] = f
+		go func() {
+			key, err := fetchKey(url)
+			keysLock.Lock()
+			if err == nil {
+				keys[url] = key
+				delete(fetches, url)
+			} else {
+				f.failed = time.Now()
+			}
+			f.key, f.err = key, err
+			keysLock.Unlock()
+			close(f.done)
+		}()
+	}
+	keysLock.Unlock()
+	<-f.done // fetchKey ends within KEY_FETCH_TIMEOUT
+	return f.key, f.err
+}
+
+func fetchKey(url string) (*rsa.PublicKey, error) {
 	resp, err := keyClient.Get(url) // the Timeout covers connecting and reading the body
 	if err != nil {
 		return nil, err
@@ -260,14 +294,35 @@ func publicKeyFor(url string) (*rsa.PublicKey, error) {
 	if len(data) > MAX_KEY_BYTES {
 		return nil, errors.New("key larger than 16 KiB")
 	}
-	key, err = parsePublicKey(data)
-	if err != nil {
-		return nil, err
+	return parsePublicKey(data)
+}
+
+// md5DigestInfo is the DER prefix of an MD5 DigestInfo (RFC 8017, section 9.2, note 1).
+var md5DigestInfo = []byte{0x30, 0x20, 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05, 0x05, 0x00, 0x04, 0x10}
+
+// verifyPKCS1v15MD5 is RSASSA-PKCS1-v1_5 verification with MD5 (RFC 8017, section 8.2.2), done
+// with math/big so that it also accepts OSS's 512-bit key on Go 1.24+ (crypto/rsa refuses keys
+// under 1024 bits there). The signature is public: only the final comparison is constant-time.
+func verifyPKCS1v15MD5(pub *rsa.PublicKey, digest [md5.Size]byte, sig []byte) bool {
+	k := (pub.N.BitLen() + 7) / 8
+	tLen := len(md5DigestInfo) + md5.Size
+	if pub.E < 2 || len(sig) != k || k < tLen+11 {
+		return false
 	}
-	keysLock.Lock()
-	keys[url] = key
-	keysLock.Unlock()
-	return key, nil
+	s := new(big.Int).SetBytes(sig)
+	if s.Cmp(pub.N) >= 0 {
+		return false
+	}
+	em := new(big.Int).Exp(s, big.NewInt(int64(pub.E)), pub.N).FillBytes(make([]byte, k))
+	// EM = 0x00 || 0x01 || PS (0xff...) || 0x00 || DigestInfo || MD5(message)
+	want := make([]byte, k)
+	want[1] = 0x01
+	for i := 2; i < k-tLen-1; i++ {
+		want[i] = 0xff
+	}
+	copy(want[k-tLen:], md5DigestInfo)
+	copy(want[k-md5.Size:], digest[:])
+	return subtle.ConstantTimeCompare(em, want) == 1
 }
 
 func unhex(c byte) (byte, bool) {
@@ -330,6 +385,9 @@ func verify(method, rawPath, rawQuery string, header http.Header, body []byte) s
 	if method != http.MethodPost {
 		return "not a POST"
 	}
+	if len(header.Values("x-oss-pub-key-url")) > 1 || len(header.Values("authorization")) > 1 {
+		return "duplicated x-oss-pub-key-url or authorization header"
+	}
 	urlBytes, err1 := decodeBase64(header.Get("x-oss-pub-key-url"))
 	signature, err2 := decodeBase64(header.Get("authorization"))
 	if err1 != nil || err2 != nil || !isASCII(urlBytes) {
@@ -351,8 +409,7 @@ func verify(method, rawPath, rawQuery string, header http.Header, body []byte) s
 		message = append(append(message, '?'), rawQuery...)
 	}
 	message = append(append(message, '\n'), body...)
-	digest := md5.Sum(message)
-	if rsa.VerifyPKCS1v15(key, crypto.MD5, digest[:], signature) != nil {
+	if !verifyPKCS1v15MD5(key, md5.Sum(message), signature) {
 		return "signature does not match"
 	}
 	return ""
@@ -375,7 +432,8 @@ func handle(w http.ResponseWriter, r *http.Request) {
 		reply(w, r, 405, map[string]string{"Status": "method not allowed", "Reason": "OSS callbacks are POST requests"})
 		return
 	}
-	if r.ContentLength < 0 || len(r.TransferEncoding) > 0 {
+	// net/http reads a request without Content-Length as an empty body: OSS always sends one
+	if len(r.Header["Content-Length"]) == 0 || len(r.TransferEncoding) > 0 || r.ContentLength < 0 {
 		reply(w, r, 411, map[string]string{"Status": "length required", "Reason": "send the body with a Content-Length"})
 		return
 	}
@@ -384,8 +442,8 @@ func handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MAX_BODY)) // the raw bytes OSS signed: never re-encode them
-	if err != nil {
-		reply(w, r, 400, map[string]string{"Status": "bad request", "Reason": "could not read the body"})
+	if err != nil || int64(len(body)) != r.ContentLength {
+		reply(w, r, 400, map[string]string{"Status": "bad request", "Reason": "the body is shorter than its Content-Length"})
 		return
 	}
 	// RequestURI is the raw target from the request line (r.URL.Path is decoded)

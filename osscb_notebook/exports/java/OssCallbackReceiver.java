@@ -13,48 +13,42 @@
  *    http(s)://gosspublic.alicdn.com/ or a prefix listed, comma-separated, in the environment
  *    variable OSS_CALLBACK_TRUSTED_KEY_URLS (or given with --trust-key-url PREFIX). A prefix naming
  *    only a host gets a "/" so that it pins scheme, host and port; an invalid prefix stops the
- *    receiver at startup. Any other URL, and any URL with "." or ".." segments (also %2e), "\",
- *    "@", "#", spaces, control or non-ASCII characters, is rejected WITHOUT being fetched (a
- *    forger would point it at their own key);
+ *    receiver at startup. Any other URL is rejected WITHOUT being fetched (a forger would point it
+ *    at their own key), and so is any URL with "\", "@", "#", spaces, control or non-ASCII
+ *    characters, an encoded "/", "\" or "%" (%2f, %5c, %25), or a "." or ".." segment once
+ *    percent-decoded, however it ends ("/", "?", "#", ";" or the end: "PREFIX..?x=1" and
+ *    "PREFIX%2e%2e" too);
  *  - OSS's key (RSA-512) is pinned below, so real callbacks verify with no fetch; other trusted
- *    keys are fetched once (3 s in total, 16 KiB at most, no redirects) and cached;
- *  - string to sign = percent-decoded path (percent-decoding only, to bytes: '+' stays '+')
- *    + '?' + raw query (only if there is a query) + '\n' + raw body bytes; the signature is RSA
- *    PKCS#1 v1.5 with MD5 (Base64 in authorization). verify() keeps a malformed '%' escape
- *    literally, but the JDK's HttpServer answers such a request 400 itself (its URI parser refuses
- *    it) before any handler runs, as Tomcat does;
- *  - replies 200 {"Status":"OK"} with Content-Length; {"Status":"verify not ok"} with 400 when
- *    verification fails; 405 for anything but POST; 411 with neither Content-Length nor a chunked
- *    body; 413 for a body over 1 MiB; 503 {"Status":"busy"} when the work queue is full (all JSON).
+ *    keys are fetched once (3 s in total, 16 KiB at most, no redirects, one fetch in flight per
+ *    URL: callbacks arriving meanwhile wait for it) and cached; a failed fetch is remembered for
+ *    10 s, so the callbacks behind a slow key server fail at once instead of each waiting 3 s again;
+ *  - string to sign = the percent-decoded path (percent-decoding only, to bytes: '+' stays '+'),
+ *    then '?' and the raw query if there is one, then '\n' and the raw body bytes; the signature
+ *    is RSA PKCS#1 v1.5 with MD5 (Base64 in authorization). The JDK's MD5withRSA accepts OSS's
+ *    512-bit key on JDK 17 and 25 (both tested);
+ *  - replies 200 {"Status":"OK"} with Content-Length; 400 JSON when verification fails, for a
+ *    duplicated authorization or x-oss-pub-key-url header, a conflicting Content-Length and a body
+ *    shorter than its Content-Length; 405 for any method but POST (exactly: "post" too); 411 with
+ *    no Content-Length (a chunked body included); 413 for a body over 1 MiB; 503 {"Status":"busy"}
+ *    when the work queue is full;
+ *  - what the JDK's HttpServer answers itself, before any handler (HTML, not JSON; this file
+ *    cannot change it): 400 for a malformed request line, a target with a malformed '%' escape
+ *    (its URI parser refuses it, as Tomcat does), and for a Content-Length that is
+ *    non-numeric or conflicting (a 20-digit one too: 400 there, where the others answer 413);
+ *  - stalled clients: HttpServer reads each request on the handler pool, so the pool here grows
+ *    with the open connections (a fixed pool of 16 let 16 idle connections hold every callback
+ *    for 30 s), and a request still unread after 30 s is cut off (sun.net.httpserver.maxReqTime).
  *
  * Answer fast, work later: OSS waits at most 5 seconds for the reply, holds the client's upload
  * open meanwhile, and never retries a failed callback (the client gets 203 CallbackFailed). So the
  * handler only verifies and replies; slow work (database, thumbnails, messages) goes through a
  * bounded queue to one worker thread: put it in slowWork() below, the reply in handleCallback().
  *
- * From Spring (or any servlet framework), call verify() with the RAW request:
- *
- *     @PostMapping(value = "/oss/callback", consumes = MediaType.ALL_VALUE)
- *     public ResponseEntity<Map<String, String>> callback(HttpServletRequest request) throws IOException {
- *         byte[] body = request.getInputStream().readAllBytes();       // the bytes OSS signed
- *         String reason = OssCallbackReceiver.verify(request.getMethod(),
- *                 request.getRequestURI(), request.getQueryString(), request::getHeader, body);
- *         return reason == null ? ResponseEntity.ok(Map.of("Status", "OK"))
- *                               : ResponseEntity.badRequest().body(Map.of("Status", "verify not ok"));
- *     }
- *
- *  - getRequestURI() is the raw, undecoded path (with the context path, as OSS signed it) and
- *    getQueryString() the raw query or null; getServletPath()/getPathInfo() are decoded: do not use them.
- *  - Read the body from getInputStream(). @RequestBody byte[] / String is raw only for JSON
- *    bodies: for application/x-www-form-urlencoded (OSS's default callbackBodyType) Spring
- *    rebuilds the body from request.getParameterMap() (ServletServerHttpRequest.getBody), which
- *    re-encodes it ('%20' becomes '+', ...) and breaks the signature. @RequestBody Map / a DTO
- *    (Jackson), @RequestParam and @ModelAttribute all re-serialise too, and any filter that calls
- *    getParameter() first consumes a form body: nothing may touch the parameters before you read it.
- *  - Exclude the callback path from CSRF protection (Spring Security) and from any filter or
- *    proxy that rewrites the path, the query or the body (nginx "proxy_pass" with a URI part does).
- *    Tomcat and Spring Security's StrictHttpFirewall refuse paths with %2F, %25, ';' or "//" (and
- *    this server, like Tomcat, refuses a malformed '%' escape with 400): keep the callbackUrl plain.
+ * Spring Boot: the tested hookup is `osscb export-receiver --lang java --framework spring` (folder
+ * exports/java/spring/ in osscb-notebook): a @RestController that reads the raw body from
+ * request.getInputStream() (never @RequestBody on a form body: Spring rebuilds it from the
+ * parameter map and breaks the signature), the raw target from getRequestURI() and
+ * getQueryString(), and calls OssCallbackReceiver.verify(); the callback path is exempt from CSRF.
  */
 
 import com.sun.net.httpserver.HttpExchange;
@@ -100,12 +94,16 @@ public final class OssCallbackReceiver {
     static final int MAX_KEY_BYTES = 16 * 1024;
     static final int FETCH_TIMEOUT_MS = 3000;
     static final int QUEUE_SIZE = 1000;
+    static final long FAILURE_MEMORY_MS = 10_000;  // a failed key fetch is not retried for this long
 
     /** OSS's callback public key (RSA-512), public data, pinned for both official URLs. */
     static final String OFFICIAL_PUBLIC_KEY_PEM = "-----BEGIN PUBLIC KEY-----\n"
             + "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKs/JBGzwUB2aVht4crBx3oIPBLNsjGs\n"
             + "C0fTXv+nvlmklvkcolvpvXLTjaxUHR3W9LXxQ2EHXAJfCB+6H2YF1k8CAwEAAQ==\n"
             + "-----END PUBLIC KEY-----\n";
+
+    /** A dot segment, however it ends (initialised before trustedPrefixes, which uses it). */
+    static final java.util.regex.Pattern DOT_SEGMENT = java.util.regex.Pattern.compile("(^|[/?#;\\\\])\\.\\.?([/?#;\\\\]|$)");
 
     /** Why OSS_CALLBACK_TRUSTED_KEY_URLS is unusable, or null. */
     static String configError;
@@ -114,6 +112,8 @@ public final class OssCallbackReceiver {
     static volatile List<String> trustedPrefixes = trustedFromEnv();
     /** key URL -> key; a future so that concurrent callbacks share one fetch. */
     static final ConcurrentHashMap<String, CompletableFuture<PublicKey>> KEYS = new ConcurrentHashMap<>();
+    /** key URL -> when its fetch failed (System.nanoTime()); the failed future stays in KEYS meanwhile. */
+    static final ConcurrentHashMap<String, Long> FAILED_AT = new ConcurrentHashMap<>();
     static final ExecutorService FETCHERS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "key-fetch");
         t.setDaemon(true);
@@ -249,20 +249,21 @@ public final class OssCallbackReceiver {
         return false;
     }
 
-    /** A "." or ".." path segment, also written %2e. */
+    /** A "." or ".." segment once percent-decoded, however it ends ("/", "?", "#", ";", "\\" or the
+     * end), or an encoded "/", "\\" or "%" (a key server may decode and resolve them). */
     static boolean dotSegment(String url) {
-        for (String segment : url.replace("%2e", ".").replace("%2E", ".").split("/", -1)) {
-            if (segment.equals(".") || segment.equals("..")) {
-                return true;
-            }
+        String lower = url.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%25")) {
+            return true;
         }
-        return false;
+        byte[] decoded = percentDecode(url.getBytes(StandardCharsets.ISO_8859_1));
+        return DOT_SEGMENT.matcher(new String(decoded, StandardCharsets.ISO_8859_1)).find();
     }
 
     /** Why keyUrl may not be used (it is then never fetched), or null when it is trusted. */
     static String keyUrlProblem(String keyUrl) {
         if (badChars(keyUrl) || dotSegment(keyUrl)) {
-            return "key URL has forbidden characters or '..' (not fetched)";
+            return "key URL has forbidden characters, an encoded '/', or a dot segment (not fetched)";
         }
         for (String prefix : trustedPrefixes) {
             if (keyUrl.startsWith(prefix)) {
@@ -272,8 +273,15 @@ public final class OssCallbackReceiver {
         return "key URL is not under a trusted prefix (not fetched)";
     }
 
-    /** The cached key, or the one fetched (once, shared by concurrent callers) from a trusted URL. */
+    /** The cached key, or the one fetched (once, shared by concurrent callers) from a trusted URL;
+     * a failure is shared with the callers waiting for it and remembered for FAILURE_MEMORY_MS. */
     static PublicKey publicKeyFor(String keyUrl) throws Exception {
+        CompletableFuture<PublicKey> old = KEYS.get(keyUrl);
+        Long failed = FAILED_AT.get(keyUrl);
+        if (old != null && old.isCompletedExceptionally() && failed != null
+                && System.nanoTime() - failed >= FAILURE_MEMORY_MS * 1_000_000L) {
+            KEYS.remove(keyUrl, old);  // an old failure: try again
+        }
         CompletableFuture<PublicKey> mine = new CompletableFuture<>();
         CompletableFuture<PublicKey> known = KEYS.putIfAbsent(keyUrl, mine);
         if (known == null) {
@@ -282,7 +290,7 @@ public final class OssCallbackReceiver {
                 try {
                     mine.complete(parsePem(fetch(keyUrl)));
                 } catch (Throwable e) {
-                    KEYS.remove(keyUrl, mine);  // a failure is not cached: the next callback tries again
+                    FAILED_AT.put(keyUrl, System.nanoTime());
                     mine.completeExceptionally(e);
                 }
             });
@@ -399,7 +407,8 @@ public final class OssCallbackReceiver {
                 return;
             }
             String digits = declared.strip();
-            if (!digits.matches("[0-9]+")) {
+            List<String> declaredAll = exchange.getRequestHeaders().get("Content-Length");
+            if (!digits.matches("[0-9]+") || declaredAll.stream().map(String::strip).distinct().count() > 1) {
                 reply(exchange, 400, json("bad request", "invalid Content-Length"));
                 return;
             }
@@ -407,10 +416,27 @@ public final class OssCallbackReceiver {
                 reply(exchange, 413, json("body too large", "the body is over " + MAX_BODY + " bytes"));
                 return;
             }
-            byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);  // the raw bytes OSS signed
+            byte[] body;
+            try {
+                body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);  // the raw bytes OSS signed
+            } catch (IOException e) {  // the client closed before sending all of it
+                reply(exchange, 400, json("bad request", "the body is shorter than its Content-Length"));
+                return;
+            }
             if (body.length > MAX_BODY) {
                 reply(exchange, 413, json("body too large", "the body is over " + MAX_BODY + " bytes"));
                 return;
+            }
+            if (body.length != Integer.parseInt(digits)) {
+                reply(exchange, 400, json("bad request", "the body is shorter than its Content-Length"));
+                return;
+            }
+            for (String name : List.of("authorization", "x-oss-pub-key-url")) {
+                List<String> values = exchange.getRequestHeaders().get(name);
+                if (values != null && values.size() > 1) {
+                    reply(exchange, 400, json("verify not ok", "duplicated x-oss-pub-key-url or authorization header"));
+                    return;
+                }
             }
             // The raw request target, as OSS signed it. getRawPath() would read a leading "//"
             // as an authority, so take everything before '?' of a relative target.
@@ -548,9 +574,10 @@ public final class OssCallbackReceiver {
         System.setProperty("sun.net.httpserver.drainAmount", "0");
         HttpServer server = HttpServer.create(new InetSocketAddress(host, portNumber), 64);
         server.createContext("/", OssCallbackReceiver::handle);
-        // HttpServer runs handlers on its one dispatcher thread unless given an executor: a pool
-        // lets 20 callbacks (or one slow key fetch) proceed side by side.
-        server.setExecutor(Executors.newFixedThreadPool(16));
+        // HttpServer reads each request (line, headers, body) on this executor: a pool that grows
+        // with the open connections, so clients stalled in their headers or body cannot hold the
+        // callbacks behind them (maxReqTime above cuts each off after 30 s).
+        server.setExecutor(Executors.newCachedThreadPool());
         Thread worker = new Thread(OssCallbackReceiver::worker, "slow-work");
         worker.setDaemon(true);
         worker.start();

@@ -11,31 +11,30 @@
 //   * Key URL (Base64 in x-oss-pub-key-url): trusted only under http(s)://gosspublic.alicdn.com/ and the
 //     prefixes in OSS_CALLBACK_TRUSTED_KEY_URLS (comma-separated; each gets a trailing '/'; an invalid one
 //     stops the receiver at startup). Anything else is rejected WITHOUT being fetched: a forger would
-//     point it at their own key. URLs with '..' segments, '\', '#', '@', spaces, control or non-ASCII
-//     characters are refused too.
+//     point it at their own key. Also refused: '\', '#', '@', spaces, control or non-ASCII characters,
+//     an encoded '/', '\' or '%' (%2f, %5c, %25), and a '.' or '..' segment once percent-decoded,
+//     however it ends ('/', '?', '#', ';' or the end: "PREFIX..?x=1" and "PREFIX%2e%2e" too).
 //   * OSS's own key (RSA-512) is pinned below: real callbacks verify with no fetch. Other trusted keys
-//     are fetched once (3 s timeout, 16 KiB cap, no redirects) and cached.
-//   * String to sign: percent-decoded path (to bytes; '+' stays '+'; a malformed '%' stays as it is)
-//     + '?' + raw query (only if there is one) + '\n' + raw body bytes. RSA PKCS#1 v1.5 with MD5.
-//   * Replies (JSON, with Content-Length, no BOM): 200 {"Status":"OK"}; 400 when verification fails;
-//     405 for anything but POST; 411 without Content-Length; 413 over 1 MiB; 503 when the work queue is full.
+//     are fetched once (3 s in total, 16 KiB cap, no redirects, one fetch in flight per URL: callbacks
+//     arriving meanwhile wait for it) and cached; a failed fetch is remembered for 10 s, so the
+//     callbacks behind a slow key server fail at once instead of each waiting 3 s again.
+//   * String to sign: the percent-decoded path (to bytes; '+' stays '+'; a malformed '%' stays as it
+//     is), then '?' and the raw query if there is one, then '\n' and the raw body bytes. The signature
+//     is RSA PKCS#1 v1.5 with MD5.
+//   * Replies (JSON, with Content-Length, no BOM): 200 {"Status":"OK"}; 400 when verification fails,
+//     for a duplicated authorization or x-oss-pub-key-url header, a non-numeric or conflicting
+//     Content-Length and a body shorter than its Content-Length; 405 for any method but POST (exactly:
+//     "post" and methods Node's parser does not know too); 411 with no Content-Length (a chunked body
+//     included); 413 over 1 MiB; 503 when the work queue is full. What Node's HTTP parser refuses
+//     before any handler (a malformed request line or header, headers over 16 KiB: 431) is answered
+//     in JSON too ('clientError' below).
 //
 // Put your slow work in processCallback(): it runs after the reply, from a bounded queue.
 //
-// Express: `const { verify } = require('./oss_callback_receiver.js')` (requiring it does not start
-// the server). verify() needs the RAW body and path. express.json() and express.urlencoded() parse
-// the body, and JSON.stringify / qs.stringify of the result are NOT the bytes OSS signed; use
-// express.raw({ type: '*/*' }) on the callback route (and no global body parser before it), and
-// req.originalUrl (req.url is cut under a mounted router; req.path drops the query):
-//
-//     app.post('/oss/callback', express.raw({ type: '*/*', limit: '1mb' }), async (req, res) => {
-//       const at = req.originalUrl.indexOf('?');
-//       const rawPath = at < 0 ? req.originalUrl : req.originalUrl.slice(0, at);
-//       const rawQuery = at < 0 ? '' : req.originalUrl.slice(at + 1);
-//       const reason = await verify('POST', rawPath, rawQuery, req.headers, req.body);
-//       if (reason) return res.status(400).json({ Status: 'verify not ok', Reason: reason });
-//       res.json({ Status: 'OK' }); // then queue the slow work
-//     });
+// Express: the tested hookup is `osscb export-receiver --lang node --framework express` (folder
+// exports/node/express/ in osscb-notebook): `const { verify } = require('./oss_callback_receiver.js')`
+// (requiring this file does not start the server), express.raw({ type: '*/*' }) on the callback
+// route so that verify() gets the raw body, and req.originalUrl for the raw path and query.
 'use strict';
 
 const http = require('node:http');
@@ -43,10 +42,11 @@ const https = require('node:https');
 const crypto = require('node:crypto');
 
 const OFFICIAL_PREFIXES = ['http://gosspublic.alicdn.com/', 'https://gosspublic.alicdn.com/'];
-const MAX_BODY = 1024 * 1024; // OSS's own limit for a callback body
+const MAX_BODY = 1024 * 1024; // a generous cap: OSS's callback bodies are small (the template is <= 5 KB of Base64)
 const MAX_KEY_BYTES = 16 * 1024;
 const KEY_FETCH_TIMEOUT_MS = 3000; // OSS waits 5 s for the whole callback
 const QUEUE_SIZE = 1000;
+const FAILURE_MEMORY_MS = 10000; // a failed key fetch is not retried for this long
 
 // OSS's callback public key (public data), pinned for both official URLs.
 const OFFICIAL_PUBLIC_KEY_PEM = `-----BEGIN PUBLIC KEY-----
@@ -59,6 +59,7 @@ C0fTXv+nvlmklvkcolvpvXLTjaxUHR3W9LXxQ2EHXAJfCB+6H2YF1k8CAwEAAQ==
 // framework requires it): an invalid entry stops the program there, before it serves.
 const trustedPrefixes = loadTrusted();
 const keys = new Map(); // key URL -> KeyObject, kept forever (OSS: the key content never changes)
+const fetches = new Map(); // key URL -> { promise, failedAt }: the fetch in flight, or one that failed lately
 for (const prefix of OFFICIAL_PREFIXES) {
   keys.set(prefix + 'callback_pub_key_v1.pem', crypto.createPublicKey(OFFICIAL_PUBLIC_KEY_PEM));
 }
@@ -107,8 +108,11 @@ function badChars(text) {
   return false;
 }
 
+// A '.' or '..' segment once percent-decoded, however it ends ('/', '?', '#', ';', '\' or the end),
+// or an encoded '/', '\' or '%' (a key server may decode and resolve them).
 function dotSegment(url) {
-  return url.replace(/%2e/gi, '.').split('/').some((seg) => seg === '.' || seg === '..');
+  if (/%2f|%5c|%25/i.test(url)) return true;
+  return /(^|[/?#;\\])\.\.?([/?#;\\]|$)/.test(percentDecode(url).toString('latin1'));
 }
 
 // A trusted key URL prefix: an http(s) URL with a host, ending with '/' (added if missing), so that
@@ -144,7 +148,7 @@ function loadTrusted() {
 
 // Why `url` may not be used (it is then never fetched), or '' when it is trusted.
 function keyUrlProblem(url) {
-  if (badChars(url) || dotSegment(url)) return "key URL has forbidden characters or '..' (not fetched)";
+  if (badChars(url) || dotSegment(url)) return "key URL has forbidden characters, an encoded '/', or a dot segment (not fetched)";
   if (!trustedPrefixes.some((prefix) => url.startsWith(prefix))) return 'key URL is not under a trusted prefix (not fetched)';
   return '';
 }
@@ -179,15 +183,27 @@ function fetchKey(url) {
   });
 }
 
-// The key at a trusted `url`: pinned, cached, or fetched once.
-async function publicKeyFor(url) {
+// The key at a trusted `url`: pinned, cached, or fetched once. Callbacks that arrive while it is
+// being fetched wait for that one fetch; a failure is shared with them and remembered for 10 s.
+function publicKeyFor(url) {
   const cached = keys.get(url);
-  if (cached) return cached;
-  const pem = await fetchKey(url);
-  const key = crypto.createPublicKey(pem.toString('ascii').trim());
-  if (key.asymmetricKeyType !== 'rsa') throw new Error('not an RSA key');
-  keys.set(url, key);
-  return key;
+  if (cached) return Promise.resolve(cached);
+  const known = fetches.get(url);
+  if (known && !(known.failedAt && Date.now() - known.failedAt >= FAILURE_MEMORY_MS)) return known.promise;
+  const entry = { failedAt: 0 };
+  entry.promise = fetchKey(url).then((pem) => {
+    const key = crypto.createPublicKey(pem.toString('ascii').trim());
+    if (key.asymmetricKeyType !== 'rsa') throw new Error('not an RSA key');
+    keys.set(url, key);
+    fetches.delete(url);
+    return key;
+  }).catch((err) => {
+    entry.failedAt = Date.now();
+    throw err;
+  });
+  entry.promise.catch(() => {}); // waiters handle it; no unhandled rejection
+  fetches.set(url, entry);
+  return entry.promise;
 }
 
 // Request-line text back to bytes (Node hands it over as latin-1).
@@ -229,7 +245,13 @@ function b64(value) {
 async function verify(method, rawPath, rawQuery, headers, body) {
   if (method !== 'POST') return 'not a POST';
   const lower = {};
-  for (const [name, value] of Object.entries(headers || {})) lower[name.toLowerCase()] = String(value);
+  for (const [name, value] of Object.entries(headers || {})) {
+    const key = name.toLowerCase();
+    if ((key === 'authorization' || key === 'x-oss-pub-key-url') && (key in lower || Array.isArray(value))) {
+      return 'duplicated x-oss-pub-key-url or authorization header';
+    }
+    lower[key] = String(value);
+  }
   let keyUrl;
   let signature;
   try {
@@ -287,6 +309,12 @@ async function handle(req, res) {
     reply(res, 400, { Status: 'bad request', Reason: 'invalid Content-Length' });
     return;
   }
+  // Node keeps the first of duplicated authorization headers and joins others: refuse both
+  const names = req.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+  if (['authorization', 'x-oss-pub-key-url'].some((h) => names.filter((n) => n === h).length > 1)) {
+    reply(res, 400, { Status: 'verify not ok', Reason: 'duplicated x-oss-pub-key-url or authorization header' });
+    return;
+  }
   if (Number(lengthHeader) > MAX_BODY) {
     reply(res, 413, { Status: 'body too large', Reason: `the body is over ${MAX_BODY} bytes` });
     return;
@@ -294,6 +322,10 @@ async function handle(req, res) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
   const body = Buffer.concat(chunks); // the raw bytes OSS signed: never re-serialise them
+  if (!req.complete || body.length !== Number(lengthHeader)) {
+    reply(res, 400, { Status: 'bad request', Reason: 'the body is shorter than its Content-Length' });
+    return;
+  }
   const target = req.url; // the raw target from the request line
   const at = target.indexOf('?');
   const rawPath = at < 0 ? target : target.slice(0, at);
@@ -325,6 +357,29 @@ function main() {
     });
   });
   server.requestTimeout = 30000; // a client that stops sending must not hold a connection forever
+  // What Node's parser refuses before any handler: JSON too, and 405 for a method it does not know.
+  server.on('clientError', (err, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const table = {
+      HPE_INVALID_METHOD: [405, 'method not allowed', 'OSS callbacks are POST requests'],
+      HPE_HEADER_OVERFLOW: [431, 'request header fields too large', 'the headers are over 16 KiB'],
+      ERR_HTTP_REQUEST_TIMEOUT: [408, 'request timeout', 'the request took too long'],
+      HPE_HEADERS_TIMEOUT: [408, 'request timeout', 'the headers took too long'],
+    };
+    let [status, word, reason] = table[err.code] || [400, 'bad request', `malformed request (${err.code || 'parse error'})`];
+    // a Content-Length too large for the parser (20 digits) is still "too large", not malformed
+    const declared = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/gi;
+    const found = [...(err.rawPacket ? err.rawPacket.toString('latin1') : '').matchAll(declared)];
+    if (err.code === 'HPE_INVALID_CONTENT_LENGTH' && found.length === 1 && found[0][1].replace(/^0+/, '').length > 15) {
+      [status, word, reason] = [413, 'body too large', `the body is over ${MAX_BODY} bytes`];
+    }
+    const body = JSON.stringify({ Status: word, Reason: reason });
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n`
+      + `Content-Length: ${Buffer.byteLength(body)}\r\n${status === 405 ? 'Allow: POST\r\n' : ''}Connection: close\r\n\r\n${body}`);
+  });
   server.listen(Number(portText), host, () => {
     console.log(`oss callback receiver listening on http://${host}:${server.address().port}/`);
   });

@@ -16,43 +16,38 @@
 #    http(s)://gosspublic.alicdn.com/ or a prefix listed, comma-separated, in the environment
 #    variable OSS_CALLBACK_TRUSTED_KEY_URLS (or given with --trust-key-url PREFIX). A prefix naming
 #    only a host gets a "/" so that it pins scheme, host and port; an invalid prefix stops the
-#    receiver when this file loads. Any other URL, and any URL with "." or ".." segments (also
-#    %2e), "\", "@", "#", spaces, control or non-ASCII characters, is rejected WITHOUT being
-#    fetched (a forger would point it at their own key);
+#    receiver when this file loads. Any other URL is rejected WITHOUT being fetched (a forger would
+#    point it at their own key), and so is any URL with "\", "@", "#", spaces, control or non-ASCII
+#    characters, an encoded "/", "\" or "%" (%2f, %5c, %25), or a "." or ".." segment once
+#    percent-decoded, however it ends ("/", "?", "#", ";" or the end: "PREFIX..?x=1" and
+#    "PREFIX%2e%2e" too);
 #  * OSS's key (RSA-512) is pinned below, so real callbacks verify with no fetch; other trusted
-#    keys are fetched once (3 s in total, 16 KiB at most, no redirects) and cached;
-#  * string to sign = percent-decoded path (percent-decoding only, to bytes: '+' stays '+',
-#    a malformed '%' escape is kept literally) + '?' + raw query (only if there is a query)
-#    + "\n" + raw body bytes; the signature is RSA PKCS#1 v1.5 with MD5 (Base64 in authorization);
-#  * replies 200 {"Status":"OK"} with Content-Length; {"Status":"verify not ok"} with 400 when
-#    verification fails; 405 for anything but POST; 411 with neither Content-Length nor a chunked
-#    body; 413 for a body over 1 MiB; 503 {"Status":"busy"} when the work queue is full (all JSON).
+#    keys are fetched once (3 s in total, 16 KiB at most, no redirects, one fetch in flight per URL:
+#    callbacks arriving meanwhile wait for it) and cached; a failed fetch is remembered for 10 s, so
+#    the callbacks behind a slow key server fail at once instead of each waiting 3 s again;
+#  * string to sign = the percent-decoded path (percent-decoding only, to bytes: '+' stays '+',
+#    a malformed '%' escape is kept literally), then '?' and the raw query if there is one, then
+#    "\n" and the raw body bytes; the signature is RSA PKCS#1 v1.5 with MD5 (Base64 in authorization);
+#  * replies 200 {"Status":"OK"} with Content-Length; 400 JSON when verification fails, for a
+#    duplicated authorization or x-oss-pub-key-url header, a non-numeric or conflicting
+#    Content-Length and a body shorter than its Content-Length; 405 for any method but POST
+#    (exactly: "post" too); 411 with no Content-Length (a chunked body included); 413 for a body
+#    over 1 MiB; 503 {"Status":"busy"} when the work queue is full;
+#  * what WEBrick decides itself (answered in JSON here, see JsonErrors): a request line over
+#    2,083 bytes gets 414, headers over 112 KiB 413 or 400, a malformed request line 400; WEBrick
+#    serves at most 100 connections at once (MaxClients) and cuts a request off after 30 s.
 #
 # Answer fast, work later: OSS waits at most 5 seconds for the reply, holds the client's upload
 # open meanwhile, and never retries a failed callback (the client gets 203 CallbackFailed). So the
 # handler only verifies and replies; slow work (database, thumbnails, mail) goes through a bounded
 # queue to one worker thread: put it in slow_work below, the reply in handle_callback.
 #
-# From Rails, call OssCallback.verify with the RAW request:
-#
-#     class OssCallbacksController < ActionController::Base
-#       skip_forgery_protection                 # OSS sends no CSRF token
-#       def create
-#         path, _, query = request.original_fullpath.partition("?")
-#         reason = OssCallback.verify(request.method, path, query, request.headers, request.raw_post)
-#         return render(json: { Status: "verify not ok", Reason: reason }, status: 400) if reason
-#         render json: { Status: "OK" }
-#       end
-#     end
-#
-#  * request.raw_post is the body exactly as received (Rails keeps it after parsing a form body);
-#    params, request.request_parameters and JSON.parse(...).to_json re-serialise it, and
-#    the re-encoded bytes no longer match the signature.
-#  * request.original_fullpath is the raw, undecoded path and query (with SCRIPT_NAME, as OSS
-#    signed it); request.path_info inside a mounted engine has lost its prefix.
-#  * require this file for OssCallback only: the server below starts only when it is run itself.
-#  * Keep proxies and middleware away from the path, query and body (Rack::MethodOverride only
-#    reads; nginx "proxy_pass http://app/;" with a URI part rewrites the path).
+# Rails / Sinatra: the tested hookups are `osscb export-receiver --lang ruby --framework rails` (or
+# sinatra; folders exports/ruby/<framework>/ in osscb-notebook). They require this file (the server
+# below starts only when it is run itself) and call OssCallback.verify with the raw body
+# (request.raw_post / request.body.read, never params re-serialised), the raw path and query
+# (request.original_fullpath / request.env["REQUEST_URI"]) and the headers, with CSRF protection
+# skipped for the callback route.
 
 require "json"
 require "net/http"
@@ -66,6 +61,7 @@ module OssCallback
   MAX_KEY_BYTES = 16 * 1024
   FETCH_TIMEOUT = 3
   QUEUE_SIZE = 1000
+  FAILURE_MEMORY = 10 # seconds: a failed key fetch is not retried for this long
 
   # OSS's callback public key (RSA-512), public data, pinned for both official URLs.
   OFFICIAL_PUBLIC_KEY_PEM = <<~PEM
@@ -78,6 +74,7 @@ module OssCallback
   @keys = OFFICIAL_PREFIXES.to_h { |p| [p + "callback_pub_key_v1.pem", OpenSSL::PKey::RSA.new(OFFICIAL_PUBLIC_KEY_PEM)] }
   @keys_lock = Mutex.new
   @fetch_locks = Hash.new { |h, url| h[url] = Mutex.new }
+  @failures = {} # key URL -> [monotonic time, message] of its last failed fetch
 
   class << self
     attr_accessor :trusted_prefixes
@@ -131,20 +128,22 @@ module OssCallback
       text.match?(/[\x00-\x20\x7f\\@#]/) || !text.ascii_only?
     end
 
-    # A "." or ".." path segment, also written %2e.
+    # A "." or ".." segment once percent-decoded, however it ends ("/", "?", "#", ";", "\\" or the
+    # end), or an encoded "/", "\\" or "%" (a key server may decode and resolve them).
     def dot_segment?(url)
-      url.gsub(/%2e/i, ".").split("/", -1).any? { |seg| [".", ".."].include?(seg) }
+      url.match?(/%(2f|5c|25)/i) || percent_decode(url).match?(%r{(\A|[/?#;\\])\.\.?([/?#;\\]|\z)}n)
     end
 
     # Why key_url may not be used (it is then never fetched), or nil when it is trusted.
     def key_url_problem(key_url)
-      return "key URL has forbidden characters or '..' (not fetched)" if bad_chars?(key_url) || dot_segment?(key_url)
+      return "key URL has forbidden characters, an encoded '/', or a dot segment (not fetched)" if bad_chars?(key_url) || dot_segment?(key_url)
       return nil if trusted_prefixes.any? { |p| key_url.start_with?(p) }
 
       "key URL is not under a trusted prefix (not fetched)"
     end
 
-    # The cached key, or the one fetched (once: concurrent callers for one URL wait for one fetch).
+    # The cached key, or the one fetched (once: concurrent callers for one URL wait for one fetch);
+    # a failure is shared with the callers waiting for it and remembered for FAILURE_MEMORY.
     def public_key_for(url)
       lock = @keys_lock.synchronize do
         return @keys[url] if @keys.key?(url)
@@ -152,10 +151,20 @@ module OssCallback
         @fetch_locks[url]
       end
       lock.synchronize do
-        cached = @keys_lock.synchronize { @keys[url] }
+        cached, failure = @keys_lock.synchronize { [@keys[url], @failures[url]] }
         return cached if cached
 
-        key = parse_pem(fetch(url))
+        now = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+        if failure && now - failure[0] < FAILURE_MEMORY
+          raise "#{failure[1]} (#{format("%.1f", now - failure[0])} s ago; not retried for #{FAILURE_MEMORY} s)"
+        end
+
+        begin
+          key = parse_pem(fetch(url))
+        rescue StandardError, Timeout::Error => e
+          @keys_lock.synchronize { @failures[url] = [Process.clock_gettime(Process::CLOCK_MONOTONIC), e.message] }
+          raise
+        end
         @keys_lock.synchronize { @keys[url] = key }
       end
     end
