@@ -105,7 +105,7 @@ FRAMEWORKS: dict[str, FrameworkHookup] = {
         FrameworkHookup("spring", "java", "Spring Boot", "a Spring @RestController and a Maven project",
                         "mvn spring-boot:run"),
         FrameworkHookup("laravel", "php", "Laravel", "a Laravel route and controller in a minimal app",
-                        "php artisan serve --port=8080"),
+                        "PHP_CLI_SERVER_WORKERS=4 php artisan serve --port=8080"),
         FrameworkHookup("rails", "ruby", "Rails", "a Rails controller action, its route and a minimal app",
                         "bin/rails server -p 8080"),
         FrameworkHookup("sinatra", "ruby", "Sinatra", "a Sinatra route and its config.ru", "rackup -p 8080"),

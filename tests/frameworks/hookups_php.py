@@ -49,6 +49,8 @@ def _version() -> str:
 HOOKUPS = [
     Hookup("laravel", "php", _problem, _routes, lambda folder, port: ["php", "artisan", "serve", f"--port={port}"],
            # the PHP export caches fetched keys in files: in a folder of this run, not the shared /tmp one
-           env={"OSS_CALLBACK_KEY_CACHE_DIR": os.path.join(tempfile.gettempdir(), f"osscb-fw-php-keys-{os.getpid()}")},
+           # as FRAMEWORKS["laravel"].start says: several workers, so one slow key fetch holds no other callback
+           env={"OSS_CALLBACK_KEY_CACHE_DIR": os.path.join(tempfile.gettempdir(), f"osscb-fw-php-keys-{os.getpid()}"),
+                "PHP_CLI_SERVER_WORKERS": "4"},
            prepare=lambda folder: probe_slow_work(folder / "oss_callback_receiver.php", "php"), version=_version),
 ]

@@ -140,7 +140,7 @@ def test_a_wrong_port_base_names_the_cause_and_the_servers_reason_whole(
     assert "never fetched the probe's key" in row.observed and "got no request at all" in row.observed
     assert f"can it reach http://{remote.host_ip}:" in row.observed and "--key-port" in row.observed
     # the export's own reason, whole (it was cut after 80 bytes before)
-    assert "cannot get the public key: <urlopen error" in row.observed and "refused>\"}" in row.observed
+    assert "cannot get the public key: GET http" in row.observed and "Connection refused')\"}" in row.observed
     assert "signature was never checked" in row.fix
     assert row.observed in json.dumps(report.to_dict(), ensure_ascii=False).replace('\\"', '"')
     # and default mode's key-URL checks cannot pass through a base that leads nowhere

@@ -52,8 +52,9 @@ class OssCallbackController extends Controller
         $job = ['path' => $path, 'query' => $query, 'headers' => $request->headers->all(), 'body' => $body];
         $answer = handle_callback($job);  // oss_callback_receiver.php: your fast reply
         // Slow work after the reply has been sent (Laravel runs it when the request terminates).
-        // `php artisan serve` handles one request at a time, so it takes no other request until
-        // the work is done; under PHP-FPM it holds one worker; a queue (`php artisan queue:work`)
+        // `php artisan serve` handles one request at a time unless PHP_CLI_SERVER_WORKERS=N (as this
+        // hookup is started: one slow key fetch would otherwise hold every other callback), so the
+        // work holds a worker until it is done; under PHP-FPM it holds one FPM worker; a queue (`php artisan queue:work`)
         // with a queued job takes it out of the web server altogether.
         dispatch(function () use ($job) {
             slow_work($job);  // oss_callback_receiver.php: YOUR SLOW WORK GOES HERE
