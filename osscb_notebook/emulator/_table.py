@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .._naming import valid_bucket_name
 from . import _copy, _multipart_ops, _ops
+from ._auth import SUBRESOURCES
 from ._errors import OssError, not_implemented
 from ._http import Response
 from ._routing import Route
@@ -88,6 +89,8 @@ NOT_IMPLEMENTED_PARAMS: dict[str, str] = {
     "symlink": "symlinks (?symlink)",
     "tagging": "object and bucket tagging (?tagging)",
     "restore": "RestoreObject (?restore)",
+    # ``?versionId=null`` on an object is taken: in a bucket that never had versioning (every
+    # bucket here) "null" names the object itself (Go SDK V2's live TestDeleteObject deletes with it)
     "versionId": "versioning (?versionId)",
     "versions": "versioning (?versions)",
     "versioning": "versioning (?versioning)",
@@ -131,9 +134,15 @@ NOT_IMPLEMENTED_HEADERS: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
+#: Every parameter name that selects or tunes an operation, implemented or not.
+_KNOWN_PARAMS = (SUBRESOURCES | AUTH_PARAMS | TUNING_PARAMS | SERVICE_PARAMS | frozenset(NOT_IMPLEMENTED_PARAMS)
+                 | frozenset(NOT_IMPLEMENTED_BUCKET_PARAMS) | frozenset(p for rule in RULES for p in rule.params)
+                 | {"max-parts", "part-number-marker", "encoding-type"})
+
+
 def _refuse_unimplemented(method: str, r: Route, headers: list[tuple[str, str]]) -> None:
     for name in NOT_IMPLEMENTED_PARAMS:
-        if r.has(name):
+        if r.has(name) and not (name == "versionId" and r.param(name) == "null" and r.key is not None):
             raise not_implemented(NOT_IMPLEMENTED_PARAMS[name])
     if r.key is None:
         for name in NOT_IMPLEMENTED_BUCKET_PARAMS:
@@ -143,6 +152,14 @@ def _refuse_unimplemented(method: str, r: Route, headers: list[tuple[str, str]])
         entry = NOT_IMPLEMENTED_HEADERS.get(name.lower())
         if entry is not None and value.strip().lower() not in entry[1]:
             raise not_implemented(entry[0])
+
+
+def _ignored(name: str, value: str) -> bool:
+    """A parameter with a value that names no sub-resource and tunes nothing: OSS ignores it
+    (ali-oss's live ``should encode variant object keys`` lists with ``?prefixz=...``, a typo, and
+    gets the whole listing), so the emulator does too. A bare unknown name (``?foo``, ``?foo=``) is
+    how sub-resources are written, so that stays a 501."""
+    return bool(value) and name not in _KNOWN_PARAMS
 
 
 def creates_bucket(method: str, r: Route) -> bool:
@@ -159,7 +176,7 @@ def resolve(method: str, r: Route, headers: list[tuple[str, str]]) -> tuple[str,
     if r.bucket is not None and not valid_bucket_name(r.bucket):
         raise OssError(400, "InvalidBucketName", "The specified bucket is not valid.", extra=[("BucketName", r.bucket)])
     _refuse_unimplemented(method, r, headers)
-    params = {k for k, _ in r.query if k not in AUTH_PARAMS and not k.startswith("x-oss-")}
+    params = {k for k, v in r.query if k not in AUTH_PARAMS and not k.startswith("x-oss-") and not _ignored(k, v)}
     scope = "service" if r.bucket is None else ("bucket" if r.key is None else "object")
     if scope == "bucket" and method == "GET" and params <= LISTING_PARAMS:
         name = "ListObjectsV2" if r.param("list-type") == "2" else "ListObjects"

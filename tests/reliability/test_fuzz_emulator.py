@@ -257,7 +257,7 @@ def signed_put(emu: Emulator, key: str, framing: str, body: bytes) -> bytes:
     ("Transfer-Encoding: chunked\r\n", b"5\r\nabcdefgh\r\n0\r\n\r\n"),
     ("Transfer-Encoding: gzip, chunked\r\n", b"3\r\nabc\r\n0\r\n\r\n"),
     ("Transfer-Encoding: chunked, identity\r\n", b"3\r\nabc\r\n0\r\n\r\n"),
-    ("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n", b"3\r\nabc\r\n0\r\n\r\n"),
+    ("Content-Length: 3\r\nTransfer-Encoding: gzip, chunked\r\n", b"3\r\nabc\r\n0\r\n\r\n"),
     ("Content-Length: 3\r\nContent-Length: 4\r\n", b"abcd"),
     ("Content-Length: 3, 4\r\n", b"abcd"),
     ("Content-Length: 99999999999999999999999999\r\n", b"abc"),
