@@ -13,6 +13,9 @@ after the Go test.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import httpx
 import oss2
 import pytest
@@ -122,3 +125,28 @@ def test_presigned_v4_url_without_its_additional_headers_is_400(emulator: Emulat
     assert ok.status_code == 200
     assert bucket_v4.get_object(key).read() == b"hi oss"
 
+
+
+def test_sequential_upload_gets_a_content_md5(any_bucket: oss2.Bucket) -> None:
+    """``TestUploaderWithSequential``: a multipart object has no Content-MD5, unless its upload was
+    initiated with ``?sequential``; then it has the MD5 of its bytes."""
+    data = [b"a" * (100 * 1024), b"b" * 1000]
+    for sequential, key in ((False, unique("plain")), (True, unique("seq"))):
+        params = {"sequential": ""} if sequential else None
+        upload_id = any_bucket.init_multipart_upload(key, params=params).upload_id
+        parts = [oss2.models.PartInfo(n, any_bucket.upload_part(key, upload_id, n, chunk).etag)
+                 for n, chunk in enumerate(data, start=1)]
+        any_bucket.complete_multipart_upload(key, upload_id, parts)
+        md5 = any_bucket.head_object(key).headers.get("Content-MD5")
+        expected = base64.b64encode(hashlib.md5(b"".join(data)).digest()).decode() if sequential else None
+        assert md5 == expected
+
+
+def test_completing_with_no_parts_makes_an_empty_object(any_bucket: oss2.Bucket) -> None:
+    """``TestUploaderUploadFromTeeReader``: Go SDK V2's uploader completes an empty stream with an
+    empty part list, and OSS stores an empty object."""
+    key = unique("empty")
+    upload_id = any_bucket.init_multipart_upload(key).upload_id
+    any_bucket.complete_multipart_upload(key, upload_id, [])
+    assert any_bucket.head_object(key).content_length == 0
+    assert any_bucket.get_object(key).read() == b""
