@@ -168,7 +168,7 @@ def creates_bucket(method: str, r: Route) -> bool:
     live ``test_put_bucket_acl_fail`` expects 403 InvalidAccessKeyId on a missing bucket, where its
     ``test_put_bucket_versioning_fail`` expects 404 NoSuchBucket)."""
     return (method == "PUT" and r.bucket is not None and r.key is None
-            and all(k in AUTH_PARAMS or k == "acl" or k.startswith("x-oss-") for k, _ in r.query))
+            and all(k in AUTH_PARAMS or k == "acl" or k.startswith("x-oss-") or _ignored(k, v) for k, v in r.query))
 
 
 def resolve(method: str, r: Route, headers: list[tuple[str, str]]) -> tuple[str, Handler]:
