@@ -143,7 +143,8 @@ class Multipart:
         """The parts to join, checked as OSS checks them (existence, ETag, order, minimum size).
 
         An empty list is an empty object: Go SDK V2's uploader completes an empty stream with no
-        parts, and its live TestUploaderUploadFromTeeReader passes against OSS."""
+        parts, and its live TestUploaderUploadFromTeeReader passes against OSS. (Its ETag, the
+        multipart rule over no parts, ``D41D8...427E-0``, is our choice: OSS's is not known.)"""
         have = self.parts(upload)
         chosen: list[Part] = []
         last = 0
