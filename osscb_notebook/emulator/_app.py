@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .._naming import valid_bucket_name
 from .._wire import split_target
 from ._auth import Credentials, authenticate, signed_route
 from ._call import Call
@@ -24,7 +25,7 @@ from ._multipart import Multipart
 from ._records import Record, RecordLog
 from ._routing import path_style_alternative, route
 from ._storage import Storage
-from ._table import resolve
+from ._table import creates_bucket, resolve
 from ._xml import error_xml
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,17 @@ class App:
             r = signed_route(req.method, req.headers, r, path_style_alternative(r), self.credentials)
             named = r.virtual_host or host.lower().startswith(f"{r.bucket}.")
             host_id = f"{r.bucket}.{host}" if r.bucket and not named else host
-            operation, handler = resolve(req.method, r, req.headers)
+            # OSS looks the bucket up before it checks the AccessKeyId or the signature: a missing
+            # bucket is 404 NoSuchBucket whoever asks, also for a sub-resource the emulator does not
+            # implement (so the SDKs' is_bucket_exist(), a GetBucketAcl, says False)
+            looked_up = (r.bucket if r.bucket is not None and valid_bucket_name(r.bucket)
+                         and not creates_bucket(req.method, r) else None)
+            try:
+                operation, handler = resolve(req.method, r, req.headers)
+            except OssError as exc:
+                if exc.status == 501 and looked_up is not None:
+                    self.require_bucket(looked_up)
+                raise
             call = Call(req, r, operation, host_id)
             if call.operation in UPLOAD_OPERATIONS:
                 call.record = Record(
@@ -82,6 +93,8 @@ class App:
                 )
             if call.operation in SIZE_CAPPED:  # before reading anything, as OSS does
                 req.body.set_limit(MAX_OBJECT_SIZE)
+            if looked_up is not None:
+                self.require_bucket(looked_up)
             if call.operation != "PostObject":  # PostObject is signed by its form
                 call.auth = authenticate(req.method, req.headers, r, self.credentials)
             response = handler(self, call)

@@ -43,17 +43,20 @@ def precondition_failed(condition: str) -> OssError:
 def check(meta: ObjectMeta, header: Callable[[str], str | None], prefix: str = "") -> None:
     """Raise 412 :class:`OssError` or :class:`NotModified` unless ``meta`` meets the request's conditions.
 
-    ``prefix`` is ``""`` for GET/HEAD and ``"x-oss-copy-source-"`` for the copy-source family.
+    ``prefix`` is ``""`` for GET/HEAD and ``"x-oss-copy-source-"`` for the copy-source family. The
+    error's ``Condition`` is ``If-Match`` / ``If-Unmodified-Since`` for both, as OSS names them
+    (ali-oss's live ``copy()`` tests send ``x-oss-copy-source-if-match`` and expect
+    ``(condition: If-Match)``).
     """
     modified = int(meta.last_modified)  # Last-Modified has whole seconds
     if_match = header(f"{prefix}if-match")
     if if_match is not None:
         if not _matches(if_match, meta.etag):
-            raise precondition_failed(f"{prefix}if-match" if prefix else "If-Match")
+            raise precondition_failed("If-Match")
     else:
         since = _date(header(f"{prefix}if-unmodified-since"))
         if since is not None and modified > since:
-            raise precondition_failed(f"{prefix}if-unmodified-since" if prefix else "If-Unmodified-Since")
+            raise precondition_failed("If-Unmodified-Since")
     if_none = header(f"{prefix}if-none-match")
     if if_none is not None:
         if _matches(if_none, meta.etag):

@@ -61,14 +61,27 @@ def _stored(app: App, call: Call) -> tuple[str, ObjectMeta]:
 
 
 def ListBuckets(app: App, call: Call) -> Response:  # noqa: N802 - OSS's operation names
-    owner = _owner(app)
+    """``GET /``: buckets in name order after ``marker``, starting with ``prefix``, ``max-keys`` a
+    page (default 100, at most 1000, as OSS documents). ``Prefix``, ``Marker`` and ``MaxKeys`` are
+    echoed when the request names any of them; ``IsTruncated`` too, and ``NextMarker`` on a cut page."""
+    p = call.route.param
+    prefix, marker = p("prefix") or "", p("marker") or ""
+    max_keys = _max_keys(call)
+    names = sorted(b for b in app.storage.list_buckets() if b.startswith(prefix) and b > marker)
+    shown, truncated = names[:max_keys], len(names) > max_keys
+    parts = []
+    if any(call.route.has(name) for name in ("prefix", "marker", "max-keys")) or truncated:
+        parts = [element("Prefix", prefix), element("Marker", marker), element("MaxKeys", max_keys),
+                 element("IsTruncated", str(truncated).lower())]
+        if truncated:
+            parts.append(element("NextMarker", shown[-1]))
     buckets = "".join(
         "<Bucket>" + element("CreationDate", iso(app.storage.bucket_created(b))) + element("ExtranetEndpoint", call.req.host)
         + element("IntranetEndpoint", call.req.host) + element("Location", f"oss-{app.config.region}") + element("Name", b)
         + element("Region", app.config.region) + element("StorageClass", "Standard") + "</Bucket>"
-        for b in app.storage.list_buckets()
+        for b in shown
     )
-    body = document("ListAllMyBucketsResult", [owner, f"<Buckets>{buckets}</Buckets>"])
+    body = document("ListAllMyBucketsResult", [*parts, _owner(app), f"<Buckets>{buckets}</Buckets>"])
     return Response(200, [("Content-Type", "application/xml")], body)
 
 

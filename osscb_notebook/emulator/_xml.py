@@ -94,12 +94,29 @@ def _restore(root: ElementTree.Element, back: dict[str, str]) -> None:
             node.attrib[name] = value.translate(table)
 
 
+#: A numeric character reference (``&#1;``, ``&#01;``, ``&#x1f;``); SDK V2 writes a key's control
+#: characters this way, and XML 1.0 parsers refuse those references as they refuse the raw characters.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+
+
+def _raw_control_refs(data: bytes) -> bytes:
+    """``data`` with references to the characters in ``_RAW_CONTROLS`` written as those characters
+    (then carried across the parser like raw ones); every other reference stays for the parser."""
+    def raw(m: re.Match[bytes]) -> bytes:
+        code = int(m.group(1), 16) if m.group(1) is not None else int(m.group(2))
+        return bytes([code]) if chr(code) in _RAW_CONTROLS else m.group(0)
+
+    return _CHAR_REF.sub(raw, data)
+
+
 def parse_xml_body(data: bytes) -> ElementTree.Element:
     """Parse a request's XML body, refusing any DTD (so no entity expansion, no external
     entities); every emulator parser goes through here. Raises 400 ``MalformedXML``.
 
     Bodies are UTF-8. Control characters inside text (a key with ``\\x0C``) are kept as sent: XML
-    1.0 parsers refuse them, OSS does not, so they cross the parser as private-use stand-ins."""
+    1.0 parsers refuse them, OSS does not, so they cross the parser as private-use stand-ins; so do
+    numeric references to them (``&#01;``, ``&#x1f;``), which OSS accepts too."""
+    data = _raw_control_refs(data)
     try:
         if not _RAW_CONTROL_BYTES.search(data):
             return defused.fromstring(data, forbid_dtd=True)

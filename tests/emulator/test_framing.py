@@ -93,10 +93,24 @@ def test_duplicate_content_lengths_that_agree_are_one(emulator: Emulator, bucket
     assert bucket.get_object(key).read() == b"abc"
 
 
-def test_content_length_with_transfer_encoding_is_400_and_closes(emulator: Emulator, bucket: oss2.Bucket) -> None:
+def test_content_length_with_transfer_encoding_chunked_reads_chunked_and_closes(emulator: Emulator,
+                                                                                bucket: oss2.Bucket) -> None:
+    """RFC 9112 section 6.3: Transfer-Encoding overrides Content-Length, then the connection closes.
+    OSS takes such a request (ali-oss's live ``put() should add object with readstream`` sends a
+    stream chunked with the file's Content-Length; it used to end here in a 400 / ``write EPIPE``)."""
     key = unique("both")
     resp, closed = exchange(emulator.port, put(signed_target(bucket, "PUT", key),
                                                "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n",
+                                               b"5\r\nabcde\r\n0\r\n\r\n"), timeout=QUICK)
+    assert resp is not None and resp.status == 200 and resp.headers["connection"] == "close", resp
+    assert closed
+    assert bucket.get_object(key).read() == b"abcde"
+
+
+def test_content_length_with_another_transfer_coding_is_still_400(emulator: Emulator, bucket: oss2.Bucket) -> None:
+    key = unique("both")
+    resp, closed = exchange(emulator.port, put(signed_target(bucket, "PUT", key),
+                                               "Content-Length: 3\r\nTransfer-Encoding: gzip, chunked\r\n",
                                                b"3\r\nabc\r\n0\r\n\r\n"), timeout=QUICK)
     assert resp is not None and resp.status == 400 and resp.headers["connection"] == "close", resp
     assert closed
