@@ -43,6 +43,8 @@ class Hookup:
     - ``argv(folder, port)``: the command its users start it with, on ``port``.
     - ``env``: extra environment (the trusted prefixes, host and port variables are added).
     - ``version()``: the framework and toolchain versions tested, for the test report.
+    - ``framework``: the ``FRAMEWORKS`` row exported, when ``name`` is a variant of it (the same
+      hookup started another way, e.g. ``flask-gunicorn``); default: ``name``.
     """
 
     name: str
@@ -53,6 +55,12 @@ class Hookup:
     prepare: Callable[[Path], None] = lambda folder: None
     env: dict[str, str] = field(default_factory=dict)
     version: Callable[[], str] = lambda: ""
+    framework: str = ""
+
+    @property
+    def exported(self) -> str:
+        """The ``FRAMEWORKS`` row this hookup exports."""
+        return self.framework or self.name
 
 
 @dataclass
@@ -89,7 +97,7 @@ class RunningApp:
 
 def export(hookup: Hookup, folder: Path) -> Path:
     """Export the hookup (with its language's stand-alone file) into ``folder`` and add the vector routes."""
-    export_framework_hookup(folder, lang=hookup.lang, framework=hookup.name, overwrite=True)
+    export_framework_hookup(folder, lang=hookup.lang, framework=hookup.exported, overwrite=True)
     hookup.add_routes(folder, VECTOR_PATHS)
     return folder
 
@@ -124,3 +132,18 @@ def start(hookup: Hookup, folder: Path, port: int, trusted: Sequence[str], env: 
         time.sleep(0.2)
     app.stop()
     raise AssertionError(f"{hookup.name} did not listen on {port} within {STARTUP_TIMEOUT:g} s:\n{app.output}")
+
+
+def add_paths(file: Path, paths: Sequence[str], *, name: str = "CALLBACK_PATHS", token: str = "HOOK_PATH") -> None:
+    """Add ``paths`` to the route list of an exported app, the way a user would: on the first line
+    of ``file`` that defines ``name``, ``token`` (the list's first entry) becomes ``token, "p1", ...``.
+    The double-quoted strings suit every language the hookups are written in."""
+    lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        head, eq, tail = line.partition("=")
+        if name in head and eq and token in tail:
+            extra = "".join(f', "{p}"' for p in paths)
+            lines[i] = head + eq + tail.replace(token, token + extra, 1)
+            file.write_text("".join(lines), encoding="utf-8")
+            return
+    raise AssertionError(f"{file}: no line defines {name} with {token} (the hookup's route list)")
