@@ -1,0 +1,43 @@
+"""The Express hookup, started as its users start it (``node app.js``) after ``npm ci`` from the
+exported package-lock.json. npm's cache (~/.npm) makes every install after the first offline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from tests.frameworks.harness import Hookup, add_paths
+
+LOCK = Path(__file__).parents[2] / "osscb_notebook/exports/node/express/package-lock.json"
+
+
+def _problem() -> str:
+    missing = [exe for exe in ("node", "npm") if shutil.which(exe) is None]
+    return f"Node.js toolchain not installed: {', '.join(missing)} not on PATH" if missing else ""
+
+
+def _prepare(folder: Path) -> None:
+    subprocess.run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
+                   cwd=folder, check=True, timeout=600, stdin=subprocess.DEVNULL)
+
+
+def _routes(folder: Path, paths: Sequence[str]) -> None:
+    add_paths(folder / "oss-callback.js", paths)
+
+
+@cache
+def _version() -> str:
+    packages = json.loads(LOCK.read_text(encoding="utf-8"))["packages"]
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    return (f"express {packages['node_modules/express']['version']}, "
+            f"express-session {packages['node_modules/express-session']['version']}, Node.js {node}")
+
+
+HOOKUPS = [
+    Hookup("express", "node", _problem, _routes, lambda folder, port: ["node", "app.js"],
+           prepare=_prepare, version=_version),
+]
