@@ -5,21 +5,33 @@ Each receiver runs with its real toolchain (Go: a binary built from the exported
 ``go run`` would run it), trusting a key server on loopback; it fetches the key once. The load
 process sends signed RSA-2048 callbacks, a fresh connection each (as OSS does), 8 at a time. The
 Python row is compared with the no-op stdlib server (the practical ceiling for a Python receiver).
+
+With ``--frameworks`` (``python -m benchmarks receivers --frameworks``) it measures instead every
+framework hookup of ``tests/frameworks`` (each row of its ``hookups_*.py``: a hookup under each
+server its users start it with) against the stand-alone export of the same language, in one run,
+with the same load sent to ``HOOK_PATH``. Target: within 2x (ratio >= 0.5), so that the hookup is
+not the bottleneck.
 """
 
 from __future__ import annotations
 
-from osscb_notebook.exports.languages import LANGUAGES
+import dataclasses
+
+from osscb_notebook.exports.languages import FRAMEWORKS, HOOK_PATH, LANGUAGES
+from tests.frameworks import harness as fw_harness
 from tests.receivers import harness
+from tests.support import free_port
 
 from .bench_receiver import _rate, _throughput_spec, noop_throughput
 from .harness import Context, Result
-from .load import LoadResult
+from .load import LoadResult, LoadSpec
 from .servers import Spawned
 from .workload import SignedRequests, drive
 
 
 def throughput(ctx: Context) -> list[Result]:
+    if ctx.frameworks:
+        return framework_throughput(ctx)
     signed = SignedRequests(ctx.scratch)
     measured: dict[str, LoadResult] = {}
     skipped: dict[str, str] = {}
@@ -53,4 +65,61 @@ def throughput(ctx: Context) -> list[Result]:
                                   "cb/s", "the Python export, same run", "info", None, notes))
     for name, reason in skipped.items():
         print(f"# exported receiver {name}: not measured ({reason})", flush=True)
+    return results
+
+
+def _notes(res: LoadResult) -> str:
+    return f"8 client threads, fresh connection per callback, RSA-2048; {res.statuses}, {res.errors} errors"
+
+
+def _warm(spec: LoadSpec) -> LoadSpec:
+    """JITs (Node, the JVM), lazy imports and first-use caches settle before the clock starts."""
+    return dataclasses.replace(spec, warmup=200)
+
+
+def framework_throughput(ctx: Context) -> list[Result]:
+    """Each framework hookup against its language's stand-alone export, same load, same run."""
+    signed = SignedRequests(ctx.scratch)
+    hookups = fw_harness.collect_hookups()
+    results: list[Result] = []
+    with Spawned("keyserver", "--pem-file", str(signed.pem_file)) as keys:
+        trusted = keys.url + "/"
+        for lang, row in LANGUAGES.items():
+            rows = [h for h in hookups.values() if h.lang == lang and h.exported in FRAMEWORKS]
+            if not rows:
+                continue
+            reason = harness.problem(row)
+            if reason:
+                print(f"# {row.label} export: not measured ({reason})", flush=True)
+                continue
+            folder = ctx.scratch / f"standalone-{lang}"
+            folder.mkdir(exist_ok=True)
+            running = harness.start(row, harness.export(row, folder), trusted=trusted)
+            try:
+                requests = signed.build(keys.url + "/bench-pub.pem", running.port, HOOK_PATH + "?from=oss")
+                base = drive(_warm(_throughput_spec(running.port, requests, ctx.quick)), ctx.scratch, f"load-{lang}")
+            finally:
+                running.stop()
+            base_rate = _rate(base)
+            results.append(Result(f"{row.label} stand-alone export", base_rate, base_rate, "cb/s",
+                                  "itself (the baseline of the rows below)", "info", None, _notes(base)))
+            for hookup in rows:
+                problem = hookup.problem()
+                if problem:
+                    print(f"# {hookup.name} hookup: not measured ({problem})", flush=True)
+                    continue
+                app_folder = fw_harness.export(hookup, ctx.scratch / f"hookup-{hookup.name}")
+                hookup.prepare(app_folder)
+                port = free_port()
+                app = fw_harness.start(hookup, app_folder, port, [trusted], log=ctx.scratch / f"{hookup.name}.log")
+                try:
+                    requests = signed.build(keys.url + "/bench-pub.pem", port, HOOK_PATH + "?from=oss")
+                    res = drive(_warm(_throughput_spec(port, requests, ctx.quick)), ctx.scratch, f"load-{hookup.name}")
+                finally:
+                    app.stop()
+                rate = _rate(res)
+                results.append(Result(f"{FRAMEWORKS[hookup.exported].label} hookup ({hookup.name}) vs the {row.label} export",
+                                      rate, base_rate, "cb/s", f"the {row.label} stand-alone export, same run",
+                                      "within 2x (>= 0.5x)", rate >= 0.5 * base_rate,
+                                      f"{hookup.version()}; {_notes(res)}"))
     return results

@@ -3,9 +3,7 @@ one running app per hookup per test session (frameworks are slow to start: Sprin
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,16 +15,7 @@ from tests.receivers.harness import unavailable
 from tests.support import free_port
 from tests.support.signer import Signer
 
-
-def _collect() -> dict[str, harness.Hookup]:
-    rows: dict[str, harness.Hookup] = {}
-    for module in sorted(Path(__file__).parent.glob("hookups_*.py")):
-        for row in importlib.import_module(f"tests.frameworks.{module.stem}").HOOKUPS:
-            rows[row.name] = row
-    return rows
-
-
-HOOKUPS = _collect()
+HOOKUPS = harness.collect_hookups()
 
 
 @pytest.fixture(scope="session")

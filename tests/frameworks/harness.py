@@ -11,6 +11,7 @@ framework is a skip on a laptop and a failure with ``CI=true`` (``tests.receiver
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import socket
@@ -70,6 +71,7 @@ class RunningApp:
     port: int
     folder: Path
     lines: list[str] = field(default_factory=list)
+    log: Path | None = None
 
     @property
     def base(self) -> str:
@@ -81,6 +83,8 @@ class RunningApp:
 
     @property
     def output(self) -> str:
+        if self.log is not None and self.log.is_file():
+            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-80:])
         return "\n".join(self.lines[-80:])
 
     def stop(self) -> None:
@@ -113,15 +117,21 @@ def _accepting(port: int) -> bool:
     return False
 
 
-def start(hookup: Hookup, folder: Path, port: int, trusted: Sequence[str], env: dict[str, str] | None = None) -> RunningApp:
-    """Start the app with its users' command and wait (bounded) until it accepts connections."""
+def start(hookup: Hookup, folder: Path, port: int, trusted: Sequence[str], env: dict[str, str] | None = None,
+          log: Path | None = None) -> RunningApp:
+    """Start the app with its users' command and wait (bounded) until it accepts connections.
+    Its output is kept in ``lines``, or written to ``log`` (as a production log file: the
+    benchmarks, where a pipe read line by line would cost the app)."""
     child = {k: v for k, v in os.environ.items() if not k.startswith("OSS_CALLBACK_")}
     child.update({ENV_TRUSTED: ",".join(trusted), ENV_HOST: "127.0.0.1", ENV_PORT: str(port),
                   "PYTHONUNBUFFERED": "1", **hookup.env, **(env or {})})
-    proc = subprocess.Popen(hookup.argv(folder, port), cwd=folder, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=child, start_new_session=True)
-    app = RunningApp(hookup, proc, port, folder)
-    threading.Thread(target=_pump, args=(proc.stdout, app.lines), daemon=True).start()
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(log.open("ab")) if log is not None else subprocess.PIPE
+        proc = subprocess.Popen(hookup.argv(folder, port), cwd=folder, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT, env=child, start_new_session=True)
+    app = RunningApp(hookup, proc, port, folder, log=log)
+    if log is None:
+        threading.Thread(target=_pump, args=(proc.stdout, app.lines), daemon=True).start()
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -147,3 +157,12 @@ def add_paths(file: Path, paths: Sequence[str], *, name: str = "CALLBACK_PATHS",
             file.write_text("".join(lines), encoding="utf-8")
             return
     raise AssertionError(f"{file}: no line defines {name} with {token} (the hookup's route list)")
+
+
+def collect_hookups() -> dict[str, Hookup]:
+    """Every ``Hookup`` row of the ``hookups_*.py`` modules beside this file, by name."""
+    rows: dict[str, Hookup] = {}
+    for module in sorted(Path(__file__).parent.glob("hookups_*.py")):
+        for row in importlib.import_module(f"tests.frameworks.{module.stem}").HOOKUPS:
+            rows[row.name] = row
+    return rows

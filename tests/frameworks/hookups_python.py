@@ -24,7 +24,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
 DISTS: dict[str, tuple[str, ...]] = {
     "flask": ("flask", "flask-wtf", "werkzeug"),
     "flask-gunicorn": ("flask", "flask-wtf", "gunicorn"),
-    "fastapi": ("fastapi", "starlette", "uvicorn"),
+    "fastapi": ("fastapi", "starlette", "uvicorn", "httptools", "uvloop"),
     "django": ("django",),
     "django-gunicorn": ("django", "gunicorn"),
 }
