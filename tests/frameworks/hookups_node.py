@@ -29,6 +29,20 @@ def _routes(folder: Path, paths: Sequence[str]) -> None:
     add_paths(folder / "oss-callback.js", paths)
 
 
+MOUNT = "app.use(CALLBACK_PATHS, ossCallback);\n"
+SESSION_END = "  saveUninitialized: false,\n}));\n"
+
+
+def _behind_session(folder: Path, paths: Sequence[str]) -> None:
+    """The app as many are laid out: the callback router added after express-session (still
+    before the body parsers, which would consume the raw bytes)."""
+    _routes(folder, paths)
+    app = folder / "app.js"
+    text = app.read_text(encoding="utf-8")
+    assert text.count(MOUNT) == 1 and text.count(SESSION_END) == 1, "app.js changed: update this variant"
+    app.write_text(text.replace(MOUNT, "").replace(SESSION_END, SESSION_END + MOUNT), encoding="utf-8")
+
+
 @cache
 def _version() -> str:
     packages = json.loads(LOCK.read_text(encoding="utf-8"))["packages"]
@@ -40,4 +54,6 @@ def _version() -> str:
 HOOKUPS = [
     Hookup("express", "node", _problem, _routes, lambda folder, port: ["node", "app.js"],
            prepare=_prepare, version=_version),
+    Hookup("express-behind-session", "node", _problem, _behind_session, lambda folder, port: ["node", "app.js"],
+           prepare=_prepare, version=_version, framework="express"),
 ]

@@ -60,14 +60,18 @@ def _django_routes(folder: Path, paths: Sequence[str]) -> None:
 
 
 PY = sys.executable
+#: gunicorn as production runs it: two worker processes (each with its own work queue), so the
+#: session/CSRF secret must come from the environment, the same in both
+GUNICORN = ["-m", "gunicorn", "--workers", "2", "--threads", "4"]
+SECRETS = {"FLASK_SECRET_KEY": "osscb-test-only-flask-secret", "DJANGO_SECRET_KEY": "osscb-test-only-django-secret"}
 
 HOOKUPS = [
     Hookup("flask", "python", lambda: _problem("flask"), _flask_routes,
            lambda folder, port: [PY, "-m", "flask", "--app", "app", "run", "--port", str(port)],
            version=lambda: _version("flask")),
     Hookup("flask-gunicorn", "python", lambda: _problem("flask-gunicorn"), _flask_routes,
-           lambda folder, port: [PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--threads", "4", "app:app"],
-           version=lambda: _version("flask-gunicorn"), framework="flask"),
+           lambda folder, port: [PY, *GUNICORN, "--bind", f"127.0.0.1:{port}", "app:app"],
+           env=SECRETS, version=lambda: _version("flask-gunicorn"), framework="flask"),
     Hookup("fastapi", "python", lambda: _problem("fastapi"), _fastapi_routes,
            lambda folder, port: [PY, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)],
            version=lambda: _version("fastapi")),
@@ -76,7 +80,6 @@ HOOKUPS = [
            lambda folder, port: [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
            version=lambda: _version("django")),
     Hookup("django-gunicorn", "python", lambda: _problem("django-gunicorn"), _django_routes,
-           lambda folder, port: [PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--threads", "4",
-                                 "osscb_site.wsgi"],
-           version=lambda: _version("django-gunicorn"), framework="django"),
+           lambda folder, port: [PY, *GUNICORN, "--bind", f"127.0.0.1:{port}", "osscb_site.wsgi"],
+           env=SECRETS, version=lambda: _version("django-gunicorn"), framework="django"),
 ]

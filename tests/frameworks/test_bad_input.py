@@ -78,3 +78,15 @@ def test_an_oversized_body_gets_a_4xx(app: harness.RunningApp) -> None:
 
 def test_another_method_gets_a_4xx(app: harness.RunningApp) -> None:
     _refused(post(app.port, HOOK_PATH, [], b"", method="GET"), "GET", app, json_body=False)
+
+
+def test_a_64_kib_header_gets_a_4xx_reply_not_a_reset(app: harness.RunningApp) -> None:
+    """The probe's 'huge header' cases: the server refuses them, often before the app runs; the
+    client, still sending, must read that refusal (a server that resets loses it: a flaky probe)."""
+    head = (f"POST {HOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{app.port}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nx-oss-pub-key-url: {'A' * 64 * 1024}\r\n"
+            "authorization: QQ==\r\nContent-Length: 3\r\nConnection: close\r\n\r\na=1").encode()
+    for attempt in range(5):
+        reply = raw_http(app.port, head, timeout=30.0)
+        assert reply is not None, f"attempt {attempt}: closed without a reply\n{app.output}"
+        _refused(reply, f"attempt {attempt}: a 64 KiB header", app, json_body=False)

@@ -12,10 +12,10 @@ from tests.frameworks.apphttp import Browser
 from tests.frameworks.test_python_frameworks import ODD_TARGETS
 from tests.support.signer import Signer
 
-SESSION_COOKIE = {"express": "connect.sid", "gin": "session"}
+SESSION_COOKIE = {"express": "connect.sid", "express-behind-session": "connect.sid", "gin": "session"}
 
 
-@pytest.mark.parametrize("name", ["express", "gin"])
+@pytest.mark.parametrize("name", ["express", "express-behind-session", "gin"])
 @pytest.mark.parametrize("target", ODD_TARGETS)
 def test_callbacks_to_paths_the_framework_decodes_verify(start_app, emulator_signer: Signer, name: str,  # type: ignore[no-untyped-def]
                                                          target: str) -> None:
@@ -27,7 +27,7 @@ def test_callbacks_to_paths_the_framework_decodes_verify(start_app, emulator_sig
     assert reply.header("content-length") == str(len(reply.body))
 
 
-@pytest.mark.parametrize("name", ["express", "gin"])
+@pytest.mark.parametrize("name", ["express", "express-behind-session", "gin"])
 def test_the_apps_parsers_and_sessions_are_on_and_the_callback_still_gets_raw_bytes(start_app, emulator_signer: Signer,  # type: ignore[no-untyped-def]
                                                                                    name: str) -> None:
     app = start_app(name)

@@ -2,7 +2,7 @@
 // oss_callback_receiver.js (exported by osscb-notebook; tested with the versions in package.json).
 //
 //     const { ossCallback, CALLBACK_PATHS } = require('./oss-callback');
-//     app.use(CALLBACK_PATHS, ossCallback);   // BEFORE express.json() / express.urlencoded()
+//     app.use(CALLBACK_PATHS, ossCallback);   // first: BEFORE express.json() / express.urlencoded()
 //
 // It answers POST at every path of CALLBACK_PATHS and below it (/hooks/oss/callback/<anything>).
 // OSS signs the path of your callbackUrl, so the URL you give OSS must be one of these paths: add
