@@ -21,8 +21,9 @@ def _problem() -> str:
 
 
 def _prepare(folder: Path) -> None:
-    subprocess.run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
-                   cwd=folder, check=True, timeout=600, stdin=subprocess.DEVNULL)
+    done = subprocess.run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
+                          cwd=folder, timeout=600, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert done.returncode == 0, f"npm ci failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
 
 
 def _routes(folder: Path, paths: Sequence[str]) -> None:
