@@ -5,6 +5,7 @@ starts from the build cache."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -35,8 +36,6 @@ def _go_version() -> str:
 
 
 def _env() -> dict[str, str]:
-    import os
-
     return {**os.environ, **ENV}
 
 
