@@ -41,7 +41,10 @@ func newRouter() *gin.Engine {
 	}
 	r.Use(sessions.Sessions("session", cookie.NewStore(secret)))
 	for _, path := range callbackPaths {
-		r.POST(path, ossCallback)
+		// "/x/*rest" answers "/x/" and below; a path without the trailing '/' gets its own route
+		if !strings.HasSuffix(path, "/") {
+			r.POST(path, ossCallback)
+		}
 		r.POST(strings.TrimRight(path, "/")+"/*rest", ossCallback)
 	}
 	r.POST("/notes", func(c *gin.Context) {

@@ -2,7 +2,9 @@
 // sits in the same package main (exported by osscb-notebook; tested with the versions in go.mod).
 //
 //	for _, path := range callbackPaths {
-//		r.POST(path, ossCallback)
+//		if !strings.HasSuffix(path, "/") {
+//			r.POST(path, ossCallback)
+//		}
 //		r.POST(strings.TrimRight(path, "/")+"/*rest", ossCallback)
 //	}
 //
