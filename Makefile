@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,frameworks]'
 	# An editable install skips data-files: enable the scoped callback endpoint as a wheel install does.
 	install -D -m 644 jupyter-config/jupyter_server_config.d/osscb_notebook.serverext.json $(VENV)/etc/jupyter/jupyter_server_config.d/osscb_notebook.serverext.json
 	touch $(STAMP)

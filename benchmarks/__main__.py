@@ -1,4 +1,4 @@
-"""``python -m benchmarks [NAME ...] [--quick] [--json PATH] [--profile]``."""
+"""``python -m benchmarks [NAME ...] [--quick] [--json PATH] [--profile] [--frameworks]``."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer requests and smaller payloads (a smoke run)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     parser.add_argument("--profile", type=Path, help="write cProfile output of our side here (where supported)")
+    parser.add_argument("--frameworks", action="store_true",
+                        help="with receivers: each framework hookup against the stand-alone export of its language")
     args = parser.parse_args(argv)
     selected: list[str] = []
     for name in args.names or list(BENCHMARKS):
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="osscb-bench-") as tmp:
         for name in dict.fromkeys(selected):
             module, func = BENCHMARKS[name]
-            ctx = Context(quick=args.quick, scratch=Path(tmp), profile_dir=args.profile)
+            ctx = Context(quick=args.quick, scratch=Path(tmp), profile_dir=args.profile, frameworks=args.frameworks)
             try:
                 bench = getattr(importlib.import_module(f"benchmarks.{module}"), func)
                 for result in bench(ctx):

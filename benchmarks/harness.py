@@ -50,6 +50,7 @@ class Context:
     quick: bool
     scratch: Path
     profile_dir: Path | None = None
+    frameworks: bool = False  # --frameworks: `receivers` measures the framework hookups too
 
 
 Bench = Callable[[Context], list[Result]]

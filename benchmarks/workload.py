@@ -16,7 +16,7 @@ from .load import LoadResult, LoadSpec
 
 
 class SignedRequests:
-    """An RSA key, its PEM on disk, and ``n`` distinct signed callbacks to ``/callback?from=oss``."""
+    """An RSA key, its PEM on disk, and ``n`` distinct signed callbacks (to ``/callback?from=oss`` unless told)."""
 
     def __init__(self, scratch: Path, n: int = 256, bits: int = 2048) -> None:
         self.key = generate_private_key(bits)
@@ -25,8 +25,8 @@ class SignedRequests:
         self.pem_file.write_bytes(self.pem)
         self.n = n
 
-    def build(self, key_url: str, port: int) -> list[bytes]:
-        target = parse_callback_url(f"http://127.0.0.1:{port}/callback?from=oss")
+    def build(self, key_url: str, port: int, path: str = "/callback?from=oss") -> list[bytes]:
+        target = parse_callback_url(f"http://127.0.0.1:{port}{path}")
         out = []
         for i in range(self.n):
             body = f"bucket=demo&object=bench%2Fobject-{i}.bin&size={1000 + i}&mimeType=application%2Foctet-stream".encode()

@@ -28,51 +28,89 @@ from osscb_notebook.upload import UploadTarget, upload
 workdir = Path(tempfile.mkdtemp(prefix="osscb-production-"))
 
 # %% [markdown]
-# ## Pick your language
+# ## Pick your language and framework
 #
-# One file per language, each with a `verify` function you can call from your framework, a tiny server around it,
-# and a header comment that shows the hookup (Flask/FastAPI, Express, Gin, Spring Boot, Laravel, Rails/Sinatra)
-# and how to get the **raw** body and path there. From a terminal: `osscb export-receiver --lang node`.
+# One file per language, each with a `verify` function and a tiny server around it. If your server is a web
+# framework app, pick the framework too: the kit then writes a folder with the **hookup** (a Flask blueprint, a
+# FastAPI router, a Django view, an Express router, a Gin handler, a Spring `@RestController`, a Laravel controller,
+# a Rails action, a Sinatra route) mounted under `/hooks/oss/callback` in a minimal app with the middleware a real
+# one has on (body parsers, sessions, CSRF protection), plus the stand-alone file whose `verify` it calls. Every
+# hookup is tested against the real framework in the kit's tests. From a terminal:
+# `osscb export-receiver --lang node` (the single file) or `osscb export-receiver --lang node --framework express`.
 
 # %%
 import ipywidgets as widgets
 
 from osscb_notebook.errors import ReceiverError
+from osscb_notebook.exports import FRAMEWORKS, HOOK_PATH
+from osscb_notebook.exports.export import framework_files
+
+STANDALONE = "(stand-alone file)"
+
+
+def frameworks_of(lang):
+    return [STANDALONE] + [fw.name for fw in FRAMEWORKS.values() if fw.lang == lang]
+
+
+def hookup_text(lang, fw_name):
+    """What the export writes for ``lang`` (and framework ``fw_name``, or the stand-alone file)."""
+    row = LANGUAGES[lang]
+    if fw_name == STANDALONE:
+        try:
+            header = production_receiver_source(lang).split("\n\n\n")[0]
+        except ReceiverError as exc:
+            header = str(exc)
+        return (f"osscb export-receiver --lang {lang}   ->  {row.filename}\n"
+                f"run it with:  {row.command_line()}\n\n{header[:2500]}\n")
+    fw = FRAMEWORKS[fw_name]
+    try:
+        files = framework_files(lang, fw_name)
+    except ReceiverError as exc:
+        return f"{fw.label}: {exc}\n"
+    # the file that calls verify(): the hookup itself (the app around it is in the other files)
+    calls = [n for n, t in files.items() if "verify(" in t and n != row.filename]
+    hook = next((n for n in calls if "oss" in n.lower() or "callback" in n.lower()), (calls or list(files))[0])
+    return (f"osscb export-receiver --lang {lang} --framework {fw_name} -o osscb-{fw_name}\n"
+            f"  {fw.what}\n  files: {', '.join(sorted(files))} + {row.filename}\n"
+            f"  run it with:  cd osscb-{fw_name} && {fw.start}\n  callbacks go to {HOOK_PATH}\n\n"
+            f"--- {hook} ---\n{files[hook][:2500]}\n")
+
 
 picker = widgets.Dropdown(options=[(row.label, name) for name, row in LANGUAGES.items()], value="python",
                           description="Language")
+fw_picker = widgets.Dropdown(options=frameworks_of("python"), value=STANDALONE, description="Framework")
 preview = widgets.Output()
 
 
 def show_language(change=None):
-    row = LANGUAGES[picker.value]
-    try:
-        header = production_receiver_source(row.name).split("\n\n\n")[0]
-    except ReceiverError as exc:
-        header = str(exc)
+    if change is not None and change.get("owner") is picker:
+        fw_picker.options = frameworks_of(picker.value)  # resets the framework to the stand-alone file
+        fw_picker.value = STANDALONE
     # set the Output's contents (not `with preview: print`), so the text lives in the widget only
     preview.outputs = ({"output_type": "stream", "name": "stdout",
-                        "text": f"osscb export-receiver --lang {row.name}   ->  {row.filename}\n"
-                                f"run it with:  {row.command_line()}\n\n{header[:2500]}\n"},)
+                        "text": hookup_text(picker.value, fw_picker.value)},)
 
 
 picker.observe(show_language, names="value")
+fw_picker.observe(show_language, names="value")
 show_language()
-widgets.VBox([picker, preview])
+widgets.VBox([widgets.HBox([picker, fw_picker]), preview])
 
 # %% [markdown]
 # Without the widget, the same in code: every language, its file and the command that runs it
 # (`OSS_CALLBACK_HOST` / `OSS_CALLBACK_PORT` choose where it listens, 127.0.0.1:8080 by default; PHP takes them from
-# `php -S`):
+# `php -S`), then every framework hookup and how its users start it. Change `LANG` and `FRAMEWORK` to see one:
 
 # %%
 for name, row in LANGUAGES.items():
     print(f"{name:7} {row.filename:27} {row.command_line()}")
-
-node_script = export_production_receiver(workdir / "oss_callback_receiver.js", lang="node")
 print()
-node_source = node_script.read_text()
-print(node_source[node_source.index("// Express:"):node_source.index("'use strict'")].rstrip())
+for fw in FRAMEWORKS.values():
+    print(f"{fw.lang:7} --framework {fw.name:8} {fw.start}")
+
+LANG, FRAMEWORK = "node", "express"  # FRAMEWORK = STANDALONE for the single file
+print()
+print(hookup_text(LANG, FRAMEWORK)[:1800])
 
 # %% [markdown]
 # ## The Python one, run for real
@@ -330,6 +368,5 @@ for http_server in (key_host, attacker_host):
     http_server.shutdown()
     http_server.server_close()
 script.unlink()
-node_script.unlink()
 workdir.rmdir()
 print("stopped and removed")

@@ -93,15 +93,20 @@ class FrameworkHookup:
 FRAMEWORKS: dict[str, FrameworkHookup] = {
     fw.name: fw
     for fw in (
-        FrameworkHookup("flask", "python", "Flask", "a Flask blueprint and the app that registers it",
-                        "flask --app app run --port 8080"),
-        FrameworkHookup("fastapi", "python", "FastAPI", "a FastAPI router and the app that includes it",
-                        "uvicorn app:app --port 8080"),
-        FrameworkHookup("django", "python", "Django", "a Django view, its URL route and a minimal project",
-                        "python manage.py runserver 8080"),
-        FrameworkHookup("express", "node", "Express", "Express middleware plus route, and the app",
-                        "node app.js"),
-        FrameworkHookup("gin", "go", "Gin", "a Gin handler and the app (go.mod included)", "go run ."),
+        FrameworkHookup("flask", "python", "Flask", "a Flask blueprint and the app that registers it "
+                        "(sessions, Flask-WTF CSRF), requirements.txt",
+                        "pip install -r requirements.txt && flask --app app run --port 8080"),
+        FrameworkHookup("fastapi", "python", "FastAPI", "a FastAPI router and the app that includes it "
+                        "(sessions), requirements.txt",
+                        "pip install -r requirements.txt && uvicorn app:app --port 8080"),
+        FrameworkHookup("django", "python", "Django", "a Django view, its URL routes and a minimal project "
+                        "(sessions, CSRF middleware), requirements.txt",
+                        "pip install -r requirements.txt && python manage.py runserver 8080"),
+        FrameworkHookup("express", "node", "Express", "an Express router (express.raw plus the route) and the "
+                        "app (sessions, JSON/urlencoded parsers), package.json + package-lock.json",
+                        "npm ci && node app.js"),
+        FrameworkHookup("gin", "go", "Gin", "a Gin handler and the app (sessions), built with the stand-alone "
+                        "file into one package main; go.mod + go.sum (Go 1.25+)", "go run ."),
         FrameworkHookup("spring", "java", "Spring Boot", "a Spring @RestController and a Maven project",
                         "mvn spring-boot:run"),
         FrameworkHookup("laravel", "php", "Laravel", "a Laravel route and controller in a minimal app",

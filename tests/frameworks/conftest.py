@@ -3,27 +3,19 @@ one running app per hookup per test session (frameworks are slow to start: Sprin
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from osscb_notebook.callback import load_private_key
 from osscb_notebook.emulator import Emulator
+from osscb_notebook.emulator._server import KEY_FILE
 from tests.frameworks import harness
 from tests.receivers.harness import unavailable
 from tests.support import free_port
+from tests.support.signer import Signer
 
-
-def _collect() -> dict[str, harness.Hookup]:
-    rows: dict[str, harness.Hookup] = {}
-    for module in sorted(Path(__file__).parent.glob("hookups_*.py")):
-        for row in importlib.import_module(f"tests.frameworks.{module.stem}").HOOKUPS:
-            rows[row.name] = row
-    return rows
-
-
-HOOKUPS = _collect()
+HOOKUPS = harness.collect_hookups()
 
 
 @pytest.fixture(scope="session")
@@ -57,16 +49,42 @@ def hookup(request: pytest.FixtureRequest) -> harness.Hookup:
     return row
 
 
+def _running(row: harness.Hookup, emulator: Emulator, probe_key_port: int,
+             tmp_path_factory: pytest.TempPathFactory) -> harness.RunningApp:
+    running = _APPS.get(row.name)
+    if running is None or running.proc.poll() is not None:
+        folder = harness.export(row, tmp_path_factory.mktemp(f"fw-{row.name}"))
+        row.prepare(folder)
+        trusted = [emulator.public_key_prefix, f"http://127.0.0.1:{probe_key_port}/osscb-probe/"]
+        running = harness.start(row, folder, free_port(), trusted)
+        _APPS[row.name] = running
+    return running
+
+
 @pytest.fixture
 def app(hookup: harness.Hookup, framework_emulator: Emulator, probe_key_port: int,
         tmp_path_factory: pytest.TempPathFactory) -> harness.RunningApp:
     """The hookup's app, exported, prepared and started once per session, trusting the emulator's
     and the probe's key prefixes."""
-    running = _APPS.get(hookup.name)
-    if running is None or running.proc.poll() is not None:
-        folder = harness.export(hookup, tmp_path_factory.mktemp(f"fw-{hookup.name}"))
-        hookup.prepare(folder)
-        trusted = [framework_emulator.public_key_prefix, f"http://127.0.0.1:{probe_key_port}/osscb-probe/"]
-        running = harness.start(hookup, folder, free_port(), trusted)
-        _APPS[hookup.name] = running
-    return running
+    return _running(hookup, framework_emulator, probe_key_port, tmp_path_factory)
+
+
+@pytest.fixture
+def start_app(framework_emulator: Emulator, probe_key_port: int,
+              tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], harness.RunningApp]:
+    """``start_app(name)``: the app of one named hookup (the same session-wide instance as ``app``),
+    for framework-specific tests; skips (fails under CI=true) when it cannot run here."""
+    def start(name: str) -> harness.RunningApp:
+        row = HOOKUPS[name]
+        reason = row.problem()
+        if reason:
+            unavailable(reason)
+        return _running(row, framework_emulator, probe_key_port, tmp_path_factory)
+    return start
+
+
+@pytest.fixture(scope="session")
+def emulator_signer(framework_emulator: Emulator) -> Signer:
+    """Signs callbacks with the emulator's own key (every app trusts its key URL prefix)."""
+    pem = (framework_emulator.data_dir / ".osscb" / KEY_FILE).read_bytes()
+    return Signer(private_key=load_private_key(pem), key_url=framework_emulator.public_key_url)

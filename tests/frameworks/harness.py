@@ -11,6 +11,7 @@ framework is a skip on a laptop and a failure with ``CI=true`` (``tests.receiver
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import socket
@@ -43,6 +44,8 @@ class Hookup:
     - ``argv(folder, port)``: the command its users start it with, on ``port``.
     - ``env``: extra environment (the trusted prefixes, host and port variables are added).
     - ``version()``: the framework and toolchain versions tested, for the test report.
+    - ``framework``: the ``FRAMEWORKS`` row exported, when ``name`` is a variant of it (the same
+      hookup started another way, e.g. ``flask-gunicorn``); default: ``name``.
     """
 
     name: str
@@ -53,6 +56,12 @@ class Hookup:
     prepare: Callable[[Path], None] = lambda folder: None
     env: dict[str, str] = field(default_factory=dict)
     version: Callable[[], str] = lambda: ""
+    framework: str = ""
+
+    @property
+    def exported(self) -> str:
+        """The ``FRAMEWORKS`` row this hookup exports."""
+        return self.framework or self.name
 
 
 @dataclass
@@ -62,6 +71,7 @@ class RunningApp:
     port: int
     folder: Path
     lines: list[str] = field(default_factory=list)
+    log: Path | None = None
 
     @property
     def base(self) -> str:
@@ -73,6 +83,8 @@ class RunningApp:
 
     @property
     def output(self) -> str:
+        if self.log is not None and self.log.is_file():
+            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-80:])
         return "\n".join(self.lines[-80:])
 
     def stop(self) -> None:
@@ -89,7 +101,7 @@ class RunningApp:
 
 def export(hookup: Hookup, folder: Path) -> Path:
     """Export the hookup (with its language's stand-alone file) into ``folder`` and add the vector routes."""
-    export_framework_hookup(folder, lang=hookup.lang, framework=hookup.name, overwrite=True)
+    export_framework_hookup(folder, lang=hookup.lang, framework=hookup.exported, overwrite=True)
     hookup.add_routes(folder, VECTOR_PATHS)
     return folder
 
@@ -105,15 +117,21 @@ def _accepting(port: int) -> bool:
     return False
 
 
-def start(hookup: Hookup, folder: Path, port: int, trusted: Sequence[str], env: dict[str, str] | None = None) -> RunningApp:
-    """Start the app with its users' command and wait (bounded) until it accepts connections."""
+def start(hookup: Hookup, folder: Path, port: int, trusted: Sequence[str], env: dict[str, str] | None = None,
+          log: Path | None = None) -> RunningApp:
+    """Start the app with its users' command and wait (bounded) until it accepts connections.
+    Its output is kept in ``lines``, or written to ``log`` (as a production log file: the
+    benchmarks, where a pipe read line by line would cost the app)."""
     child = {k: v for k, v in os.environ.items() if not k.startswith("OSS_CALLBACK_")}
     child.update({ENV_TRUSTED: ",".join(trusted), ENV_HOST: "127.0.0.1", ENV_PORT: str(port),
                   "PYTHONUNBUFFERED": "1", **hookup.env, **(env or {})})
-    proc = subprocess.Popen(hookup.argv(folder, port), cwd=folder, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=child, start_new_session=True)
-    app = RunningApp(hookup, proc, port, folder)
-    threading.Thread(target=_pump, args=(proc.stdout, app.lines), daemon=True).start()
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(log.open("ab")) if log is not None else subprocess.PIPE
+        proc = subprocess.Popen(hookup.argv(folder, port), cwd=folder, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT, env=child, start_new_session=True)
+    app = RunningApp(hookup, proc, port, folder, log=log)
+    if log is None:
+        threading.Thread(target=_pump, args=(proc.stdout, app.lines), daemon=True).start()
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -124,3 +142,27 @@ def start(hookup: Hookup, folder: Path, port: int, trusted: Sequence[str], env: 
         time.sleep(0.2)
     app.stop()
     raise AssertionError(f"{hookup.name} did not listen on {port} within {STARTUP_TIMEOUT:g} s:\n{app.output}")
+
+
+def add_paths(file: Path, paths: Sequence[str], *, name: str = "CALLBACK_PATHS", token: str = "HOOK_PATH") -> None:
+    """Add ``paths`` to the route list of an exported app, the way a user would: on the first line
+    of ``file`` that defines ``name``, ``token`` (the list's first entry) becomes ``token, "p1", ...``.
+    The double-quoted strings suit every language the hookups are written in."""
+    lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        head, eq, tail = line.partition("=")
+        if name in head and eq and token in tail:
+            extra = "".join(f', "{p}"' for p in paths)
+            lines[i] = head + eq + tail.replace(token, token + extra, 1)
+            file.write_text("".join(lines), encoding="utf-8")
+            return
+    raise AssertionError(f"{file}: no line defines {name} with {token} (the hookup's route list)")
+
+
+def collect_hookups() -> dict[str, Hookup]:
+    """Every ``Hookup`` row of the ``hookups_*.py`` modules beside this file, by name."""
+    rows: dict[str, Hookup] = {}
+    for module in sorted(Path(__file__).parent.glob("hookups_*.py")):
+        for row in importlib.import_module(f"tests.frameworks.{module.stem}").HOOKUPS:
+            rows[row.name] = row
+    return rows

@@ -461,7 +461,15 @@ func handle(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// frameworkMain is set by a framework hookup built into the same package (the Gin app of
+// `osscb export-receiver --lang go --framework gin`); main() then runs it instead of this server.
+var frameworkMain func()
+
 func main() {
+	if frameworkMain != nil {
+		frameworkMain()
+		return
+	}
 	host := os.Getenv("OSS_CALLBACK_HOST")
 	if host == "" {
 		host = "127.0.0.1"
