@@ -112,6 +112,12 @@ class OssCallbackApp < Sinatra::Base
     reply(400, "bad request", "the form's parameters are nested too deeply")
   end
 
+  # The 400 Sinatra itself gives for a body it cannot parse into `params` (a broken form or
+  # multipart body) is plain text: answer it in JSON like every other refusal.
+  error Sinatra::BadRequest do
+    reply(400, "bad request", "the body cannot be parsed: #{env['sinatra.error'].message}")
+  end
+
   # The rest of the app (a stand-in for yours): a session-backed page and a CSRF-protected form.
   get "/" do
     session[:visits] = session[:visits].to_i + 1
