@@ -98,8 +98,8 @@ widgets.VBox([widgets.HBox([picker, fw_picker]), preview])
 
 # %% [markdown]
 # Without the widget, the same in code: every language, its file and the command that runs it
-# (`OSS_CALLBACK_HOST` / `OSS_CALLBACK_PORT` choose where it listens, 127.0.0.1:8080 by default; PHP takes them from
-# `php -S`), then every framework hookup and how its users start it. Change `LANG` and `FRAMEWORK` to see one:
+# (`OSS_CALLBACK_HOST` / `OSS_CALLBACK_PORT` choose where it listens, 127.0.0.1:8080 by default; PHP can also
+# run under `php -S HOST:PORT`, as its header describes), then every framework hookup and how its users start it. Change `LANG` and `FRAMEWORK` to see one:
 
 # %%
 for name, row in LANGUAGES.items():

@@ -8,6 +8,7 @@ template exists and whose toolchain is installed is tested with no edit here. A 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import http.client
 import os
@@ -179,15 +180,16 @@ def _go_binary(script: Path, go: str = "go") -> Path:
         return _BUILT[digest]
 
 
+def php_builtin_server(lang: ReceiverLanguage) -> ReceiverLanguage:
+    """The PHP row started the second documented way, as PHP's built-in server's router (``php -S``)."""
+    return dataclasses.replace(lang, run=(lang.run[0], "-S", "127.0.0.1:{port}", "{file}"))
+
+
 def command(lang: ReceiverLanguage, script: Path, *, documented: bool) -> list[str]:
     """The argv to start ``script`` on a free port (port 0). ``documented=False`` may use a faster
     equivalent (Go: a prebuilt binary of the same file)."""
     if lang.name == "go" and not documented:
         return [str(_go_binary(script, lang.run[0]))]
-    if lang.name == "php" and not documented:
-        # the file's own launcher (its forking server; OSS_CALLBACK_PORT), not the built-in `php -S`,
-        # which decides some answers before the script runs (the file's header lists them)
-        return [lang.run[0], str(script)]
     argv = lang.command(script, port=0)
     return [EXECUTABLES.get(argv[0], argv[0]), *argv[1:]]
 

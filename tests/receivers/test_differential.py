@@ -198,7 +198,7 @@ def test_php_builtin_server_dies_on_a_huge_content_length_as_the_header_says(tmp
     row = LANGUAGES["php"]
     harness.require(row)
     assert "EXIT: no 413" in production_receiver_source("php")
-    receiver = harness.start(row, harness.export(row, tmp_path), documented=True)
+    receiver = harness.start(harness.php_builtin_server(row), harness.export(row, tmp_path), documented=True)
     try:
         exchange(receiver.port, raw_request("POST", "/cb", [], b"a=1", length=str(10**12)), timeout=10)
         receiver.proc.wait(10)
