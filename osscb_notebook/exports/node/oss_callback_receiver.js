@@ -385,6 +385,6 @@ function main() {
   });
 }
 
-module.exports = { verify, normalizePrefix, parseTrusted, keyUrlProblem, percentDecode };
+module.exports = { verify, enqueue, normalizePrefix, parseTrusted, keyUrlProblem, percentDecode };
 
 if (require.main === module) main();

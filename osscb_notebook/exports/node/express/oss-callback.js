@@ -18,50 +18,18 @@
 //   * replies: 200 {"Status":"OK"}; 400 with a Reason when verification fails; 405 for anything but
 //     POST; 413 over 1 MiB; 503 when the work queue is full. Each with Content-Length.
 //
-// Your slow work goes in processCallback(): it runs after the reply, from a bounded queue. OSS
-// waits at most 5 s and never retries.
+// Your slow work goes in processCallback() of oss_callback_receiver.js: it runs after the reply,
+// from that file's bounded queue. OSS waits at most 5 s and never retries.
 'use strict';
 
 const express = require('express');
-const { verify } = require('./oss_callback_receiver.js');
+// verify() and the bounded work queue (your slow work: processCallback() there) are the stand-alone file's
+const { verify, enqueue } = require('./oss_callback_receiver.js');
 
 const HOOK_PATH = '/hooks/oss/callback';
 // The paths OSS posts to (each also answers its sub-paths). Add the path of your callbackUrl here.
 const CALLBACK_PATHS = [HOOK_PATH];
-const MAX_BODY = 1024 * 1024; // OSS's own limit for a callback body
-const QUEUE_SIZE = 1000;
-
-// Your slow work for one verified callback (thumbnails, database, other services). It runs AFTER
-// the reply. Make it idempotent: key it on signed fields (${bucket}, ${object}, ${etag}).
-async function processCallback(body, headers) {
-  // YOUR SLOW WORK GOES HERE
-  console.log(`callback: ${body.subarray(0, 200).toString('latin1')}`);
-}
-
-const jobs = [];
-let working = false;
-
-function enqueue(job) {
-  if (jobs.length >= QUEUE_SIZE) return false;
-  jobs.push(job);
-  if (!working) {
-    working = true;
-    setImmediate(work); // after this request's reply is written
-  }
-  return true;
-}
-
-async function work() {
-  while (jobs.length > 0) {
-    const job = jobs.shift();
-    try {
-      await processCallback(job.body, job.headers);
-    } catch (err) {
-      console.error(`processCallback failed: ${err && err.stack ? err.stack : err}`);
-    }
-  }
-  working = false;
-}
+const MAX_BODY = 1024 * 1024; // a generous cap: OSS's callback bodies are small (the template is at most 5 KB of Base64)
 
 // The request path exactly as sent (still percent-encoded) and the raw query ('' if none).
 function rawTarget(req) {
