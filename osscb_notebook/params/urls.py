@@ -93,15 +93,22 @@ def parse_callback_url(raw: str) -> CallbackTarget:
 _DOCUMENTED_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
+def _localhost(host: str) -> bool:
+    return host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost")
+
+
+def _literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
 def documented_private(host: str) -> bool:
     """True when OSS's documentation covers refusing ``host``: ``localhost``, loopback or RFC 1918."""
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
-        return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return ip.version == 4 and any(ip in net for net in _DOCUMENTED_PRIVATE) or ip == ipaddress.ip_address("::1")
+    ip = _literal(host)
+    return _localhost(host) or ip is not None and (
+        ip.version == 4 and any(ip in net for net in _DOCUMENTED_PRIVATE) or ip == ipaddress.ip_address("::1"))
 
 
 def is_private_address(host: str) -> bool:
@@ -109,10 +116,6 @@ def is_private_address(host: str) -> bool:
 
     Names other than ``localhost`` need DNS to judge; callers that may do I/O resolve them first.
     """
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
-        return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_reserved
+    ip = _literal(host)
+    return _localhost(host) or ip is not None and (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_reserved)
