@@ -59,7 +59,13 @@ def test_bad_callbacks_get_a_json_4xx(app: harness.RunningApp, case: str) -> Non
 @pytest.mark.parametrize("suffix", ["/%zz", "/%FF%FE.txt", "/a%00b", "/%E4%B8"])
 def test_broken_escapes_in_the_target_get_a_4xx(app: harness.RunningApp, suffix: str) -> None:
     """The framework may refuse these itself (Go's net/http does, as plain text): a 4xx either way."""
-    reply = post(app.port, HOOK_PATH + suffix, [("Content-Type", "application/x-www-form-urlencoded"), *OSS], b"a=1")
+    try:
+        reply = post(app.port, HOOK_PATH + suffix, [("Content-Type", "application/x-www-form-urlencoded"), *OSS], b"a=1")
+    except ConnectionResetError:
+        # Go's net/http answers 400 and closes without reading the body: the reset that the unread
+        # body causes can overtake its answer on loopback (seen once in a full run)
+        assert app.hookup.lang == "go", f"{suffix}: connection reset\n{app.output}"
+        return
     _refused(reply, suffix, app, json_body=False)
 
 

@@ -212,7 +212,13 @@ def test_limits_methods_and_raw_paths(lang: ReceiverLanguage, run_receiver, sign
         _assert_ok(harness.post_request(port, signer.request(f"http://127.0.0.1:{port}{target}")))
     # malformed escapes are kept as they are (some servers refuse such a target before any handler)
     for target in ("/cb%zz%4", "/end%"):
-        reply = harness.post_request(port, signer.request(f"http://127.0.0.1:{port}{target}"))
+        try:
+            reply = harness.post_request(port, signer.request(f"http://127.0.0.1:{port}{target}"))
+        except ConnectionResetError:
+            # Go's server answers 400 and closes without reading the body: the reset that the unread
+            # body causes can overtake its answer on loopback
+            assert lang.name in harness.REFUSES_MALFORMED_ESCAPES, target
+            continue
         allowed = (200, 400) if lang.name in harness.REFUSES_MALFORMED_ESCAPES else (200,)
         assert reply.status in allowed, (target, reply.status, reply.body)
     _assert_ok(harness.post_request(port, signer.request(receiver.url + "still/alive")))
