@@ -21,13 +21,18 @@ command -v php >/dev/null 2>&1 || need+=(php-cli)
 command -v ruby >/dev/null 2>&1 || need+=(ruby)
 # Ruby 3 no longer bundles webrick: add it with a new ruby, or to a ruby that lacks it.
 if ! command -v ruby >/dev/null 2>&1 || ! ruby -e 'require "webrick"' >/dev/null 2>&1; then need+=(ruby-webrick); fi
-if [ ${#need[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "installing system packages: ${need[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+updated=""
+# apt_install WHAT PACKAGE...: install the packages, if any (the package lists are read once).
+apt_install() {
+  local what=$1; shift
+  [ $# -eq 0 ] && return 0
+  echo "installing $what: $*"
+  [ -n "$updated" ] || { $SUDO apt-get update -qq; updated=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+apt_install "system packages" "${need[@]}"
 
 # The PHP and Ruby web frameworks the framework hookups are tested with (tests/frameworks), from
 # Debian only (no composer, no rubygems): Laravel 8 (php-laravel-framework pulls the mbstring, xml
@@ -39,10 +44,4 @@ php -r 'require "Illuminate/autoload.php"; exit(class_exists("Illuminate\\Founda
 ruby -e 'require "action_controller/railtie"; require "active_job/railtie"' >/dev/null 2>&1 || fw+=(ruby-rails)
 ruby -e 'require "sinatra/base"; require "rack/protection"' >/dev/null 2>&1 || fw+=(ruby-sinatra)
 command -v puma >/dev/null 2>&1 && command -v rackup >/dev/null 2>&1 || fw+=(puma ruby-rack)
-if [ ${#fw[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "installing framework packages: ${fw[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${fw[@]}" >/dev/null
-fi
+apt_install "framework packages" "${fw[@]}"

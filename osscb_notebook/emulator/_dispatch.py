@@ -209,13 +209,8 @@ def dispatch(
         if additional_headers:
             request = dataclasses.replace(request, headers=[*request.headers, *additional_headers.items()])
         address = addresses[i] if addresses and i < len(addresses) else None
-        if address == "":  # did not resolve when checked: fail as OSS does, and never look it up again
-            attempt = CallbackAttempt(url=request.url, request_target=request.target,
-                                      request_headers=list(request.headers), request_body=request.body,
-                                      started=time.time())
-            _fail(attempt, "connect", m.MSG_CANNOT_CONNECT, EC_OTHER)
-        else:
-            attempt = send(request, wire, timeout, address)
+        # every host resolved before storing (an unresolvable one is the 400 of EC 0007-00000007)
+        attempt = send(request, wire, timeout, address)
         attempts.append(attempt)
         if attempt.ok:
             reply_type = next((v for k, v in attempt.reply_headers if k.lower() == "content-type"), "")
