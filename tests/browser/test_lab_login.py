@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ import httpx
 import pytest
 
 from osscb_notebook.serverext.registry import new_capability
+from tests.support.processes import stop_group
 
 from .conftest import CHROMIUM, REPO, _free_port, _quiet_settings, screenshot
 
@@ -95,12 +95,7 @@ def osscb_lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
     try:
         yield proc, out
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc, grace=30)
         reader.join(10)
 
 

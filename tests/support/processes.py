@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -30,3 +33,16 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+def stop_group(proc: subprocess.Popen, grace: float = 15) -> None:
+    """SIGTERM the process group of ``proc`` (started with ``start_new_session=True``: launchers such
+    as ``make`` or ``jupyter lab`` leave children), then SIGKILL it if ``proc`` outlives ``grace``."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
